@@ -1,0 +1,76 @@
+"""Who may do what in the inventory: vCenter roles held on the root, through users or SSO groups.
+
+Per-object permissions (and the namespace roles of Workload Management) build on this; for now a
+role held on the vCenter root propagates to every object, as the default vCenter setup does.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+from inventory.models import Permission, VCenter
+
+ADMINISTRATORS_GROUP = "Administrators"
+DENIED = "Permission to perform this operation was denied."
+
+
+class Privilege(str, Enum):
+    VIEW = "System.View"
+    VM_POWER = "VirtualMachine.Interact.PowerOn"
+    HOST_MAINTENANCE = "Host.Config.Maintenance"
+
+
+ROLE_PRIVILEGES = {
+    Permission.Role.ADMIN: set(Privilege),
+    Permission.Role.READ_ONLY: {Privilege.VIEW},
+    Permission.Role.NO_ACCESS: set(),
+}
+
+
+def principals_of(user) -> list[str]:
+    """The names a permission may be granted to: the user and each of its SSO groups."""
+    from inventory.tasklog import SSO_DOMAIN, sso_principal
+
+    domain = SSO_DOMAIN.upper()
+    return [sso_principal(user)] + [f"{domain}\\{g}" for g in user.groups.values_list("name", flat=True)]
+
+
+def role_of(user) -> str | None:
+    """The user's role on the vCenter root, or None. Memoised on the user for the request."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if hasattr(user, "_vks_role"):
+        return user._vks_role
+    if user.is_superuser:
+        role = Permission.Role.ADMIN
+    else:
+        names = principals_of(user)
+        roles = set(
+            Permission.objects.filter(
+                Q(principal__in=names), entity_moid__in=VCenter.objects.values("moid")
+            ).values_list("role", flat=True)
+        )
+        # NoAccess anywhere on the principal shuts it out, whatever else it is granted.
+        if Permission.Role.NO_ACCESS in roles:
+            role = None
+        elif Permission.Role.ADMIN in roles:
+            role = Permission.Role.ADMIN
+        elif Permission.Role.READ_ONLY in roles:
+            role = Permission.Role.READ_ONLY
+        else:
+            role = None
+    user._vks_role = role
+    return role
+
+
+def has(user, privilege: Privilege) -> bool:
+    role = role_of(user)
+    return role is not None and privilege in ROLE_PRIVILEGES[role]
+
+
+def require(user, privilege: Privilege) -> None:
+    if not has(user, privilege):
+        raise PermissionDenied(DENIED)

@@ -1,0 +1,91 @@
+"""Inventory operations people start: check permission and state, open the vCenter Task, and hand
+the work to the engine once the transaction commits. Nothing here changes a VM or host directly."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+
+from inventory.models import Host, ManagedEntity, Task, VirtualMachine
+from inventory.permissions import Privilege, require
+from inventory.tasklog import active_task_for, task_open
+from inventory.tasks import task_run_task
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+class InvalidState(Exception):
+    """The object is not in a state that allows the operation (vim.fault.InvalidState)."""
+
+
+# (task name as the vSphere Client shows it, TaskInfo.descriptionId, engine operation)
+VM_POWER_OPS = {
+    "power_on": ("Power On virtual machine", "VirtualMachine.powerOn", "vm.power_on"),
+    "power_off": ("Power Off virtual machine", "VirtualMachine.powerOff", "vm.power_off"),
+    "reset": ("Reset virtual machine", "VirtualMachine.reset", "vm.reset"),
+}
+
+
+def _start(
+    *, name: str, description_id: str, operation: str, target: ManagedEntity, user
+) -> Task:
+    if active_task_for(target):
+        raise InvalidState("Another task is already in progress.")
+    task = task_open(
+        name=name, description_id=description_id, operation=operation, target=target, user=user
+    )
+    task_run_task.delay_on_commit(task.pk)
+    return task
+
+
+@transaction.atomic
+def vm_power(*, vm: VirtualMachine, action: str, user: AbstractBaseUser) -> Task:
+    """Power a VM on or off, or reset it. Refused when the VM or its host is in the wrong state."""
+    require(user, Privilege.VM_POWER)
+    if action not in VM_POWER_OPS:
+        raise InvalidState(f"Unknown power operation {action!r}.")
+    if vm.is_template:
+        raise InvalidState("The operation is not supported on a template.")
+    state = vm.get_power_state_display()
+    if action == "power_on":
+        if vm.is_powered_on:
+            raise InvalidState(
+                f"The attempted operation cannot be performed in the current state ({state})."
+            )
+        if vm.host.in_maintenance_mode:
+            raise InvalidState("The operation is not allowed in the current state of the host.")
+    elif not vm.is_powered_on:
+        raise InvalidState(
+            f"The attempted operation cannot be performed in the current state ({state})."
+        )
+    name, description_id, operation = VM_POWER_OPS[action]
+    return _start(
+        name=name, description_id=description_id, operation=operation, target=vm, user=user
+    )
+
+
+@transaction.atomic
+def host_maintenance(*, host: Host, enter: bool, user: AbstractBaseUser) -> Task:
+    """Enter or exit maintenance mode; entering evacuates powered-on VMs through DRS."""
+    require(user, Privilege.HOST_MAINTENANCE)
+    if host.in_maintenance_mode == enter:
+        raise InvalidState("The operation is not allowed in the current state.")
+    if host.connection_state != Host.ConnectionState.CONNECTED:
+        raise InvalidState("The operation is not allowed in the current connection state of the host.")
+    if enter:
+        return _start(
+            name="Enter maintenance mode",
+            description_id="HostSystem.enterMaintenanceMode",
+            operation="host.enter_maintenance",
+            target=host,
+            user=user,
+        )
+    return _start(
+        name="Exit maintenance mode",
+        description_id="HostSystem.exitMaintenanceMode",
+        operation="host.exit_maintenance",
+        target=host,
+        user=user,
+    )

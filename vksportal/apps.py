@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VksPortalConfig(AppConfig):
+    name = "vksportal"
+    verbose_name = "VKS Portal"
