@@ -1,4 +1,4 @@
-"""The simulated vSphere estate, with vCenter managed object IDs (`vm-1001`, `host-12`, `domain-c8`).
+"""The simulated vSphere estate, with vCenter managed object IDs (`vm-1001`, `domain-c8`).
 
 Capacity and usage are not stored on clusters or datastores: selectors roll them up in SQL from
 hosts and VMs, so they can never drift from what the inventory holds.
@@ -15,6 +15,9 @@ class MoidSequence(models.Model):
     """vCenter hands out one counter across all object types; so do we (one row)."""
 
     value = models.BigIntegerField(default=1000)
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 def moid_numbers(count: int) -> range:
@@ -61,6 +64,9 @@ class VCenter(ManagedEntity):
     version = models.CharField(max_length=20, default="8.0.3")
     build = models.CharField(max_length=20, default="24322831")
     instance_uuid = models.UUIDField()
+
+    def assign_moid(self) -> None:
+        self.moid = self.moid or "group-d1"  # every vCenter's root folder has this ID
 
 
 class Datacenter(ManagedEntity):
@@ -196,7 +202,9 @@ class PortGroup(ManagedEntity):
     PREFIX = "dvportgroup-"
     TYPE = "DistributedVirtualPortgroup"
 
-    switch = models.ForeignKey(DistributedSwitch, on_delete=models.CASCADE, related_name="portgroups")
+    switch = models.ForeignKey(
+        DistributedSwitch, on_delete=models.CASCADE, related_name="portgroups"
+    )
     vlan_id = models.PositiveIntegerField(default=0)
     is_uplink = models.BooleanField(default=False)
     num_ports = models.PositiveIntegerField(default=128)
@@ -249,7 +257,9 @@ class VirtualMachine(ManagedEntity):
     folder = models.ForeignKey(Folder, on_delete=models.PROTECT, related_name="vms")
     datastore = models.ForeignKey(Datastore, on_delete=models.PROTECT, related_name="vms")
     networks = models.ManyToManyField(PortGroup, related_name="vms", blank=True)
-    power_state = models.CharField(max_length=20, choices=PowerState.choices, default=PowerState.OFF)
+    power_state = models.CharField(
+        max_length=20, choices=PowerState.choices, default=PowerState.OFF
+    )
     is_template = models.BooleanField(default=False)
     num_cpu = models.PositiveSmallIntegerField(default=2)
     memory_mib = models.PositiveIntegerField(default=4096)
@@ -396,6 +406,12 @@ class Task(EntityRef):
     def is_finished(self) -> bool:
         return self.state not in self.UNFINISHED
 
+    @property
+    def queued_for_ms(self) -> int | None:
+        if self.started_at is None:
+            return None
+        return int((self.started_at - self.queued_at).total_seconds() * 1000)
+
 
 class Event(EntityRef):
     """A vCenter Event: the audit log behind Monitor › Events."""
@@ -437,7 +453,9 @@ class Permission(models.Model):
     class Meta:
         ordering = ["principal"]
         constraints = [
-            models.UniqueConstraint(fields=["entity_moid", "principal"], name="one_role_per_principal")
+            models.UniqueConstraint(
+                fields=["entity_moid", "principal"], name="one_role_per_principal"
+            )
         ]
 
     def __str__(self) -> str:

@@ -9,9 +9,9 @@ task. Simulated durations are data: a step is due when `now - started_at` has pa
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -153,7 +153,8 @@ def host_enter_maintenance_step(task: Task, now: datetime) -> Step:
         host.save(update_fields=["in_maintenance_mode"])
         event_log(
             event_type="EnteredMaintenanceModeEvent",
-            message=f"Host {host.name} in {host.cluster.datacenter.name} has entered maintenance mode",
+            message=f"Host {host.name} in {host.cluster.datacenter.name} "
+            "has entered maintenance mode",
             entity=host,
         )
         return Step(done=True)

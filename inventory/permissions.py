@@ -6,7 +6,7 @@ role held on the vCenter root propagates to every object, as the default vCenter
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -17,7 +17,7 @@ ADMINISTRATORS_GROUP = "Administrators"
 DENIED = "Permission to perform this operation was denied."
 
 
-class Privilege(str, Enum):
+class Privilege(StrEnum):
     VIEW = "System.View"
     VM_POWER = "VirtualMachine.Interact.PowerOn"
     HOST_MAINTENANCE = "Host.Config.Maintenance"
@@ -35,7 +35,9 @@ def principals_of(user) -> list[str]:
     from inventory.tasklog import SSO_DOMAIN, sso_principal
 
     domain = SSO_DOMAIN.upper()
-    return [sso_principal(user)] + [f"{domain}\\{g}" for g in user.groups.values_list("name", flat=True)]
+    return [sso_principal(user)] + [
+        f"{domain}\\{g}" for g in user.groups.values_list("name", flat=True)
+    ]
 
 
 def role_of(user) -> str | None:

@@ -28,9 +28,7 @@ VM_POWER_OPS = {
 }
 
 
-def _start(
-    *, name: str, description_id: str, operation: str, target: ManagedEntity, user
-) -> Task:
+def _start(*, name: str, description_id: str, operation: str, target: ManagedEntity, user) -> Task:
     if active_task_for(target):
         raise InvalidState("Another task is already in progress.")
     task = task_open(
@@ -73,7 +71,9 @@ def host_maintenance(*, host: Host, enter: bool, user: AbstractBaseUser) -> Task
     if host.in_maintenance_mode == enter:
         raise InvalidState("The operation is not allowed in the current state.")
     if host.connection_state != Host.ConnectionState.CONNECTED:
-        raise InvalidState("The operation is not allowed in the current connection state of the host.")
+        raise InvalidState(
+            "The operation is not allowed in the current connection state of the host."
+        )
     if enter:
         return _start(
             name="Enter maintenance mode",

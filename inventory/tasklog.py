@@ -29,7 +29,7 @@ TASKS_VERSION_KEY = "vks:tasks-version"
 
 
 def sso_principal(user: AbstractBaseUser | None) -> str:
-    """`Administrator@vsphere.local` -> `VSPHERE.LOCAL\\Administrator`, as vCenter shows initiators."""
+    """`Administrator@vsphere.local` -> `VSPHERE.LOCAL\\Administrator`, as vCenter shows users."""
     if user is None:
         return "com.vmware.vim.eam"  # the system: DRS, HA, agents
     name, _, domain = user.get_username().partition("@")

@@ -58,6 +58,7 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            "builtins": ["template_partials.templatetags.partials"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -110,6 +111,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inventory:home"
 LOGOUT_REDIRECT_URL = "login"
 
+AUTHENTICATION_BACKENDS = ["inventory.auth.SsoBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -132,13 +134,24 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
     _queue = VAR_DIR / "broker"
-    CELERY_BROKER_URL = "filesystem://"
+    # kombu neither creates these nor resolves its control folder (fanout bindings) anywhere but
+    # the working directory unless told; every process that imports settings makes them.
+    for _folder in ("broker", "broker-done", "broker-control"):
+        (VAR_DIR / _folder).mkdir(exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://localhost//"  # host ignored; naming one silences a warning
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),
         "processed_folder": str(VAR_DIR / "broker-done"),
+        "control_folder": str(VAR_DIR / "broker-control"),
         "store_processed": False,
+        # The worker polls the folder; kombu's 1 s default makes a simulated 0.15 s power-off
+        # take seconds in the UI. A listdir five times a second costs nothing.
+        "polling_interval": 0.2,
     }
+# One broker, several stacks (a dev server beside the test suite's worker): each consumes only
+# its own queue, so none runs another's task ids against the wrong database.
+CELERY_TASK_DEFAULT_QUEUE = env_str("VKS_CELERY_QUEUE", "celery")
 CELERY_TASK_ALWAYS_EAGER = env_bool("VKS_CELERY_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 # Late acks: a worker killed mid-task leaves the message for another; steps are idempotent.

@@ -1,0 +1,587 @@
+"""Every read the inventory pages need. Each function makes a fixed number of queries, whatever
+the size of the estate: rollups are SQL aggregates, lists are paginated in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from inventory.entities import SELECT_RELATED, model_for
+from inventory.models import (
+    Cluster,
+    Datacenter,
+    Datastore,
+    DistributedSwitch,
+    Event,
+    Folder,
+    Host,
+    ManagedEntity,
+    Permission,
+    PortGroup,
+    ResourcePool,
+    Task,
+    VCenter,
+    VirtualMachine,
+)
+
+ON = VirtualMachine.PowerState.ON
+
+
+def entity_get(moid: str) -> ManagedEntity:
+    model = model_for(moid)
+    related = SELECT_RELATED.get(model, ())
+    entity = model.objects.select_related(*related).filter(moid=moid).first()
+    if entity is None:
+        raise Http404(f"No object {moid!r}")
+    return entity
+
+
+def vcenter_get() -> VCenter | None:
+    return VCenter.objects.first()
+
+
+# ---------------------------------------------------------------- scopes: what lives under what
+
+
+def vms_in(entity: ManagedEntity) -> QuerySet[VirtualMachine]:
+    qs = VirtualMachine.objects.all()
+    match entity:
+        case VCenter():
+            return qs
+        case Datacenter():
+            return qs.filter(host__cluster__datacenter=entity)
+        case Cluster():
+            return qs.filter(host__cluster=entity)
+        case Host():
+            return qs.filter(host=entity)
+        case ResourcePool():
+            return qs.filter(resource_pool=entity)
+        case Folder():
+            return qs.filter(folder=entity)
+        case Datastore():
+            return qs.filter(datastore=entity)
+        case PortGroup():
+            return qs.filter(networks=entity)
+        case DistributedSwitch():
+            return qs.filter(
+                pk__in=VirtualMachine.networks.through.objects.filter(
+                    portgroup__switch=entity
+                ).values("virtualmachine_id")
+            )
+    return qs.none()
+
+
+def hosts_in(entity: ManagedEntity) -> QuerySet[Host]:
+    qs = Host.objects.all()
+    match entity:
+        case VCenter():
+            return qs
+        case Datacenter():
+            return qs.filter(cluster__datacenter=entity)
+        case Cluster():
+            return qs.filter(cluster=entity)
+        case Datastore():
+            return qs.filter(datastores=entity)
+        case DistributedSwitch():
+            return qs.filter(switches=entity)
+        case PortGroup():
+            return qs.filter(switches=entity.switch_id)
+    return qs.none()
+
+
+def datastores_in(entity: ManagedEntity) -> QuerySet[Datastore]:
+    qs = Datastore.objects.all()
+    mounted = Host.datastores.through.objects
+    match entity:
+        case VCenter():
+            return qs
+        case Datacenter():
+            return qs.filter(datacenter=entity)
+        case Cluster():
+            return qs.filter(pk__in=mounted.filter(host__cluster=entity).values("datastore_id"))
+        case Host():
+            return qs.filter(pk__in=mounted.filter(host=entity).values("datastore_id"))
+        case VirtualMachine():
+            return qs.filter(pk=entity.datastore_id)
+    return qs.none()
+
+
+def networks_in(entity: ManagedEntity) -> QuerySet[PortGroup]:
+    qs = PortGroup.objects.all()
+    on_switch = DistributedSwitch.hosts.through.objects
+    match entity:
+        case VCenter():
+            return qs
+        case Datacenter():
+            return qs.filter(switch__datacenter=entity)
+        case DistributedSwitch():
+            return qs.filter(switch=entity)
+        case Cluster():
+            switches = on_switch.filter(host__cluster=entity).values("distributedswitch_id")
+            return qs.filter(switch__in=switches)
+        case Host():
+            return qs.filter(
+                switch__in=on_switch.filter(host=entity).values("distributedswitch_id")
+            )
+        case VirtualMachine():
+            return qs.filter(vms=entity)
+    return qs.none()
+
+
+def clusters_in(entity: ManagedEntity) -> QuerySet[Cluster]:
+    qs = Cluster.objects.all()
+    if isinstance(entity, Datacenter):
+        return qs.filter(datacenter=entity)
+    return qs if isinstance(entity, VCenter) else qs.none()
+
+
+# ---------------------------------------------------------------- rollups (one query each)
+
+
+def _zero(expr, output=None):
+    return Coalesce(expr, Value(0), output_field=output or BigIntegerField())
+
+
+def vm_usage(vms: QuerySet[VirtualMachine]) -> dict:
+    return vms.aggregate(
+        vms=Count("id", filter=Q(is_template=False)),
+        templates=Count("id", filter=Q(is_template=True)),
+        powered_on=Count("id", filter=Q(power_state=ON)),
+        cpu_used_mhz=_zero(Sum("cpu_usage_mhz")),
+        memory_used_mib=_zero(Sum("memory_usage_mib")),
+        provisioned_mib=_zero(Sum("disk_mib")),
+    )
+
+
+def host_capacity(hosts: QuerySet[Host]) -> dict:
+    return hosts.aggregate(
+        hosts=Count("id"),
+        in_maintenance=Count("id", filter=Q(in_maintenance_mode=True)),
+        disconnected=Count("id", filter=~Q(connection_state=Host.ConnectionState.CONNECTED)),
+        cpu_capacity_mhz=_zero(Sum(F("cpu_cores") * F("cpu_mhz"))),
+        cpu_cores=_zero(Sum("cpu_cores")),
+        memory_capacity_mib=_zero(Sum("memory_mib")),
+        overhead_cpu_mhz=_zero(Sum("overhead_cpu_mhz")),
+        overhead_memory_mib=_zero(Sum("overhead_memory_mib")),
+    )
+
+
+def storage_capacity(datastores: QuerySet[Datastore]) -> dict:
+    totals = datastores.aggregate(
+        datastores=Count("id"),
+        capacity_mib=_zero(Sum("capacity_mib")),
+        other_used_mib=_zero(Sum("other_used_mib")),
+    )
+    disks = VirtualMachine.objects.filter(datastore__in=datastores.values("pk")).aggregate(
+        disks_mib=_zero(Sum("disk_mib"))
+    )
+    used = totals["other_used_mib"] + disks["disks_mib"]
+    return {**totals, "used_mib": used, "free_mib": totals["capacity_mib"] - used}
+
+
+@dataclass
+class Meter:
+    """One bar of a Capacity and Usage card: used of capacity, in a unit."""
+
+    label: str
+    used: float
+    capacity: float
+    unit: str
+    alarms: bool = True  # colour the bar as it fills; off where full is normal (a VM's disk)
+
+    @property
+    def free(self) -> float:
+        return max(self.capacity - self.used, 0)
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.used / self.capacity)) if self.capacity else 0
+
+
+def _meters(cpu_used, cpu_cap, mem_used, mem_cap, storage: dict | None) -> list[Meter]:
+    meters = [
+        Meter("CPU", cpu_used / 1000, cpu_cap / 1000, "GHz"),
+        Meter("Memory", mem_used / 1024, mem_cap / 1024, "GB"),
+    ]
+    if storage is not None:
+        meters.append(
+            Meter("Storage", storage["used_mib"] / 1024**2, storage["capacity_mib"] / 1024**2, "TB")
+        )
+    return meters
+
+
+@dataclass
+class Summary:
+    facts: list[tuple[str, object]] = field(default_factory=list)
+    meters: list[Meter] = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+
+
+def summary_for(entity: ManagedEntity) -> Summary:
+    """The Summary tab's cards for any object type, in a constant number of queries."""
+    match entity:
+        case VCenter() | Datacenter() | Cluster():
+            hosts = host_capacity(hosts_in(entity))
+            vms = vm_usage(vms_in(entity))
+            storage = storage_capacity(datastores_in(entity))
+            summary = Summary(
+                meters=_meters(
+                    vms["cpu_used_mhz"] + hosts["overhead_cpu_mhz"],
+                    hosts["cpu_capacity_mhz"],
+                    vms["memory_used_mib"] + hosts["overhead_memory_mib"],
+                    hosts["memory_capacity_mib"],
+                    storage,
+                ),
+                counts={**hosts, **vms, "datastores": storage["datastores"]},
+            )
+            if not isinstance(entity, Cluster):
+                summary.counts["clusters"] = clusters_in(entity).count()
+                summary.counts["networks"] = networks_in(entity).count()
+            return summary
+        case Host():
+            vms = vm_usage(vms_in(entity))
+            storage = storage_capacity(datastores_in(entity))
+            return Summary(
+                meters=_meters(
+                    vms["cpu_used_mhz"] + entity.overhead_cpu_mhz,
+                    entity.cpu_capacity_mhz,
+                    vms["memory_used_mib"] + entity.overhead_memory_mib,
+                    entity.memory_mib,
+                    storage,
+                ),
+                counts={**vms, "datastores": storage["datastores"]},
+            )
+        case VirtualMachine():
+            return Summary(
+                meters=[
+                    Meter(
+                        "CPU",
+                        entity.cpu_usage_mhz / 1000,
+                        entity.num_cpu * entity.host.cpu_mhz / 1000,
+                        "GHz",
+                    ),
+                    Meter("Memory", entity.memory_usage_mib / 1024, entity.memory_mib / 1024, "GB"),
+                    Meter("Storage", entity.disk_mib / 1024, entity.disk_mib / 1024, "GB", False),
+                ],
+                counts={"networks": list(entity.networks.select_related("switch"))},
+            )
+        case Datastore():
+            storage = storage_capacity(Datastore.objects.filter(pk=entity.pk))
+            vms = vm_usage(vms_in(entity))
+            return Summary(
+                meters=[
+                    Meter(
+                        "Storage",
+                        storage["used_mib"] / 1024**2,
+                        storage["capacity_mib"] / 1024**2,
+                        "TB",
+                    )
+                ],
+                counts={**vms, "hosts": hosts_in(entity).count(), **storage},
+            )
+        case ResourcePool() | Folder():
+            vms = vm_usage(vms_in(entity))
+            counts = {**vms, "children": entity.children.count()}
+            return Summary(counts=counts)
+        case DistributedSwitch() | PortGroup():
+            counts = vm_usage(vms_in(entity))
+            counts["hosts"] = hosts_in(entity).count()
+            counts["portgroups"] = (
+                networks_in(entity).count() if isinstance(entity, DistributedSwitch) else None
+            )
+            return Summary(counts=counts)
+    return Summary()
+
+
+# ---------------------------------------------------------------- lists (tabs and search)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # sort key, also the query parameter value
+    label: str
+    field: str  # ORM field or annotation to order by
+
+
+LIST_COLUMNS: dict[str, tuple[Column, ...]] = {
+    "vms": (
+        Column("name", "Name", "name"),
+        Column("state", "State", "power_state"),
+        Column("provisioned", "Provisioned Space", "disk_mib"),
+        Column("cpu", "Host CPU", "cpu_usage_mhz"),
+        Column("memory", "Host Mem", "memory_usage_mib"),
+        Column("guest", "Guest OS", "guest_os"),
+        Column("ip", "IP Address", "ip_address"),
+        Column("host", "Host", "host__name"),
+    ),
+    "hosts": (
+        Column("name", "Name", "name"),
+        Column("state", "State", "in_maintenance_mode"),
+        Column("cluster", "Cluster", "cluster__name"),
+        Column("cpu", "Consumed CPU %", "cpu_pct"),
+        Column("memory", "Consumed Memory %", "memory_pct"),
+        Column("vms", "VMs", "vm_count"),
+        Column("version", "ESXi Version", "esxi_version"),
+    ),
+    "datastores": (
+        Column("name", "Name", "name"),
+        Column("type", "Type", "type"),
+        Column("capacity", "Capacity", "capacity_mib"),
+        Column("free", "Free", "free_mib"),
+        Column("vms", "VMs", "vm_count"),
+    ),
+    "networks": (
+        Column("name", "Name", "name"),
+        Column("switch", "Distributed Switch", "switch__name"),
+        Column("vlan", "VLAN ID", "vlan_id"),
+        Column("ports", "Ports", "num_ports"),
+        Column("vms", "VMs", "vm_count"),
+    ),
+    "clusters": (
+        Column("name", "Name", "name"),
+        Column("hosts", "Hosts", "host_count"),
+        Column("drs", "DRS Automation", "drs_automation_level"),
+        Column("ha", "vSphere HA", "ha_enabled"),
+        Column("vsan", "vSAN", "vsan_enabled"),
+    ),
+    "datacenters": (Column("name", "Name", "name"),),
+}
+
+
+def _count_of(model, fk: str, value_field: str = "pk"):
+    """A correlated COUNT subquery: per-row totals without GROUP BY over the whole estate."""
+    rows = model.objects.filter(**{fk: OuterRef(value_field)}).order_by().values(fk)
+    return _zero(Subquery(rows.annotate(n=Count("pk")).values("n")), IntegerField())
+
+
+def _sum_of(model, fk: str, summed: str):
+    rows = model.objects.filter(**{fk: OuterRef("pk")}).order_by().values(fk)
+    return _zero(Subquery(rows.annotate(s=Sum(summed)).values("s")))
+
+
+def list_queryset(kind: str, entity: ManagedEntity) -> QuerySet:
+    """The rows of a child-list tab, with the per-row rollups its columns show."""
+    if kind == "vms":
+        return vms_in(entity).select_related("host")
+    if kind == "hosts":
+        used_cpu = _sum_of(VirtualMachine, "host", "cpu_usage_mhz") + F("overhead_cpu_mhz")
+        used_mem = _sum_of(VirtualMachine, "host", "memory_usage_mib") + F("overhead_memory_mib")
+        return (
+            hosts_in(entity)
+            .select_related("cluster")
+            .annotate(
+                vm_count=_count_of(VirtualMachine, "host"),
+                cpu_pct=100 * used_cpu / (F("cpu_cores") * F("cpu_mhz")),
+                memory_pct=100 * used_mem / F("memory_mib"),
+            )
+        )
+    if kind == "datastores":
+        return datastores_in(entity).annotate(
+            vm_count=_count_of(VirtualMachine, "datastore"),
+            free_mib=F("capacity_mib")
+            - F("other_used_mib")
+            - _sum_of(VirtualMachine, "datastore", "disk_mib"),
+        )
+    if kind == "networks":
+        through = VirtualMachine.networks.through
+        return (
+            networks_in(entity)
+            .select_related("switch")
+            .annotate(vm_count=_count_of(through, "portgroup"))
+        )
+    if kind == "clusters":
+        return clusters_in(entity).annotate(host_count=_count_of(Host, "cluster"))
+    if kind == "datacenters":
+        return Datacenter.objects.all()
+    raise Http404(f"No list {kind!r}")
+
+
+def paginate(qs: QuerySet, page: str | int | None, per_page: int | None = None) -> Page:
+    return Paginator(qs, per_page or settings.VKS_PAGE_SIZE).get_page(page)
+
+
+def list_page(
+    kind: str, entity: ManagedEntity, *, q: str = "", sort: str = "name", page=None
+) -> tuple[Page, tuple[Column, ...], str]:
+    """A filtered, sorted page of a child list; unknown sort keys fall back to name."""
+    columns = LIST_COLUMNS[kind]
+    qs = list_queryset(kind, entity)
+    if q:
+        qs = qs.filter(name__icontains=q)
+    descending = sort.startswith("-")
+    by = {c.key: c.field for c in columns}.get(sort.lstrip("-"))
+    if by is None:
+        sort, by, descending = "name", "name", False
+    qs = qs.order_by(f"-{by}" if descending else by, "pk")
+    return paginate(qs, page), columns, sort
+
+
+# ---------------------------------------------------------------- tasks, events, permissions
+
+
+def _scoped(qs: QuerySet, entity: ManagedEntity) -> QuerySet:
+    """Monitor tabs show what happened to the object and, for containers, to what is inside."""
+    match entity:
+        case VCenter():
+            return qs
+        case Datacenter():
+            return qs.filter(Q(datacenter_moid=entity.moid) | Q(target_moid=entity.moid))
+        case Cluster():
+            return qs.filter(Q(cluster_moid=entity.moid) | Q(target_moid=entity.moid))
+        case Host():
+            return qs.filter(Q(host_moid=entity.moid) | Q(target_moid=entity.moid))
+    return qs.filter(target_moid=entity.moid)
+
+
+def tasks_for(entity: ManagedEntity, page=None) -> Page:
+    return paginate(_scoped(Task.objects.all(), entity), page)
+
+
+def events_for(entity: ManagedEntity, page=None) -> Page:
+    return paginate(_scoped(Event.objects.all(), entity), page)
+
+
+def recent_tasks(limit: int = 20) -> list[Task]:
+    return list(Task.objects.all()[:limit])
+
+
+def permissions_for(entity: ManagedEntity) -> list[tuple[Permission, str]]:
+    """Permissions defined on the object, then those it inherits from the vCenter root."""
+    root = vcenter_get()
+    moids = {entity.moid} | ({root.moid} if root else set())
+    rows = Permission.objects.filter(entity_moid__in=moids)
+    return [
+        (p, "This object" if p.entity_moid == entity.moid else root.name)
+        for p in rows
+        if p.entity_moid == entity.moid or p.propagate
+    ]
+
+
+# ---------------------------------------------------------------- global search
+
+SEARCHABLE: tuple[type[ManagedEntity], ...] = (
+    VirtualMachine,
+    Host,
+    Cluster,
+    Datacenter,
+    Datastore,
+    DistributedSwitch,
+    PortGroup,
+    ResourcePool,
+    Folder,
+)
+
+
+def search(q: str, page=None) -> Page:
+    """Objects of every type whose name contains `q`, as one sorted, paginated SQL UNION."""
+    q = q.strip()
+    parts = [
+        model.objects.filter(name__icontains=q)
+        .exclude(**({"parent": None} if model in (ResourcePool, Folder) else {}))
+        .annotate(kind=Value(model.__name__, output_field=CharField()))
+        .values("name", "moid", "kind")
+        for model in SEARCHABLE
+    ]
+    union = parts[0].union(*parts[1:], all=True).order_by("name", "moid")
+    return paginate(union, page)
+
+
+# ---------------------------------------------------------------- navigator tree
+
+NAV_VIEWS = {
+    "hosts": "Hosts and Clusters",
+    "vms": "VMs and Templates",
+    "storage": "Storage",
+    "networks": "Networking",
+}
+EXPANDABLE: dict[str, tuple[type[ManagedEntity], ...]] = {
+    "hosts": (VCenter, Datacenter, Cluster, Host, ResourcePool),
+    "vms": (VCenter, Datacenter, Folder),
+    "storage": (VCenter, Datacenter),
+    "networks": (VCenter, Datacenter, DistributedSwitch),
+}
+
+
+def _tree_sections(view: str, entity: ManagedEntity) -> list[QuerySet]:
+    """The child lists of a navigator node, in the order the vSphere Client shows them."""
+    vms = VirtualMachine.objects.order_by("name", "pk")
+    match view, entity:
+        case _, VCenter():
+            return [Datacenter.objects.filter(vcenter=entity).order_by("name")]
+        case "hosts", Datacenter():
+            return [Cluster.objects.filter(datacenter=entity).order_by("name")]
+        case "hosts", Cluster():
+            return [
+                Host.objects.filter(cluster=entity).order_by("name"),
+                ResourcePool.objects.filter(
+                    cluster=entity, parent__isnull=False, parent__parent__isnull=True
+                ).order_by("name"),
+                vms.filter(resource_pool__cluster=entity, resource_pool__parent=None),
+            ]
+        case "hosts", Host():
+            return [vms.filter(host=entity)]
+        case "hosts", ResourcePool():
+            return [entity.children.order_by("name"), vms.filter(resource_pool=entity)]
+        case "vms", Datacenter():
+            folders = Folder.objects.filter(datacenter=entity, kind=Folder.Kind.VM)
+            return [
+                folders.filter(parent__parent=None).order_by("name"),
+                vms.filter(
+                    folder__datacenter=entity, folder__parent=None, folder__kind=Folder.Kind.VM
+                ),
+            ]
+        case "vms", Folder():
+            return [entity.children.order_by("name"), vms.filter(folder=entity)]
+        case "storage", Datacenter():
+            return [Datastore.objects.filter(datacenter=entity).order_by("name")]
+        case "networks", Datacenter():
+            return [DistributedSwitch.objects.filter(datacenter=entity).order_by("name")]
+        case "networks", DistributedSwitch():
+            return [entity.portgroups.order_by("-is_uplink", "name")]
+    return []
+
+
+@dataclass
+class TreePage:
+    nodes: list[ManagedEntity]
+    next_page: int | None
+
+
+def tree_children(view: str, entity: ManagedEntity, page: int = 0) -> TreePage:
+    """One page of a node's children across its sections: at most two queries a section."""
+    size = settings.VKS_TREE_PAGE_SIZE
+    skip, want, nodes = page * size, size + 1, []  # one extra row tells whether more follow
+    for section in _tree_sections(view, entity):
+        if skip:
+            count = section.count()
+            if skip >= count:
+                skip -= count
+                continue
+        rows = list(section[skip : skip + want - len(nodes)])
+        skip = 0
+        nodes.extend(rows)
+        if len(nodes) >= want:
+            break
+    more = len(nodes) > size
+    return TreePage(nodes[:size], page + 1 if more else None)
+
+
+def is_expandable(view: str, entity: ManagedEntity) -> bool:
+    return isinstance(entity, EXPANDABLE.get(view, ()))

@@ -1,0 +1,201 @@
+"""The vSphere Client shell: navigator, object pages, search, Recent Tasks and inventory actions.
+
+Views parse the request, call one selector or service, and render a page or, for htmx, the
+region it asked for (HX-Target names a partial of the same template)."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django_htmx.http import reswap, retarget, trigger_client_event
+
+from inventory import selectors, services
+from inventory.auth import SsoLoginForm
+from inventory.entities import TABS, type_label
+from inventory.models import Host, VirtualMachine
+from inventory.permissions import DENIED, Privilege, has
+from inventory.tasklog import tasks_version
+
+OBJECT_TEMPLATE = "inventory/object_page.html"
+
+
+class SsoLoginView(LoginView):
+    form_class = SsoLoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+def inventory_view(view):
+    """Logged in, and holding a role that may see the inventory; else 403 with vCenter's words."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not has(request.user, Privilege.VIEW):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _partial(request, template: str, regions: tuple[str, ...]) -> str:
+    """The template, or its partial when htmx targets one of `regions` (by element id)."""
+    target = request.htmx.target if request.htmx else None
+    return f"{template}#{target}" if target in regions else template
+
+
+@require_GET
+@inventory_view
+def home(request):
+    vcenter = selectors.vcenter_get()
+    if vcenter is None:
+        return render(request, "inventory/empty.html")
+    return redirect("inventory:object", moid=vcenter.moid, tab="summary")
+
+
+@require_GET
+@inventory_view
+def object_page(request, moid: str, tab: str = "summary"):
+    entity = selectors.entity_get(moid)
+    tabs = TABS[type(entity)]
+    if tab not in {t.slug for t in tabs}:
+        raise Http404(f"{type_label(entity)} has no {tab!r} tab")
+    context = {
+        "entity": entity,
+        "kind": type(entity).__name__,
+        "type_label": type_label(entity),
+        "tabs": tabs,
+        "tab": tab,
+        "can_power": has(request.user, Privilege.VM_POWER),
+        "can_maintain": has(request.user, Privilege.HOST_MAINTENANCE),
+    }
+    if not (request.htmx and request.htmx.target == "object-header"):
+        context.update(_tab_context(request, entity, tab))
+    regions = ("main", "object-header", "tab-body", "grid")
+    return render(request, _partial(request, OBJECT_TEMPLATE, regions), context)
+
+
+def _tab_context(request, entity, tab: str) -> dict:
+    params = request.GET
+    if tab == "summary":
+        return {"summary": selectors.summary_for(entity)}
+    if tab == "monitor":
+        sub = "events" if params.get("sub") == "events" else "tasks"
+        pick = selectors.events_for if sub == "events" else selectors.tasks_for
+        page = pick(entity, params.get("page"))
+        return {"sub": sub, "page": page, "query_prefix": f"sub={sub}&"}
+    if tab == "permissions":
+        return {"permissions": selectors.permissions_for(entity)}
+    if tab == "configure":
+        return {}
+    q = params.get("q", "").strip()
+    page, columns, sort = selectors.list_page(
+        tab, entity, q=q, sort=params.get("sort", "name"), page=params.get("page")
+    )
+    query_prefix = urlencode({"q": q, "sort": sort}) + "&"
+    return {"page": page, "columns": columns, "sort": sort, "q": q, "query_prefix": query_prefix}
+
+
+@require_GET
+@inventory_view
+def tree(request, view: str, moid: str | None = None):
+    """Navigator: the root (vCenter) of a view, or one page of a node's children."""
+    if view not in selectors.NAV_VIEWS:
+        raise Http404(f"No navigator view {view!r}")
+    request.session["nav_view"] = view
+    if moid is None:
+        vcenter = selectors.vcenter_get()
+        return render(
+            request,
+            "inventory/_navigator.html",
+            {"view": view, "views": selectors.NAV_VIEWS, "roots": [vcenter] if vcenter else []},
+        )
+    entity = selectors.entity_get(moid)
+    page = selectors.tree_children(view, entity, _page_number(request.GET.get("page")))
+    return render(
+        request,
+        "inventory/_tree_nodes.html",
+        {"view": view, "parent": entity, "nodes": page.nodes, "next_page": page.next_page},
+    )
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(int(raw or 0), 0)
+    except ValueError:
+        return 0
+
+
+@require_GET
+@inventory_view
+def search(request):
+    q = request.GET.get("q", "").strip()
+    page = selectors.search(q, request.GET.get("page")) if q else None
+    template = _partial(request, "inventory/search.html", ("main", "search-results"))
+    context = {"q": q, "page": page, "query_prefix": urlencode({"q": q}) + "&"}
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+def recent_tasks(request):
+    """The Recent Tasks pane. A poll that carries the current version gets 204: no query for
+    tasks, nothing to swap; a changed version gets the pane and tells the page to refresh."""
+    version = tasks_version()
+    if request.htmx and request.GET.get("v") == version:
+        return HttpResponse(status=204)
+    if not has(request.user, Privilege.VIEW):
+        raise PermissionDenied
+    vcenter = selectors.vcenter_get()
+    context = {
+        "tasks": selectors.recent_tasks(),
+        "tasks_version": version,
+        "vcenter_name": vcenter.name if vcenter else "",
+    }
+    response = render(request, "inventory/_recent_tasks.html", context)
+    if request.htmx and request.GET.get("v"):
+        trigger_client_event(response, "tasks-changed")
+    return response
+
+
+def _start(entity, name: str, user):
+    match name, entity:
+        case "power-on" | "power-off" | "reset", VirtualMachine():
+            return services.vm_power(vm=entity, action=name.replace("-", "_"), user=user)
+        case "enter-maintenance" | "exit-maintenance", Host():
+            enter = name == "enter-maintenance"
+            return services.host_maintenance(host=entity, enter=enter, user=user)
+    raise Http404(f"No action {name!r} on {entity.moid}")
+
+
+@inventory_view
+def action(request, moid: str, name: str):
+    """Start an inventory operation. htmx gets 204 and a nudge for the Recent Tasks pane; a plain
+    form post is redirected back to the object. Refusals carry the vCenter fault's message."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    entity = selectors.entity_get(moid)
+    back = reverse("inventory:object", kwargs={"moid": moid, "tab": "summary"})
+    try:
+        task = _start(entity, name, request.user)
+    except (services.InvalidState, PermissionDenied) as error:
+        status = 403 if isinstance(error, PermissionDenied) else 409
+        message = str(error) or DENIED
+        if request.htmx:
+            response = render(request, "inventory/_alert.html", {"message": message}, status=status)
+            return reswap(retarget(response, "#alerts"), "innerHTML")
+        messages.error(request, message)
+        return redirect(back)
+    if request.htmx:
+        return trigger_client_event(HttpResponse(status=204), "task-started")
+    messages.info(request, f"{task.name} task queued.")
+    return redirect(back)
