@@ -9,6 +9,7 @@ task. Simulated durations are data: a step is due when `now - started_at` has pa
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ DURATION = {
     "host.exit_maintenance": 4.0,
 }
 MAX_ATTEMPTS = 5
+logger = logging.getLogger(__name__)
 
 
 class OperationError(Exception):
@@ -236,6 +238,7 @@ def task_step(task_id: int, *, now: datetime | None = None) -> float | None:
     the same message take turns; the second then sees the first one's result and does nothing.
     """
     now = now or timezone.now()
+    failure: Exception | None = None
     with transaction.atomic():
         task = Task.objects.select_for_update().filter(pk=task_id).first()
         if task is None or task.is_finished:
@@ -250,25 +253,28 @@ def task_step(task_id: int, *, now: datetime | None = None) -> float | None:
         except OperationError as error:
             _finish(task, now, error=str(error))
             return None
-        except Exception:
-            # Crash-loop guard: back off in the database before re-raising, and give up after
-            # MAX_ATTEMPTS with the message vCenter shows for internal faults.
+        except Exception as error:
+            # Crash-loop guard: commit a back-off before re-raising (so the worker logs it), and
+            # give up after MAX_ATTEMPTS with the message vCenter shows for internal faults.
             task.attempts += 1
             if task.attempts >= MAX_ATTEMPTS:
+                logger.exception("Task %s failed for good", task.key)
                 _finish(task, now, error="A general system error occurred: internal error")
                 return None
             task.next_run_at = now + timedelta(seconds=2**task.attempts)
             task.save()
-            raise
-        if step.done:
-            _finish(task, now)
-            return None
-        task.progress = max(task.progress, step.progress)  # progress never goes backwards
-        task.stage = step.stage
-        task.next_run_at = now + timedelta(seconds=step.wait)
-        task.save()
-        tasks_changed()
-        return step.wait
+            failure = error
+        else:
+            if step.done:
+                _finish(task, now)
+                return None
+            task.progress = max(task.progress, step.progress)  # progress never goes backwards
+            task.stage = step.stage
+            task.next_run_at = now + timedelta(seconds=step.wait)
+            task.save()
+            tasks_changed()
+            return step.wait
+    raise failure
 
 
 def _finish(task: Task, now: datetime, *, error: str = "") -> None:

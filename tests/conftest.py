@@ -1,0 +1,84 @@
+"""The fixed cast and estate every test starts from.
+
+The demo estate is loaded once per session into the test database; each test runs in a
+transaction that is rolled back, so tests may change it freely.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+
+from inventory.estates import demo
+from inventory.models import Host, VirtualMachine
+
+PASSWORD = "VMware1!VMware1!"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        demo.load()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def admin(db):
+    """administrator@vsphere.local: member of Administrators, which holds Admin on the root."""
+    return get_user_model().objects.get(username="administrator@vsphere.local")
+
+
+@pytest.fixture
+def auditor(db):
+    """A read-only user: sees the whole inventory, may change nothing."""
+    return get_user_model().objects.get(username="auditor@vsphere.local")
+
+
+@pytest.fixture
+def outsider(db):
+    """An SSO user with no role anywhere."""
+    return get_user_model().objects.create_user("outsider@vsphere.local", password=PASSWORD)
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
+def vm_on(db):
+    """A powered-on VM on a workload-cluster host."""
+    return (
+        VirtualMachine.objects.select_related("host__cluster__datacenter")
+        .filter(power_state="poweredOn", is_template=False, host__cluster__name="Workload-Cluster-01")
+        .order_by("name")
+        .first()
+    )
+
+
+@pytest.fixture
+def vm_off(db):
+    return (
+        VirtualMachine.objects.select_related("host__cluster__datacenter")
+        .filter(power_state="poweredOff", is_template=False)
+        .order_by("name")
+        .first()
+    )
+
+
+@pytest.fixture
+def workload_host(db):
+    """The workload-cluster host running the most powered-on VMs."""
+    return (
+        Host.objects.select_related("cluster__datacenter")
+        .filter(cluster__name="Workload-Cluster-01")
+        .order_by("name")
+        .first()
+    )
