@@ -495,8 +495,9 @@ def search(q: str, page=None) -> Page:
     parts = [
         model.objects.filter(name__icontains=q)
         .exclude(**({"parent": None} if model in (ResourcePool, Folder) else {}))
-        .annotate(kind=Value(model.__name__, output_field=CharField()))
-        .values("name", "moid", "kind")
+        .annotate(object_type=Value(model.__name__, output_field=CharField()))
+        .values("name", "moid", "object_type")
+        .order_by()
         for model in SEARCHABLE
     ]
     union = parts[0].union(*parts[1:], all=True).order_by("name", "moid")

@@ -1,0 +1,296 @@
+"""The client shell as a browser (or htmx) talks to it: pages, partials, actions, permissions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from inventory.auth import NO_PERMISSION
+from inventory.models import Cluster, Datacenter, Datastore, DistributedSwitch, Folder, Host
+from inventory.models import PortGroup, ResourcePool, Task, VCenter, VirtualMachine
+from inventory.tasklog import tasks_version
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+PASSWORD = "VMware1!VMware1!"
+
+
+def url(moid, tab="summary"):
+    return reverse("inventory:object", kwargs={"moid": moid, "tab": tab})
+
+
+def one_of_each():
+    return [
+        VCenter.objects.first(),
+        Datacenter.objects.first(),
+        Folder.objects.filter(kind="vm", parent__isnull=False).first(),
+        Cluster.objects.first(),
+        Host.objects.first(),
+        ResourcePool.objects.filter(parent__isnull=False).first(),
+        VirtualMachine.objects.filter(is_template=False).first(),
+        Datastore.objects.first(),
+        DistributedSwitch.objects.first(),
+        PortGroup.objects.first(),
+    ]
+
+
+# ---------------------------------------------------------------- login
+
+
+def test_login_is_case_insensitive_and_lands_on_vcenter(client):
+    response = client.post(
+        reverse("login"), {"username": "Administrator@VSPHERE.LOCAL", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    response = client.get(response["Location"], follow=True)
+    assert response.status_code == 200
+    assert b"vcsa-01a" in response.content
+
+
+def test_wrong_password_is_refused(client):
+    response = client.post(
+        reverse("login"), {"username": "administrator@vsphere.local", "password": "nope"}
+    )
+    assert response.status_code == 200
+    assert b"Invalid credentials" in response.content
+
+
+def test_user_without_any_role_cannot_log_in(client, outsider):
+    response = client.post(
+        reverse("login"), {"username": "outsider@vsphere.local", "password": PASSWORD}
+    )
+    assert NO_PERMISSION.encode() in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_pages_need_login(client):
+    response = client.get(url("group-d1"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_outsider_session_gets_403(client, outsider):
+    client.force_login(outsider)
+    assert client.get(url("group-d1")).status_code == 403
+    assert client.get(reverse("inventory:tree-root", args=["hosts"])).status_code == 403
+    assert client.get(reverse("inventory:search"), {"q": "web"}).status_code == 403
+
+
+# ---------------------------------------------------------------- object pages
+
+
+def test_every_tab_of_every_object_type_renders(admin_client):
+    from inventory.entities import TABS
+
+    for entity in one_of_each():
+        for tab in TABS[type(entity)]:
+            response = admin_client.get(url(entity.moid, tab.slug))
+            assert response.status_code == 200, (entity.moid, tab.slug)
+            assert entity.name.encode() in response.content
+
+
+def test_unknown_object_and_tab_are_404(admin_client):
+    assert admin_client.get(url("vm-999999")).status_code == 404
+    assert admin_client.get(url("bogus-1")).status_code == 404
+    vm = VirtualMachine.objects.first()
+    assert admin_client.get(url(vm.moid, "hosts")).status_code == 404
+
+
+def test_htmx_gets_only_the_region_it_targets(admin_client, vm_on):
+    page = admin_client.get(url(vm_on.moid))
+    assert b'id="navigator"' in page.content and b'id="object-header"' in page.content
+    header = admin_client.get(url(vm_on.moid), HTTP_HX_TARGET="object-header", **HTMX)
+    assert header.content.lstrip().startswith(b'<div id="object-header"')
+    assert b'id="tab-body"' not in header.content
+    main = admin_client.get(url(vm_on.moid), HTTP_HX_TARGET="main", **HTMX)
+    assert main.content.lstrip().startswith(b'<main id="main"')
+    assert b'id="navigator"' not in main.content
+
+
+def test_summary_shows_rollups(admin_client):
+    cluster = Cluster.objects.get(name="Workload-Cluster-01")
+    response = admin_client.get(url(cluster.moid))
+    hosts = cluster.hosts.count()
+    assert f"<dt>Hosts</dt><dd>{hosts}".encode() in response.content
+    capacity_ghz = sum(h.cpu_cores * h.cpu_mhz for h in cluster.hosts.all()) / 1000
+    assert f"{capacity_ghz:,.2f} GHz capacity".encode() in response.content
+
+
+def test_vm_list_filters_sorts_and_paginates(admin_client, settings):
+    settings.VKS_PAGE_SIZE = 5
+    vcenter = VCenter.objects.first()
+    response = admin_client.get(url(vcenter.moid, "vms"), {"q": "web", "sort": "-name"})
+    names = [row.name for row in response.context["page"]]
+    assert names and all("web" in n for n in names)
+    assert names == sorted(names, reverse=True)
+    total = VirtualMachine.objects.count()
+    assert response.context["page"].paginator.count < total
+    page2 = admin_client.get(url(vcenter.moid, "vms"), {"page": 2})
+    assert len(page2.context["page"]) == 5
+    assert page2.context["page"].number == 2
+
+
+def test_unknown_sort_falls_back_to_name(admin_client):
+    response = admin_client.get(url("group-d1", "hosts"), {"sort": "password"})
+    assert response.status_code == 200
+    assert response.context["sort"] == "name"
+
+
+def test_monitor_shows_tasks_and_events(admin_client, admin, vm_on, django_capture_on_commit_callbacks):
+    from inventory import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.vm_power(vm=vm_on, action="power_off", user=admin)
+    tasks = admin_client.get(url(vm_on.moid, "monitor"))
+    assert b"Power Off virtual machine" in tasks.content
+    events = admin_client.get(url(vm_on.moid, "monitor"), {"sub": "events"})
+    assert b"is powered off" in events.content
+    cluster = admin_client.get(url(vm_on.host.cluster.moid, "monitor"))
+    assert b"Power Off virtual machine" in cluster.content, "containers show their children's tasks"
+
+
+def test_permissions_tab_lists_inherited_roles(admin_client, vm_on):
+    response = admin_client.get(url(vm_on.moid, "permissions"))
+    assert b"VSPHERE.LOCAL\\Administrators" in response.content
+    assert b"Administrator" in response.content
+    assert b"vcsa-01a" in response.content  # defined in
+
+
+# ---------------------------------------------------------------- navigator and search
+
+
+def test_tree_expands_level_by_level(admin_client, vm_on):
+    host, cluster = vm_on.host, vm_on.host.cluster
+    root = admin_client.get(reverse("inventory:tree-root", args=["hosts"]))
+    assert b"vcsa-01a" in root.content
+    dc = admin_client.get(reverse("inventory:tree-children", args=["hosts", "group-d1"]))
+    assert cluster.datacenter.name.encode() in dc.content
+    clusters = admin_client.get(
+        reverse("inventory:tree-children", args=["hosts", cluster.datacenter.moid])
+    )
+    assert cluster.name.encode() in clusters.content
+    hosts = admin_client.get(reverse("inventory:tree-children", args=["hosts", cluster.moid]))
+    assert host.name.encode() in hosts.content
+    assert b">Resources<" not in hosts.content, "the root resource pool stays hidden"
+    vms = admin_client.get(reverse("inventory:tree-children", args=["hosts", host.moid]))
+    assert vm_on.name.encode() in vms.content
+
+
+def test_tree_pages_long_child_lists(admin_client, settings, vm_on):
+    settings.VKS_TREE_PAGE_SIZE = 2
+    cluster = vm_on.host.cluster
+    first = admin_client.get(reverse("inventory:tree-children", args=["hosts", cluster.moid]))
+    assert len(first.context["nodes"]) == 2 and first.context["next_page"] == 1
+    seen = [n.moid for n in first.context["nodes"]]
+    page, pages = 1, 0
+    while page is not None and pages < 100:
+        more = admin_client.get(
+            reverse("inventory:tree-children", args=["hosts", cluster.moid]), {"page": page}
+        )
+        seen += [n.moid for n in more.context["nodes"]]
+        page, pages = more.context["next_page"], pages + 1
+    hosts = cluster.hosts.count()
+    root_vms = VirtualMachine.objects.filter(
+        resource_pool__cluster=cluster, resource_pool__parent=None
+    ).count()
+    pools = ResourcePool.objects.filter(cluster=cluster, parent__isnull=False, parent__parent=None)
+    assert len(seen) == len(set(seen)) == hosts + pools.count() + root_vms
+
+
+def test_other_navigator_views(admin_client):
+    dc = Datacenter.objects.first()
+    for view in ("vms", "storage", "networks"):
+        response = admin_client.get(reverse("inventory:tree-children", args=[view, dc.moid]))
+        assert response.status_code == 200 and response.context["nodes"], view
+    assert admin_client.get(reverse("inventory:tree-root", args=["bogus"])).status_code == 404
+
+
+def test_global_search_covers_every_type(admin_client, vm_on):
+    host = vm_on.host
+    response = admin_client.get(reverse("inventory:search"), {"q": host.name[:6]})
+    kinds = {hit["object_type"] for hit in response.context["page"]}
+    assert "Host" in kinds
+    response = admin_client.get(reverse("inventory:search"), {"q": vm_on.name})
+    assert vm_on.moid in [hit["moid"] for hit in response.context["page"]]
+    response = admin_client.get(reverse("inventory:search"), {"q": "Cluster"})
+    assert {"Cluster"} <= {hit["object_type"] for hit in response.context["page"]}
+    empty = admin_client.get(reverse("inventory:search"), {"q": "no-such-thing-anywhere"})
+    assert b"No results found" in empty.content
+
+
+# ---------------------------------------------------------------- actions and Recent Tasks
+
+
+def test_htmx_power_off_starts_a_task(admin_client, vm_on, django_capture_on_commit_callbacks):
+    action = reverse("inventory:action", args=[vm_on.moid, "power-off"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(action, **HTMX)
+    assert response.status_code == 204
+    assert json.loads(response["HX-Trigger"]) == {"task-started": {}}
+    vm_on.refresh_from_db()
+    assert vm_on.power_state == "poweredOff"
+    header = admin_client.get(url(vm_on.moid), HTTP_HX_TARGET="object-header", **HTMX)
+    assert b"Power On" in header.content
+
+
+def test_plain_post_redirects_back_with_message(admin_client, vm_on):
+    response = admin_client.post(reverse("inventory:action", args=[vm_on.moid, "power-off"]))
+    assert response.status_code == 302
+    assert response["Location"] == url(vm_on.moid)
+
+
+def test_refused_action_shows_the_reason_and_changes_nothing(admin_client, vm_off):
+    response = admin_client.post(reverse("inventory:action", args=[vm_off.moid, "reset"]), **HTMX)
+    assert response.status_code == 409
+    assert response["HX-Retarget"] == "#alerts"
+    assert b"cannot be performed in the current state (Powered Off)" in response.content
+    assert not Task.objects.exists()
+
+
+def test_read_only_user_gets_403_on_actions(client, auditor, vm_on):
+    client.force_login(auditor)
+    assert client.get(url(vm_on.moid)).status_code == 200
+    assert b"Power Off" not in client.get(url(vm_on.moid)).content, "no buttons it cannot use"
+    response = client.post(reverse("inventory:action", args=[vm_on.moid, "power-off"]), **HTMX)
+    assert response.status_code == 403
+    assert b"Permission to perform this operation was denied." in response.content
+    assert not Task.objects.exists()
+
+
+def test_actions_need_post_and_a_csrf_token(admin, vm_on):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    action = reverse("inventory:action", args=[vm_on.moid, "power-off"])
+    assert client.get(action).status_code == 405
+    assert client.post(action).status_code == 403
+    assert not Task.objects.exists()
+
+
+def test_action_that_does_not_fit_the_object_is_404(admin_client, workload_host):
+    response = admin_client.post(reverse("inventory:action", args=[workload_host.moid, "reset"]))
+    assert response.status_code == 404
+
+
+def test_recent_tasks_poll_answers_204_until_something_changes(
+    admin_client, admin, vm_on, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    pane = admin_client.get(reverse("inventory:recent-tasks"), **HTMX)
+    version = pane.context["tasks_version"]
+    # Session (cached) and user: the only query an idle poll makes.
+    with django_assert_num_queries(1):
+        idle = admin_client.get(reverse("inventory:recent-tasks"), {"v": version}, **HTMX)
+    assert idle.status_code == 204
+
+    from inventory import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.vm_power(vm=vm_on, action="power_off", user=admin)
+    assert tasks_version() != version
+    changed = admin_client.get(reverse("inventory:recent-tasks"), {"v": version}, **HTMX)
+    assert changed.status_code == 200
+    assert json.loads(changed["HX-Trigger"]) == {"tasks-changed": {}}
+    assert b"Power Off virtual machine" in changed.content
+    assert b"Completed" in changed.content
