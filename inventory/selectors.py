@@ -23,7 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from inventory.entities import SELECT_RELATED, model_for
+from inventory.entities import SELECT_RELATED, icon_named, model_for, state_sql
 from inventory.models import (
     Cluster,
     Datacenter,
@@ -522,67 +522,93 @@ EXPANDABLE: dict[str, tuple[type[ManagedEntity], ...]] = {
 
 def _tree_sections(view: str, entity: ManagedEntity) -> list[QuerySet]:
     """The child lists of a navigator node, in the order the vSphere Client shows them."""
-    vms = VirtualMachine.objects.order_by("name", "pk")
+    vms = VirtualMachine.objects.all()
     match view, entity:
         case _, VCenter():
-            return [Datacenter.objects.filter(vcenter=entity).order_by("name")]
+            return [Datacenter.objects.filter(vcenter=entity)]
         case "hosts", Datacenter():
-            return [Cluster.objects.filter(datacenter=entity).order_by("name")]
+            return [Cluster.objects.filter(datacenter=entity)]
         case "hosts", Cluster():
             return [
-                Host.objects.filter(cluster=entity).order_by("name"),
+                Host.objects.filter(cluster=entity),
                 ResourcePool.objects.filter(
                     cluster=entity, parent__isnull=False, parent__parent__isnull=True
-                ).order_by("name"),
+                ),
                 vms.filter(resource_pool__cluster=entity, resource_pool__parent=None),
             ]
         case "hosts", Host():
             return [vms.filter(host=entity)]
         case "hosts", ResourcePool():
-            return [entity.children.order_by("name"), vms.filter(resource_pool=entity)]
+            return [entity.children.all(), vms.filter(resource_pool=entity)]
         case "vms", Datacenter():
             folders = Folder.objects.filter(datacenter=entity, kind=Folder.Kind.VM)
             return [
-                folders.filter(parent__parent=None).order_by("name"),
+                folders.filter(parent__isnull=False, parent__parent__isnull=True),
                 vms.filter(
                     folder__datacenter=entity, folder__parent=None, folder__kind=Folder.Kind.VM
                 ),
             ]
         case "vms", Folder():
-            return [entity.children.order_by("name"), vms.filter(folder=entity)]
+            return [entity.children.all(), vms.filter(folder=entity)]
         case "storage", Datacenter():
-            return [Datastore.objects.filter(datacenter=entity).order_by("name")]
+            return [Datastore.objects.filter(datacenter=entity)]
         case "networks", Datacenter():
-            return [DistributedSwitch.objects.filter(datacenter=entity).order_by("name")]
+            return [DistributedSwitch.objects.filter(datacenter=entity)]
         case "networks", DistributedSwitch():
-            return [entity.portgroups.order_by("-is_uplink", "name")]
+            return [entity.portgroups.all()]
     return []
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    moid: str
+    name: str
+    object_type: str
+    state: str
+
+    @property
+    def icon(self) -> str:
+        return icon_named(self.object_type, self.state)
+
+    def expandable(self, view: str) -> bool:
+        return self.object_type in EXPANDABLE_TYPES.get(view, ())
 
 
 @dataclass
 class TreePage:
-    nodes: list[ManagedEntity]
+    nodes: list[TreeNode]
     next_page: int | None
 
 
 def tree_children(view: str, entity: ManagedEntity, page: int = 0) -> TreePage:
-    """One page of a node's children across its sections: at most two queries a section."""
+    """One page of a node's children, all sections in one UNION ALL query ordered by section
+    then name: one query whatever the size of the inventory or the page."""
+    sections = _tree_sections(view, entity)
+    if not sections:
+        return TreePage([], None)
+    parts = [
+        qs.annotate(
+            section=Value(i, output_field=IntegerField()),
+            object_type=Value(qs.model.__name__, output_field=CharField()),
+            state=state_sql(qs.model),
+        )
+        .values("section", "name", "moid", "object_type", "state")
+        .order_by()
+        for i, qs in enumerate(sections)
+    ]
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     size = settings.VKS_TREE_PAGE_SIZE
-    skip, want, nodes = page * size, size + 1, []  # one extra row tells whether more follow
-    for section in _tree_sections(view, entity):
-        if skip:
-            count = section.count()
-            if skip >= count:
-                skip -= count
-                continue
-        rows = list(section[skip : skip + want - len(nodes)])
-        skip = 0
-        nodes.extend(rows)
-        if len(nodes) >= want:
-            break
-    more = len(nodes) > size
-    return TreePage(nodes[:size], page + 1 if more else None)
+    rows = list(union.order_by("section", "name", "moid")[page * size : (page + 1) * size + 1])
+    nodes = [
+        TreeNode(r["moid"], r["name"], r["object_type"], r["state"] or "") for r in rows[:size]
+    ]
+    return TreePage(nodes, page + 1 if len(rows) > size else None)
 
 
-def is_expandable(view: str, entity: ManagedEntity) -> bool:
-    return isinstance(entity, EXPANDABLE.get(view, ()))
+EXPANDABLE_TYPES = {
+    view: tuple(model.__name__ for model in models) for view, models in EXPANDABLE.items()
+}
+
+
+def tree_roots() -> list[TreeNode]:
+    return [TreeNode(v.moid, v.name, "VCenter", "") for v in VCenter.objects.all()]

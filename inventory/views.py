@@ -111,14 +111,11 @@ def tree(request, view: str, moid: str | None = None):
     """Navigator: the root (vCenter) of a view, or one page of a node's children."""
     if view not in selectors.NAV_VIEWS:
         raise Http404(f"No navigator view {view!r}")
-    request.session["nav_view"] = view
+    if request.session.get("nav_view") != view:  # remembered for the next full page
+        request.session["nav_view"] = view
     if moid is None:
-        vcenter = selectors.vcenter_get()
-        return render(
-            request,
-            "inventory/_navigator.html",
-            {"view": view, "views": selectors.NAV_VIEWS, "roots": [vcenter] if vcenter else []},
-        )
+        context = {"view": view, "views": selectors.NAV_VIEWS, "roots": selectors.tree_roots()}
+        return render(request, "inventory/_navigator.html", context)
     entity = selectors.entity_get(moid)
     page = selectors.tree_children(view, entity, _page_number(request.GET.get("page")))
     return render(

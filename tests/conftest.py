@@ -57,7 +57,9 @@ def vm_on(db):
     """A powered-on VM on a workload-cluster host."""
     return (
         VirtualMachine.objects.select_related("host__cluster__datacenter")
-        .filter(power_state="poweredOn", is_template=False, host__cluster__name="Workload-Cluster-01")
+        .filter(
+            power_state="poweredOn", is_template=False, host__cluster__name="Workload-Cluster-01"
+        )
         .order_by("name")
         .first()
     )

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from inventory import entities
-from inventory.selectors import is_expandable
 
 register = template.Library()
 
@@ -74,8 +73,8 @@ def power_actions(vm) -> list[tuple[str, str, str, bool]]:
 
 
 @register.filter
-def expandable(entity, view: str) -> bool:
-    return is_expandable(view, entity)
+def expandable(node, view: str) -> bool:
+    return node.expandable(view)
 
 
 @register.filter

@@ -17,7 +17,10 @@ pytestmark = pytest.mark.django_db
 
 def _open(vm, user, operation="vm.power_off", name="Power Off virtual machine"):
     return task_open(
-        name=name, description_id="VirtualMachine.powerOff", operation=operation, target=vm,
+        name=name,
+        description_id="VirtualMachine.powerOff",
+        operation=operation,
+        target=vm,
         user=user,
     )
 
@@ -30,7 +33,9 @@ def test_step_waits_for_simulated_duration(admin, vm_on, settings):
     task.refresh_from_db()
     assert wait == pytest.approx(3.0)
     assert (task.state, task.progress, task.stage) == (
-        "running", 50, "Powering off the virtual machine"
+        "running",
+        50,
+        "Powering off the virtual machine",
     )
     assert operations.task_step(task.pk, now=t0 + timedelta(seconds=1)) is None, "early: dropped"
     vm_on.refresh_from_db()
@@ -98,8 +103,11 @@ def test_resync_re_enqueues_a_task_whose_message_was_lost(admin, vm_on):
 def test_progress_never_goes_backwards(admin, workload_host, settings):
     settings.VKS_SIM_SPEED = 1.0
     task = task_open(
-        name="Enter maintenance mode", description_id="HostSystem.enterMaintenanceMode",
-        operation="host.enter_maintenance", target=workload_host, user=admin,
+        name="Enter maintenance mode",
+        description_id="HostSystem.enterMaintenanceMode",
+        operation="host.enter_maintenance",
+        target=workload_host,
+        user=admin,
     )
     now = timezone.now()
     seen = []

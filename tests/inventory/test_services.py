@@ -1,6 +1,8 @@
-"""Inventory operations through the service layer, run by the engine (eager Celery, instant time)."""
+"""Inventory operations through the service layer, run by the engine (eager, instant time)."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -18,7 +20,9 @@ def test_power_off_queues_task_and_runs_it_after_commit(
         task = services.vm_power(vm=vm_on, action="power_off", user=admin)
     task.refresh_from_db()
     assert (task.name, task.state, task.target_moid) == (
-        "Power Off virtual machine", "queued", vm_on.moid
+        "Power Off virtual machine",
+        "queued",
+        vm_on.moid,
     )
     assert task.initiator == "VSPHERE.LOCAL\\administrator"
     vm_on.refresh_from_db()
@@ -57,7 +61,7 @@ def test_power_on_sets_usage_and_boot_time(admin, vm_off, django_capture_on_comm
 )
 def test_power_operation_in_wrong_state_is_refused(admin, request, action, fixture, message):
     vm = request.getfixturevalue(fixture)
-    with pytest.raises(services.InvalidState, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(services.InvalidState, match=re.escape(message)):
         services.vm_power(vm=vm, action=action, user=admin)
     assert not Task.objects.filter(target_moid=vm.moid).exists()
 
@@ -92,9 +96,7 @@ def test_template_cannot_be_powered_on(admin):
 def test_enter_maintenance_evacuates_powered_on_vms_to_peers(
     admin, workload_host, django_capture_on_commit_callbacks
 ):
-    running = set(
-        workload_host.vms.filter(power_state="poweredOn").values_list("moid", flat=True)
-    )
+    running = set(workload_host.vms.filter(power_state="poweredOn").values_list("moid", flat=True))
     stopped = set(workload_host.vms.exclude(power_state="poweredOn").values_list("moid", flat=True))
     assert running, "the demo host runs VMs"
     with django_capture_on_commit_callbacks(execute=True):
@@ -132,9 +134,7 @@ def test_exit_maintenance(admin, workload_host, django_capture_on_commit_callbac
         services.host_maintenance(host=workload_host, enter=False, user=admin)
 
 
-def test_maintenance_without_full_drs_fails_with_reason(
-    admin, django_capture_on_commit_callbacks
-):
+def test_maintenance_without_full_drs_fails_with_reason(admin, django_capture_on_commit_callbacks):
     host = (
         Host.objects.select_related("cluster__datacenter")
         .filter(cluster__name="Management-Cluster", vms__power_state="poweredOn")

@@ -9,8 +9,19 @@ from django.test import Client
 from django.urls import reverse
 
 from inventory.auth import NO_PERMISSION
-from inventory.models import Cluster, Datacenter, Datastore, DistributedSwitch, Folder, Host
-from inventory.models import PortGroup, ResourcePool, Task, VCenter, VirtualMachine
+from inventory.models import (
+    Cluster,
+    Datacenter,
+    Datastore,
+    DistributedSwitch,
+    Folder,
+    Host,
+    PortGroup,
+    ResourcePool,
+    Task,
+    VCenter,
+    VirtualMachine,
+)
 from inventory.tasklog import tasks_version
 
 pytestmark = pytest.mark.django_db
@@ -139,7 +150,9 @@ def test_unknown_sort_falls_back_to_name(admin_client):
     assert response.context["sort"] == "name"
 
 
-def test_monitor_shows_tasks_and_events(admin_client, admin, vm_on, django_capture_on_commit_callbacks):
+def test_monitor_shows_tasks_and_events(
+    admin_client, admin, vm_on, django_capture_on_commit_callbacks
+):
     from inventory import services
 
     with django_capture_on_commit_callbacks(execute=True):
