@@ -17,5 +17,22 @@
       if (!menu.contains(event.target)) menu.removeAttribute("open");
     });
   });
-  document.addEventListener("DOMContentLoaded", applyPane);
+  // Highlight the navigator node of the object shown in the main pane.
+  function markSelected() {
+    const main = document.getElementById("main");
+    const moid = main && main.dataset.moid;
+    document.querySelectorAll(".tree-link.selected").forEach(function (link) {
+      link.classList.remove("selected");
+    });
+    if (!moid) return;
+    document.querySelectorAll('.tree-node[data-moid="' + moid + '"]').forEach(function (node) {
+      const link = node.querySelector(".tree-link");
+      if (link) link.classList.add("selected");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    applyPane();
+    markSelected();
+  });
+  document.addEventListener("htmx:afterSettle", markSelected);
 })();
