@@ -60,6 +60,14 @@ def _usage_fraction(vm: VirtualMachine, low: float, high: float) -> float:
     return low + (high - low) * int.from_bytes(digest) / 0xFFFF
 
 
+def mark_running(vm: VirtualMachine, host: Host, boot_time: datetime) -> None:
+    """Powered on, with the stable usage this VM always shows when running (not saved)."""
+    vm.power_state = VirtualMachine.PowerState.ON
+    vm.boot_time = boot_time
+    vm.cpu_usage_mhz = int(vm.num_cpu * host.cpu_mhz * _usage_fraction(vm, 0.04, 0.35))
+    vm.memory_usage_mib = int(vm.memory_mib * _usage_fraction(vm, 0.2, 0.7))
+
+
 def _vm(task: Task) -> VirtualMachine:
     return VirtualMachine.objects.select_related("host__cluster__datacenter").get(
         moid=task.target_moid
@@ -79,10 +87,7 @@ def vm_power_on_step(task: Task, now: datetime) -> Step:
     left = _remaining(task, "vm.power_on", now)
     if left > 0:
         return Step(progress=50, stage="Powering on the virtual machine", wait=left)
-    vm.power_state = VirtualMachine.PowerState.ON
-    vm.boot_time = now
-    vm.cpu_usage_mhz = int(vm.num_cpu * vm.host.cpu_mhz * _usage_fraction(vm, 0.04, 0.35))
-    vm.memory_usage_mib = int(vm.memory_mib * _usage_fraction(vm, 0.2, 0.7))
+    mark_running(vm, vm.host, now)
     vm.save(update_fields=["power_state", "boot_time", "cpu_usage_mhz", "memory_usage_mib"])
     event_log(event_type="VmPoweredOnEvent", message=f"{_where(vm)} is powered on", entity=vm)
     return Step(done=True)

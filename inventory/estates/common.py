@@ -1,0 +1,189 @@
+"""What every estate shares: the vCenter root, its SSO administrator, and bulk inserts that hand out
+managed object IDs a block at a time (one sequence call per batch, not per row)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import models
+
+from inventory.models import (
+    Datacenter,
+    Datastore,
+    DistributedSwitch,
+    Folder,
+    Host,
+    ManagedEntity,
+    Permission,
+    PortGroup,
+    ResourcePool,
+    VCenter,
+    VirtualMachine,
+    moid_numbers,
+)
+from inventory.permissions import ADMINISTRATORS_GROUP
+from inventory.tasklog import SSO_DOMAIN
+
+VCENTER_MOID = f"{VCenter.PREFIX}1"  # the root folder of every vCenter is group-d1
+VCENTER_NAME = "vcsa-01a.corp.vmbeans.com"
+ADMIN_USERNAME = f"administrator@{SSO_DOMAIN}"
+BATCH = 5000
+MIB_PER_GIB = 1024
+MIB_PER_TIB = 1024 * 1024
+# Names-to-UUID namespace, so policies, libraries and items keep their IDs across reloads.
+ESTATE_NAMESPACE = uuid.UUID("6f1c3b52-8d1e-4c47-9a57-3f0e5d2b7a10")
+
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass
+class LoadResult:
+    """What a loader did, for the command to print."""
+
+    estate: str
+    datacenter: str
+    created: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def stable_uuid(*parts: str) -> uuid.UUID:
+    """The same name always gets the same UUID (policy, library and item IDs)."""
+    return uuid.uuid5(ESTATE_NAMESPACE, "/".join(parts))
+
+
+def ensure_vcenter() -> VCenter:
+    return VCenter.objects.get_or_create(
+        moid=VCENTER_MOID,
+        defaults={"name": VCENTER_NAME, "instance_uuid": stable_uuid("vcenter", VCENTER_NAME)},
+    )[0]
+
+
+def ensure_user(username: str, *, staff: bool = False):
+    """Create the SSO user with the default password; an existing user (and its password) is
+    left as it is, so a reload never undoes a password change."""
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=username).first()
+    if user is None:
+        user = user_model.objects.create_user(
+            username=username,
+            email=username,
+            password=settings.VKS_ADMIN_PASSWORD,
+            is_staff=staff,
+        )
+    return user
+
+
+def ensure_permission(
+    *, entity_moid: str, principal: str, role: str, is_group: bool = False
+) -> Permission:
+    return Permission.objects.get_or_create(
+        entity_moid=entity_moid,
+        principal=principal,
+        defaults={"role": role, "is_group": is_group, "propagate": True},
+    )[0]
+
+
+def ensure_common() -> VCenter:
+    """The vCenter root, `administrator@vsphere.local` in the SSO `Administrators` group, and that
+    group's Administrator role on the root. Safe to call on every load."""
+    vcenter = ensure_vcenter()
+    admin = ensure_user(ADMIN_USERNAME, staff=True)
+    group = Group.objects.get_or_create(name=ADMINISTRATORS_GROUP)[0]
+    admin.groups.add(group)  # no-op when already a member
+    ensure_permission(
+        entity_moid=vcenter.moid,
+        principal=f"{SSO_DOMAIN.upper()}\\{ADMINISTRATORS_GROUP}",
+        role=Permission.Role.ADMIN,
+        is_group=True,
+    )
+    return vcenter
+
+
+def lock_vcenter(vcenter: VCenter) -> None:
+    """Serialise loaders on PostgreSQL: two `load_estate` runs at once must not both see "not
+    loaded yet". (SQLite's immediate transactions already serialise writers.)"""
+    VCenter.objects.select_for_update().filter(pk=vcenter.pk).first()
+
+
+def _prefix(obj: ManagedEntity) -> str:
+    return Folder.KIND_PREFIX[obj.kind] if isinstance(obj, Folder) else obj.PREFIX
+
+
+def assign_moids(objs: Sequence[ManagedEntity]) -> None:
+    """Give each object a fresh moid from one sequence reservation (folders by their kind)."""
+    if not objs:
+        return
+    for obj, number in zip(objs, moid_numbers(len(objs)), strict=True):
+        obj.moid = f"{_prefix(obj)}{number}"
+
+
+def insert(objs: Sequence[M], *, batch_size: int = BATCH) -> list[M]:
+    """Bulk-insert model instances, assigning moids per batch for managed entities; the instances
+    get their primary keys (RETURNING on PostgreSQL and SQLite 3.35+)."""
+    if not objs:
+        return []
+    model = type(objs[0])
+    for start in range(0, len(objs), batch_size):
+        batch = objs[start : start + batch_size]
+        if issubclass(model, ManagedEntity):
+            assign_moids([obj for obj in batch if not obj.moid])  # keep moids given earlier
+        model.objects.bulk_create(batch, batch_size=batch_size)
+    return list(objs)
+
+
+def link(through: type[models.Model], rows: Iterable[tuple[int, int]], *fields: str) -> int:
+    """Insert many-to-many rows straight into the through table, in batches."""
+    batch: list[models.Model] = []
+    total = 0
+    for left, right in rows:
+        batch.append(through(**{fields[0]: left, fields[1]: right}))
+        if len(batch) >= BATCH:
+            through.objects.bulk_create(batch)
+            total += len(batch)
+            batch = []
+    through.objects.bulk_create(batch)
+    return total + len(batch)
+
+
+ROOT_FOLDER_NAMES = {
+    Folder.Kind.VM: "vm",
+    Folder.Kind.HOST: "host",
+    Folder.Kind.DATASTORE: "datastore",
+    Folder.Kind.NETWORK: "network",
+}
+
+
+def create_datacenter(vcenter: VCenter, name: str) -> tuple[Datacenter, dict[str, Folder]]:
+    """A datacenter with its four hidden root folders (named `vm`, `host`, `datastore` and
+    `network`, as vSphere names them)."""
+    datacenter = insert([Datacenter(vcenter=vcenter, name=name)])[0]
+    roots = insert(
+        [
+            Folder(datacenter=datacenter, kind=kind, name=folder_name, parent=None)
+            for kind, folder_name in ROOT_FOLDER_NAMES.items()
+        ]
+    )
+    return datacenter, {folder.kind: folder for folder in roots}
+
+
+def estate_counts(datacenter: Datacenter) -> dict[str, int]:
+    """What the summary line reports; one COUNT per kind of object."""
+    vms = VirtualMachine.objects.filter(host__cluster__datacenter=datacenter)
+    return {
+        "clusters": datacenter.clusters.count(),
+        "hosts": Host.objects.filter(cluster__datacenter=datacenter).count(),
+        "virtual machines": vms.filter(is_template=False).count(),
+        "powered on": vms.filter(power_state=VirtualMachine.PowerState.ON).count(),
+        "templates": vms.filter(is_template=True).count(),
+        "VM folders": datacenter.folders.filter(kind=Folder.Kind.VM, parent__isnull=False).count(),
+        "resource pools": ResourcePool.objects.filter(cluster__datacenter=datacenter).count(),
+        "datastores": Datastore.objects.filter(datacenter=datacenter).count(),
+        "distributed switches": DistributedSwitch.objects.filter(datacenter=datacenter).count(),
+        "port groups": PortGroup.objects.filter(switch__datacenter=datacenter).count(),
+    }
