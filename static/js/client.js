@@ -29,6 +29,13 @@
       const link = node.querySelector(".tree-link");
       if (link) link.classList.add("selected");
     });
+    // The header's icon shows the object's live state (powered off, maintenance mode): the
+    // navigator shows the same object, so it takes the same icon.
+    const live = document.querySelector("[data-state-icon] > svg use");
+    if (!live) return;
+    document.querySelectorAll('[data-icon-for="' + moid + '"] use').forEach(function (use) {
+      use.setAttribute("href", live.getAttribute("href"));
+    });
   }
   document.addEventListener("DOMContentLoaded", function () {
     applyPane();
