@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from inventory.models import Permission, VCenter
+from inventory.tasklog import SSO_DOMAIN, sso_principal
 
 ADMINISTRATORS_GROUP = "Administrators"
 DENIED = "Permission to perform this operation was denied."
@@ -32,8 +33,6 @@ ROLE_PRIVILEGES = {
 
 def principals_of(user) -> list[str]:
     """The names a permission may be granted to: the user and each of its SSO groups."""
-    from inventory.tasklog import SSO_DOMAIN, sso_principal
-
     domain = SSO_DOMAIN.upper()
     return [sso_principal(user)] + [
         f"{domain}\\{g}" for g in user.groups.values_list("name", flat=True)

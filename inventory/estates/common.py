@@ -187,3 +187,46 @@ def estate_counts(datacenter: Datacenter) -> dict[str, int]:
         "distributed switches": DistributedSwitch.objects.filter(datacenter=datacenter).count(),
         "port groups": PortGroup.objects.filter(switch__datacenter=datacenter).count(),
     }
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """A server model: what every host built on it has in common."""
+
+    vendor: str
+    model: str
+    cpu_model: str
+    cores: int
+    mhz: int
+    memory_gib: int
+
+    def host(self, **fields) -> Host:
+        return Host(
+            vendor=self.vendor,
+            model=self.model,
+            cpu_model=self.cpu_model,
+            cpu_packages=2,
+            cpu_cores=self.cores,
+            cpu_mhz=self.mhz,
+            memory_mib=self.memory_gib * MIB_PER_GIB,
+            **fields,
+        )
+
+
+R650 = Hardware(
+    "Dell Inc.", "PowerEdge R650", "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz", 64, 2000, 512
+)
+R750 = Hardware(
+    "Dell Inc.", "PowerEdge R750", "Intel(R) Xeon(R) Gold 6348 CPU @ 2.60GHz", 56, 2600, 768
+)
+DL385 = Hardware(
+    "HPE", "ProLiant DL385 Gen10 Plus v2", "AMD EPYC 7543 32-Core Processor", 64, 2800, 768
+)
+DL380 = Hardware(
+    "HPE",
+    "ProLiant DL380 Gen10 Plus",
+    "Intel(R) Xeon(R) Platinum 8358 CPU @ 2.60GHz",
+    64,
+    2600,
+    768,
+)

@@ -13,7 +13,6 @@ import math
 import random
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -21,8 +20,10 @@ from django.utils import timezone
 
 from inventory.estates.common import (
     BATCH,
+    DL380,
     MIB_PER_GIB,
     MIB_PER_TIB,
+    R650,
     LoadResult,
     assign_moids,
     create_datacenter,
@@ -106,29 +107,7 @@ FOLDER_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class Hardware:
-    vendor: str
-    model: str
-    cpu_model: str
-    cores: int
-    mhz: int
-    memory_gib: int
-
-
-HARDWARE = (
-    Hardware(
-        "Dell Inc.", "PowerEdge R650", "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz", 64, 2000, 512
-    ),
-    Hardware(
-        "HPE",
-        "ProLiant DL380 Gen10 Plus",
-        "Intel(R) Xeon(R) Platinum 8358 CPU @ 2.60GHz",
-        64,
-        2600,
-        768,
-    ),
-)
+HARDWARE = (R650, DL380)
 
 
 def cluster_sizes(hosts: int, hosts_per_cluster: int, first_cluster_hosts: int) -> list[int]:
@@ -270,16 +249,9 @@ class _Builder:
             hw = HARDWARE[index % len(HARDWARE)]
             for n in range(1, size + 1):
                 hosts.append(
-                    Host(
+                    hw.host(
                         cluster=cluster,
                         name=f"esx-c{index + 1:03d}-h{n:03d}.{DOMAIN}",
-                        vendor=hw.vendor,
-                        model=hw.model,
-                        cpu_model=hw.cpu_model,
-                        cpu_packages=2,
-                        cpu_cores=hw.cores,
-                        cpu_mhz=hw.mhz,
-                        memory_mib=hw.memory_gib * MIB_PER_GIB,
                         management_ip=f"10.20.{number // 250}.{number % 250 + 5}",
                         overhead_cpu_mhz=rng.randint(700, 1200),
                         overhead_memory_mib=rng.randint(5, 7) * MIB_PER_GIB,

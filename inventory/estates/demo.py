@@ -17,8 +17,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from inventory.estates.common import (
+    DL385,
     MIB_PER_GIB,
     MIB_PER_TIB,
+    R650,
+    R750,
+    Hardware,
     LoadResult,
     assign_moids,
     create_datacenter,
@@ -69,31 +73,10 @@ SWITCH = "DSwitch-01"
 
 
 @dataclass(frozen=True)
-class HostModel:
-    vendor: str
-    model: str
-    cpu_model: str
-    cores: int
-    mhz: int
-    memory_gib: int
-
-
-R650 = HostModel(
-    "Dell Inc.", "PowerEdge R650", "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz", 64, 2000, 512
-)
-R750 = HostModel(
-    "Dell Inc.", "PowerEdge R750", "Intel(R) Xeon(R) Gold 6348 CPU @ 2.60GHz", 56, 2600, 768
-)
-DL385 = HostModel(
-    "HPE", "ProLiant DL385 Gen10 Plus v2", "AMD EPYC 7543 32-Core Processor", 64, 2800, 768
-)
-
-
-@dataclass(frozen=True)
 class ClusterSpec:
     name: str
     hosts: tuple[str, ...]  # short names; FQDN adds the domain
-    hardware: HostModel
+    hardware: Hardware
     drs: str
     vsan: bool
     datastores: tuple[str, ...]  # shared datastores mounted on every host of the cluster
@@ -489,16 +472,9 @@ def _hosts(
     for spec in CLUSTERS:
         hw = spec.hardware
         for short in spec.hosts:
-            hosts[short] = Host(
+            hosts[short] = hw.host(
                 cluster=clusters[spec.name],
                 name=f"{short}.{DOMAIN}",
-                vendor=hw.vendor,
-                model=hw.model,
-                cpu_model=hw.cpu_model,
-                cpu_packages=2,
-                cpu_cores=hw.cores,
-                cpu_mhz=hw.mhz,
-                memory_mib=hw.memory_gib * MIB_PER_GIB,
                 management_ip=f"10.10.10.{11 + len(hosts)}",
                 # vSAN's own services cost a host more than plain ESXi does.
                 overhead_cpu_mhz=rng.randint(1600, 2400) if spec.vsan else rng.randint(700, 1200),
