@@ -610,5 +610,49 @@ EXPANDABLE_TYPES = {
 }
 
 
+def tree_path(view: str, entity: ManagedEntity) -> list[ManagedEntity]:
+    """The containers to open, below the vCenter, so the navigator shows `entity`. One query per
+    nesting level of folders or pools; everything else comes with the entity (select_related)."""
+    match view, entity:
+        case _, Datacenter():
+            return []
+        case "hosts", Cluster():
+            return [entity.datacenter]
+        case "hosts", Host():
+            return [entity.cluster.datacenter, entity.cluster]
+        case "hosts", ResourcePool():
+            return [entity.cluster.datacenter, entity.cluster, *_pool_chain(entity.parent)]
+        case "hosts", VirtualMachine():
+            return [entity.host.cluster.datacenter, entity.host.cluster, entity.host]
+        case "vms", Folder():
+            return [entity.datacenter, *_folder_chain(entity.parent)]
+        case "vms", VirtualMachine():
+            return [entity.host.cluster.datacenter, *_folder_chain(entity.folder)]
+        case "storage", Datastore():
+            return [entity.datacenter]
+        case "networks", DistributedSwitch():
+            return [entity.datacenter]
+        case "networks", PortGroup():
+            return [entity.switch.datacenter, entity.switch]
+    return []
+
+
+def _folder_chain(folder: Folder | None) -> list[Folder]:
+    """A folder and its parents, outermost first, without the datacenter's hidden root folder."""
+    chain = []
+    while folder is not None and folder.parent_id is not None:
+        chain.insert(0, folder)
+        folder = folder.parent
+    return chain
+
+
+def _pool_chain(pool: ResourcePool | None) -> list[ResourcePool]:
+    chain = []
+    while pool is not None and pool.parent_id is not None:  # the root pool stays hidden
+        chain.insert(0, pool)
+        pool = pool.parent
+    return chain
+
+
 def tree_roots() -> list[TreeNode]:
     return [TreeNode(v.moid, v.name, "VCenter", "") for v in VCenter.objects.all()]

@@ -114,7 +114,12 @@ def tree(request, view: str, moid: str | None = None):
     if request.session.get("nav_view") != view:  # remembered for the next full page
         request.session["nav_view"] = view
     if moid is None:
-        context = {"view": view, "views": selectors.NAV_VIEWS, "roots": selectors.tree_roots()}
+        context = {
+            "view": view,
+            "views": selectors.NAV_VIEWS,
+            "roots": selectors.tree_roots(),
+            "expanded": _revealed(view, request.GET.get("reveal")),
+        }
         return render(request, "inventory/_navigator.html", context)
     entity = selectors.entity_get(moid)
     page = selectors.tree_children(view, entity, _page_number(request.GET.get("page")))
@@ -123,6 +128,19 @@ def tree(request, view: str, moid: str | None = None):
         "inventory/_tree_nodes.html",
         {"view": view, "parent": entity, "nodes": page.nodes, "next_page": page.next_page},
     )
+
+
+def _revealed(view: str, moid: str | None) -> dict:
+    """Children of the nodes to open so the object on the page shows in the tree: the vCenter
+    always, and the containers above `moid` in this view."""
+    vcenter = selectors.vcenter_get()
+    path = [vcenter] if vcenter else []
+    if moid:
+        try:
+            path += selectors.tree_path(view, selectors.entity_get(moid))
+        except Http404:
+            pass  # a stale link: show the tree without it
+    return {node.moid: selectors.tree_children(view, node) for node in path}
 
 
 def _page_number(raw: str | None) -> int:

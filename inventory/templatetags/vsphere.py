@@ -78,8 +78,8 @@ def expandable(node, view: str) -> bool:
 
 
 @register.filter
-def get_item(mapping: dict, key):
-    return mapping.get(key)
+def get_item(mapping: dict | None, key):
+    return mapping.get(key) if mapping else None
 
 
 _KIND_ICON = {

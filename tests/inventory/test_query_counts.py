@@ -24,6 +24,10 @@ def _pages(cluster: Cluster) -> dict[str, tuple[str, dict]]:
 
     return {
         "tree root": (reverse("inventory:tree-root", args=["hosts"]), {}),
+        "tree revealing a VM": (
+            reverse("inventory:tree-root", args=["hosts"]),
+            {"reveal": vm.moid},
+        ),
         "tree vCenter": (reverse("inventory:tree-children", args=["hosts", "group-d1"]), {}),
         "tree cluster": (reverse("inventory:tree-children", args=["hosts", cluster.moid]), {}),
         "tree cluster page 2": (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.test import Client
@@ -211,6 +212,21 @@ def test_tree_pages_long_child_lists(admin_client, settings, vm_on):
     ).count()
     pools = ResourcePool.objects.filter(cluster=cluster, parent__isnull=False, parent__parent=None)
     assert len(seen) == len(set(seen)) == hosts + pools.count() + root_vms
+
+
+def test_full_page_navigator_opens_down_to_the_object(admin_client, vm_on):
+    tree = admin_client.get(
+        reverse("inventory:tree-root", args=["hosts"]), {"reveal": vm_on.moid}
+    ).content.decode()
+    for container in (vm_on.host.cluster.datacenter, vm_on.host.cluster, vm_on.host):
+        assert re.search(rf'data-moid="{container.moid}">\s*<details open>', tree), container
+    assert f'data-moid="{vm_on.moid}"' in tree
+    folders = admin_client.get(
+        reverse("inventory:tree-root", args=["vms"]), {"reveal": vm_on.moid}
+    ).content.decode()
+    assert f'data-moid="{vm_on.moid}"' in folders, "VMs and Templates opens its folders"
+    stale = admin_client.get(reverse("inventory:tree-root", args=["hosts"]), {"reveal": "vm-0"})
+    assert stale.status_code == 200
 
 
 def test_other_navigator_views(admin_client):
