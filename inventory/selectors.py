@@ -23,7 +23,14 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from inventory.entities import SELECT_RELATED, icon_named, model_for, state_sql
+from inventory.entities import (
+    SELECT_RELATED,
+    icon_named,
+    model_for,
+    object_path,
+    state_sql,
+    tree_children_path,
+)
 from inventory.models import (
     Cluster,
     Datacenter,
@@ -569,6 +576,13 @@ class TreeNode:
     @property
     def icon(self) -> str:
         return icon_named(self.object_type, self.state)
+
+    @property
+    def url(self) -> str:
+        return object_path(self.moid)
+
+    def children_url(self, view: str) -> str:
+        return tree_children_path(view, self.moid)
 
     def expandable(self, view: str) -> bool:
         return self.object_type in EXPANDABLE_TYPES.get(view, ())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import template
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils.html import format_html
 
 from inventory import entities
@@ -32,7 +31,12 @@ def type_label(entity) -> str:
 
 @register.simple_tag
 def object_url(moid: str, tab: str = "summary") -> str:
-    return reverse("inventory:object", kwargs={"moid": moid, "tab": tab})
+    return entities.object_path(moid, tab)
+
+
+@register.filter
+def children_url(node, view: str) -> str:
+    return node.children_url(view)
 
 
 @register.filter
