@@ -19,8 +19,8 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from inventory.models import Event, Host, Task, VirtualMachine
-from inventory.tasklog import event_log, tasks_changed
+from inventory.models import Host, Task, VirtualMachine
+from inventory.tasklog import event_log, task_finish, tasks_changed
 
 # Real-world durations in seconds, divided by VKS_SIM_SPEED.
 DURATION = {
@@ -256,7 +256,7 @@ def task_step(task_id: int, *, now: datetime | None = None) -> float | None:
             with transaction.atomic():  # the step's writes, undone if it fails
                 step = STEPS[task.operation](task, now)
         except OperationError as error:
-            _finish(task, now, error=str(error))
+            task_finish(task, now=now, error=str(error))
             return None
         except Exception as error:
             # Crash-loop guard: commit a back-off before re-raising (so the worker logs it), and
@@ -264,14 +264,14 @@ def task_step(task_id: int, *, now: datetime | None = None) -> float | None:
             task.attempts += 1
             if task.attempts >= MAX_ATTEMPTS:
                 logger.exception("Task %s failed for good", task.key)
-                _finish(task, now, error="A general system error occurred: internal error")
+                task_finish(task, now=now, error="A general system error occurred: internal error")
                 return None
             task.next_run_at = now + timedelta(seconds=2**task.attempts)
             task.save()
             failure = error
         else:
             if step.done:
-                _finish(task, now)
+                task_finish(task, now=now)
                 return None
             task.progress = max(task.progress, step.progress)  # progress never goes backwards
             task.stage = step.stage
@@ -280,31 +280,6 @@ def task_step(task_id: int, *, now: datetime | None = None) -> float | None:
             tasks_changed()
             return step.wait
     raise failure
-
-
-def _finish(task: Task, now: datetime, *, error: str = "") -> None:
-    task.state = Task.State.ERROR if error else Task.State.SUCCESS
-    task.error = error
-    task.progress = task.progress if error else 100
-    task.stage = ""
-    task.completed_at = now
-    task.next_run_at = None
-    task.save()
-    if error:
-        event_log(
-            event_type="TaskEvent",
-            message=f"Task: {task.name} failed: {error}",
-            entity=_target_of(task),
-            severity=Event.Severity.ERROR,
-            task=task,
-        )
-    tasks_changed()
-
-
-def _target_of(task: Task):
-    model = VirtualMachine if task.target_type == VirtualMachine.TYPE else Host
-    related = "host__cluster__datacenter" if model is VirtualMachine else "cluster__datacenter"
-    return model.objects.select_related(related).get(moid=task.target_moid)
 
 
 def tasks_due(now: datetime | None = None) -> list[int]:

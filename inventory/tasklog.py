@@ -4,6 +4,7 @@ lets the Recent Tasks pane answer "nothing new" without touching the database.""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache
@@ -132,6 +133,49 @@ def event_log(
         created_at=timezone.now(),
         **entity_scope(entity),
     )
+
+
+SCOPE_FIELDS = (
+    "target_moid",
+    "target_name",
+    "target_type",
+    "datacenter_moid",
+    "cluster_moid",
+    "host_moid",
+)
+
+
+def task_progress(task: Task, *, progress: int, stage: str, now: datetime | None = None) -> None:
+    """Running, at `progress` percent (never lower than before), doing `stage`."""
+    if task.state == Task.State.QUEUED:
+        task.state, task.started_at = Task.State.RUNNING, now or timezone.now()
+    task.progress = max(task.progress, progress)
+    task.stage = stage
+    task.save()
+    tasks_changed()
+
+
+def task_finish(task: Task, *, now: datetime | None = None, error: str = "") -> None:
+    """Completed, or failed with `error` (also logged as an error event on the task's target)."""
+    now = now or timezone.now()
+    task.state = Task.State.ERROR if error else Task.State.SUCCESS
+    task.started_at = task.started_at or now
+    task.error = error
+    task.progress = task.progress if error else 100
+    task.stage = ""
+    task.completed_at = now
+    task.next_run_at = None
+    task.save()
+    if error:
+        Event.objects.create(
+            event_type="TaskEvent",
+            severity=Event.Severity.ERROR,
+            message=f"Task: {task.name} failed: {error}",
+            task=task,
+            created_at=now,
+            **{name: getattr(task, name) for name in SCOPE_FIELDS},
+        )
+    tasks_changed()
 
 
 def active_task_for(entity: ManagedEntity) -> Task | None:
