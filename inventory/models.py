@@ -177,6 +177,8 @@ class Host(ManagedEntity):
     overhead_cpu_mhz = models.PositiveIntegerField(default=0)
     overhead_memory_mib = models.PositiveIntegerField(default=0)
     boot_time = models.DateTimeField(null=True, blank=True)
+    # Set once Workload Management has installed Spherelet (the ESXi-native kubelet) on the host.
+    spherelet_version = models.CharField(max_length=40, blank=True)
     datastores = models.ManyToManyField(Datastore, related_name="hosts", blank=True)
 
     class Meta(ManagedEntity.Meta):

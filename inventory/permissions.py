@@ -22,6 +22,8 @@ class Privilege(StrEnum):
     VIEW = "System.View"
     VM_POWER = "VirtualMachine.Interact.PowerOn"
     HOST_MAINTENANCE = "Host.Config.Maintenance"
+    CLUSTER_EDIT = "Host.Inventory.EditCluster"
+    NAMESPACES_MANAGE = "Namespaces.Manage"  # enable, edit and disable Supervisors
 
 
 ROLE_PRIVILEGES = {

@@ -163,12 +163,15 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "resync-unfinished-tasks": {"task": "inventory.tasks.tasks_resync_task", "schedule": 15.0},
+    "resync-supervisors": {"task": "workloads.tasks.supervisors_resync_task", "schedule": 15.0},
 }
 
 # Simulator. Durations in the reference facts are divided by VKS_SIM_SPEED; tests use `instant`.
 VKS_SIM_SPEED = env_speed("VKS_SIM_SPEED", 20.0)
 VKS_ADMIN_PASSWORD = env_str("VKS_ADMIN_PASSWORD", "VMware1!VMware1!")
 VKS_PAGE_SIZE = env_int("VKS_PAGE_SIZE", 50)
+# The Kubernetes version a new Supervisor's control plane reports (VKS-REFERENCE §3.2).
+VKS_SUPERVISOR_K8S_VERSION = env_str("VKS_SUPERVISOR_K8S_VERSION", "v1.32.7+vmware.5-fips")
 VKS_TREE_PAGE_SIZE = env_int("VKS_TREE_PAGE_SIZE", 200)
 
 LOGGING = {
