@@ -349,7 +349,9 @@ def supervisor_reconcile(supervisor_pk: int, *, now: datetime | None = None) -> 
     failure: Exception | None = None
     with transaction.atomic():
         sup = (
-            Supervisor.objects.select_for_update()
+            # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the task's outer
+            # join; the Supervisor row is the lock that serialises passes.
+            Supervisor.objects.select_for_update(of=("self",))
             .select_related("cluster__datacenter", "task")
             .filter(pk=supervisor_pk)
             .first()
@@ -420,21 +422,22 @@ def _progressed(sup: Supervisor, step: Step | None, now: datetime) -> float | No
     return wait
 
 
-def _failed(sup: Supervisor, failed: StepFailed, now: datetime) -> float:
+def _failed(sup: Supervisor, failed: StepFailed, now: datetime) -> None:
     sup.conditions = status.set_condition(
         sup.conditions,
         status.condition(failed.stage, status.FALSE, failed.reason, failed.message, now, "Error"),
     )
     sup.config_status = status.config_status(sup.conditions, deleting=sup.is_deleting)
     sup.kubernetes_status = status.kubernetes_status(sup.conditions)
-    wait = sim("retry_after_error")  # the world may change (a VM frees the address): try again
-    sup.next_reconcile_at = now + timedelta(seconds=wait)
+    # The world may change (a VM frees the address): beat retries once this is due. No message
+    # is queued here, so a lasting error never spins a worker (or recurses in eager mode).
+    sup.next_reconcile_at = now + timedelta(seconds=sim("retry_after_error"))
     sup.save()
     if sup.task and not sup.task.is_finished:
         task_finish(sup.task, now=now, error=failed.message)
     else:
         tasks_changed()
-    return wait
+    return None
 
 
 def _removed(sup: Supervisor, now: datetime) -> None:

@@ -50,7 +50,7 @@ def supervisor_enable(*, spec: dict[str, dict], user) -> Supervisor:
     cleaned = clean_spec(spec)
     cluster = (
         Cluster.objects.select_related("datacenter")
-        .select_for_update()
+        .select_for_update(of=("self",))
         .get(moid=cleaned["placement"]["cluster"])
     )
     if Supervisor.objects.filter(cluster=cluster).exists():  # lost a race with another admin
@@ -81,9 +81,9 @@ def supervisor_update(*, supervisor: Supervisor, section: str, values: dict, use
     """Change one editable section; the reconciler applies it (and recovers from ERROR)."""
     require(user, Privilege.NAMESPACES_MANAGE)
     if section not in EDITABLE:
-        raise SpecError({f"{section}.": "This setting cannot be changed after enablement."})
+        raise SpecError({section: "This setting cannot be changed after enablement."})
     sup = (
-        Supervisor.objects.select_for_update()
+        Supervisor.objects.select_for_update(of=("self",))
         .select_related("cluster__datacenter", "task")
         .get(pk=supervisor.pk)
     )
@@ -116,7 +116,7 @@ def supervisor_disable(*, supervisor: Supervisor, user) -> Supervisor:
     step by step, the row last. Refused while vSphere Namespaces exist."""
     require(user, Privilege.NAMESPACES_MANAGE)
     sup = (
-        Supervisor.objects.select_for_update()
+        Supervisor.objects.select_for_update(of=("self",))
         .select_related("cluster__datacenter", "task")
         .get(pk=supervisor.pk)
     )

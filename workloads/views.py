@@ -1,0 +1,452 @@
+"""Workload Management pages: the Namespaces / Supervisors / Services / Updates page, the enable
+wizard and the Supervisor's own page (Summary, Monitor, Configure, Disable).
+
+Views parse the request, call selectors and one service, and render the page or, for htmx, the
+region it asked for. The wizard keeps what has been typed in the session, never in the
+database: nothing exists until FINISH calls `supervisor_enable`."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django_htmx.http import (
+    HttpResponseClientRedirect,
+    push_url,
+    reswap,
+    retarget,
+    trigger_client_event,
+)
+
+from inventory import selectors as inventory_selectors
+from inventory.permissions import DENIED, Privilege, has, require
+from inventory.views import inventory_view
+from workloads import forms, selectors, services
+from workloads.models import Supervisor
+from workloads.specs import LOAD_BALANCERS, NETWORK_PROVIDERS, SECTIONS, SIZES, SpecError
+
+HOME_TEMPLATE = "workloads/workload_management.html"
+WIZARD_TEMPLATE = "workloads/supervisor_enable.html"
+DETAIL_TEMPLATE = "workloads/supervisor_detail.html"
+DISABLE_TEMPLATE = "workloads/supervisor_disable.html"
+WIZARD_KEY = "supervisor_wizard"  # the session is the user's: one wizard per login
+
+HOME_TABS = (
+    ("namespaces", "Namespaces"),
+    ("supervisors", "Supervisors"),
+    ("services", "Services"),
+    ("updates", "Updates"),
+)
+SUPERVISOR_TABS = (("summary", "Summary"), ("monitor", "Monitor"), ("configure", "Configure"))
+
+
+def _partial(request, template: str, regions: tuple[str, ...]) -> str:
+    target = request.htmx.target if request.htmx else None
+    return f"{template}#{target}" if target in regions else template
+
+
+def _refuse(request, error: Exception, back: str) -> HttpResponse:
+    """403 (no privilege) or 409 (wrong state) with the service's words: htmx shows them in the
+    alert bar; a plain 403 is the error page, a plain 409 a message on the page it came from."""
+    denied = isinstance(error, PermissionDenied)
+    message = str(error) or DENIED
+    if request.htmx:
+        response = render(
+            request, "inventory/_alert.html", {"message": message}, status=403 if denied else 409
+        )
+        return reswap(retarget(response, "#alerts"), "innerHTML")
+    if denied:
+        raise PermissionDenied(message)
+    messages.error(request, message)
+    return redirect(back)
+
+
+def _home_url(tab: str = "namespaces") -> str:
+    if tab == "namespaces":
+        return reverse("workloads:home")
+    return reverse("workloads:home-tab", kwargs={"tab": tab})
+
+
+def _detail_url(sup: Supervisor, tab: str = "summary") -> str:
+    return reverse(
+        "workloads:supervisor-detail", kwargs={"supervisor_id": sup.supervisor_id, "tab": tab}
+    )
+
+
+# ---------------------------------------------------------------- Workload Management page
+
+
+@require_GET
+@inventory_view
+def home(request, tab: str = "namespaces"):
+    if tab not in dict(HOME_TABS):
+        raise Http404(f"Workload Management has no {tab!r} tab")
+    page = selectors.supervisor_page(request.GET.get("page"))
+    has_supervisor = page.paginator.count > 0
+    context = {
+        "tabs": [(slug, label, _home_url(slug)) for slug, label in HOME_TABS],
+        "tab": tab,
+        "page": page,
+        "has_supervisor": has_supervisor,
+        "can_manage": has(request.user, Privilege.NAMESPACES_MANAGE),
+        "query_prefix": "",
+    }
+    if tab == "namespaces" and not has_supervisor:
+        context["compatibility"] = selectors.clusters_compatibility()
+    if tab == "supervisors":
+        # The grid refreshes with the tasks while one of its Supervisors is still changing.
+        context["unsettled"] = any(selectors.is_unsettled(s) for s in page)
+    return render(request, _partial(request, HOME_TEMPLATE, ("main", "tab-body")), context)
+
+
+# ---------------------------------------------------------------- enable wizard
+
+
+def _wizard_state(request) -> dict:
+    state = request.session.get(WIZARD_KEY)
+    if not isinstance(state, dict) or "raw" not in state:
+        state = {"step": 0, "reached": 0, "raw": {}}
+    return state
+
+
+def _wizard_save(request, state: dict) -> None:
+    request.session[WIZARD_KEY] = state
+    request.session.modified = True
+
+
+def _step_number(raw: str | None, state: dict) -> int:
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        return state["step"]
+    return min(max(number, 0), state["reached"], len(forms.STEPS) - 1)
+
+
+def _value(raw: dict, section: str, name: str, defaults: dict | None = None) -> str:
+    stored = raw.get(section, {})
+    if name in stored:
+        return stored[name]
+    return (defaults or {}).get(name) or forms.DEFAULTS.get(section, {}).get(name, "")
+
+
+def _estate_defaults(section: str) -> dict[str, str]:
+    """Choices the estate makes obvious: the only subscribed content library."""
+    if section == "size":
+        libraries = [lib for lib in selectors.content_libraries() if lib.type == "SUBSCRIBED"]
+        if len(libraries) == 1:
+            return {"content_library": str(libraries[0].library_id)}
+    return {}
+
+
+def _posted(post, section: str, before: dict) -> dict:
+    values = {}
+    for field in forms.step_fields(section):
+        value = post.get(field.name, "")
+        if field.kind == "password" and not value:
+            value = before.get(field.name, "")  # kept from an earlier NEXT; never echoed back
+        values[field.name] = value.strip() if isinstance(value, str) else value
+    return values
+
+
+def _clean_step(section: str, raw: dict) -> None:
+    """The step's own cleaner, with what it needs from earlier steps (cluster, provider)."""
+    data = raw.get(section, {})
+    if section == "load_balancer":
+        provider = raw.get("network_stack", {}).get("load_balancer") or "AVI"
+        SECTIONS[section](data, provider=provider)
+    elif section in ("storage", "management_network", "workload_network"):
+        cluster = selectors.cluster_named(raw.get("placement", {}).get("cluster", ""))
+        if cluster is None:
+            raise SpecError({"placement.cluster": "Select a compatible vSphere cluster."})
+        SECTIONS[section](data, cluster)
+    else:
+        SECTIONS[section](data)
+
+
+def _first_step_with_error(errors: dict[str, str]) -> int:
+    last = len(forms.STEPS) - 1
+    return min(forms.SECTION_INDEX.get(key.partition(".")[0], last) for key in errors)
+
+
+def _choices(section: str, raw: dict) -> dict[str, list]:
+    cluster = raw.get("placement", {}).get("cluster", "")
+    if section == "network_stack":
+        return {
+            "network_provider": list(NETWORK_PROVIDERS.items()),
+            "load_balancer": list(LOAD_BALANCERS.items()),
+        }
+    if section == "storage":
+        options = [(str(p.policy_id), p.name) for p in selectors.storage_policies_for(cluster)]
+        return {f.name: options for f in forms.step_fields(section)}
+    if section in ("management_network", "workload_network"):
+        options = [
+            (pg.moid, f"{pg.name} ({pg.switch.name})") for pg in selectors.portgroups_for(cluster)
+        ]
+        return {"network": options, "mode": [("STATICRANGE", "Static"), ("DHCP", "DHCP")]}
+    if section == "size":
+        return {
+            "content_library": [
+                (str(lib.library_id), f"{lib.name} ({lib.get_type_display()})")
+                for lib in selectors.content_libraries()
+            ],
+        }
+    return {}
+
+
+def _bound(
+    section: str, raw: dict, errors: dict[str, str], fields=None, defaults=None
+) -> list[dict]:
+    choices = _choices(section, raw)
+    bound = []
+    for field in fields if fields is not None else forms.step_fields(section):
+        value = _value(raw, section, field.name, defaults)
+        bound.append(
+            {
+                "field": field,
+                "value": "" if field.kind == "password" else value,
+                "has_value": bool(value),
+                "error": errors.get(field.name, ""),
+                "choices": choices.get(field.name, []),
+            }
+        )
+    return bound
+
+
+def _wizard_context(request, state: dict, step: int, errors: dict[str, str]) -> dict:
+    current = forms.STEPS[step]
+    raw = state["raw"]
+    mine, other = forms.field_errors(errors, current.section)
+    context = {
+        "steps": [
+            {"number": i + 1, "index": i, "title": s.title, "reachable": i <= state["reached"]}
+            for i, s in enumerate(forms.STEPS)
+        ],
+        "step": step,
+        "current": current,
+        "last": step == len(forms.STEPS) - 1,
+        "fields": _bound(current.section, raw, mine, defaults=_estate_defaults(current.section)),
+        "other_errors": other,
+        "wizard_url": reverse("workloads:supervisor-enable"),
+        "mode": _value(raw, "management_network", "mode"),
+    }
+    if current.section == "network_stack":
+        context["provider_help"] = LOAD_BALANCERS
+    if current.section == "placement":
+        context["compatibility"] = selectors.clusters_compatibility()
+        context["cluster_value"] = _value(raw, "placement", "cluster")
+        if not context["cluster_value"]:
+            compatible = [c for c in context["compatibility"] if c.compatible]
+            if len(compatible) == 1:  # the obvious choice, as the wizard preselects it
+                context["cluster_value"] = compatible[0].cluster.moid
+    if current.section == "load_balancer":
+        provider = raw.get("network_stack", {}).get("load_balancer") or "AVI"
+        context["provider_label"] = LOAD_BALANCERS.get(provider, "")
+    if current.section == "size":
+        context["sizes"] = list(SIZES.values())
+        context["review"] = selectors.spec_sections(raw)[:-1]
+    return context
+
+
+def _render_wizard(request, state: dict, step: int, errors: dict[str, str] | None = None):
+    context = _wizard_context(request, state, step, errors or {})
+    return render(request, _partial(request, WIZARD_TEMPLATE, ("main", "wizard")), context)
+
+
+@inventory_view
+def enable(request):
+    """GET shows the wizard's current (or a reached, `?step=`) step; POST takes its values:
+    NEXT validates the step, BACK keeps them unvalidated, FINISH enables, CANCEL forgets."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    try:
+        require(request.user, Privilege.NAMESPACES_MANAGE)
+    except PermissionDenied as error:
+        return _refuse(request, error, _home_url())
+    state = _wizard_state(request)
+    if request.method == "GET":
+        state["step"] = _step_number(request.GET.get("step"), state)
+        _wizard_save(request, state)
+        return _render_wizard(request, state, state["step"])
+
+    action = request.POST.get("action", "next")
+    if action == "cancel":
+        request.session.pop(WIZARD_KEY, None)
+        if request.htmx:
+            return HttpResponseClientRedirect(_home_url())
+        return redirect(_home_url())
+    step = _step_number(request.POST.get("step"), state)
+    section = forms.STEPS[step].section
+    state["raw"][section] = _posted(request.POST, section, state["raw"].get(section, {}))
+    if action == "back":
+        return _go(request, state, max(step - 1, 0))
+    try:
+        _clean_step(section, state["raw"])
+    except SpecError as error:
+        state["step"] = min(step, _first_step_with_error(error.errors))
+        _wizard_save(request, state)
+        return _render_wizard(request, state, state["step"], error.errors)
+    if step < len(forms.STEPS) - 1:
+        state["reached"] = max(state["reached"], step + 1)
+        return _go(request, state, step + 1)
+
+    try:
+        sup = services.supervisor_enable(spec=state["raw"], user=request.user)
+    except PermissionDenied as error:
+        return _refuse(request, error, _home_url())
+    except SpecError as error:  # a rule across steps, or the estate changed meanwhile
+        state["step"] = _first_step_with_error(error.errors)
+        _wizard_save(request, state)
+        return _render_wizard(request, state, state["step"], error.errors)
+    request.session.pop(WIZARD_KEY, None)
+    url = _detail_url(sup)
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    messages.info(request, "Enable Supervisor task queued.")
+    return redirect(url)
+
+
+def _go(request, state: dict, step: int):
+    """Move to `step`: htmx swaps it in place (and updates the address bar), a plain form post
+    is redirected to it."""
+    state["step"] = step
+    _wizard_save(request, state)
+    url = f"{reverse('workloads:supervisor-enable')}?step={step}"
+    if request.htmx:
+        return push_url(_render_wizard(request, state, step), url)
+    return redirect(url)
+
+
+# ---------------------------------------------------------------- Supervisor page
+
+
+def _supervisor_context(
+    request,
+    sup: Supervisor,
+    tab: str,
+    *,
+    edit: str = "",
+    posted=None,
+    errors: dict[str, str] | None = None,
+) -> dict:
+    can_manage = has(request.user, Privilege.NAMESPACES_MANAGE)
+    context = {
+        "supervisor": sup,
+        "tab": tab,
+        "tabs": [(slug, label, _detail_url(sup, slug)) for slug, label in SUPERVISOR_TABS],
+        "unsettled": selectors.is_unsettled(sup),
+        "can_manage": can_manage,
+        "size": SIZES.get(sup.spec.get("size", {}).get("size", "")),
+    }
+    if tab == "summary":
+        context["conditions"] = selectors.conditions_tree(sup)
+        context["summary"] = inventory_selectors.summary_for(sup.cluster)
+    elif tab == "monitor":
+        sub = "events" if request.GET.get("sub") == "events" else "tasks"
+        pick = inventory_selectors.events_for if sub == "events" else inventory_selectors.tasks_for
+        context.update(
+            sub=sub, page=pick(sup.cluster, request.GET.get("page")), query_prefix=f"sub={sub}&"
+        )
+    elif tab == "configure":
+        edit = edit or request.GET.get("edit", "")
+        if edit not in services.EDITABLE or not can_manage or sup.is_deleting:
+            edit = ""
+        context["sections"] = selectors.spec_sections(sup.spec)
+        context["editable"] = services.EDITABLE
+        context["edit"] = edit
+        if edit:
+            mine, other = forms.field_errors(errors or {}, edit)
+            raw = {"placement": {"cluster": sup.cluster.moid}}
+            raw[edit] = forms.section_raw(sup.spec[edit])
+            if posted is not None:
+                raw[edit] |= {n: posted.get(n, "") for n in forms.EDIT_FIELDS[edit] if n in posted}
+            mode = sup.spec[edit].get("mode", "")
+            fields = [
+                f
+                for f in forms.step_fields(edit)
+                if f.name in forms.EDIT_FIELDS[edit]
+                and (not f.only or (f.only == "dhcp") == (mode == "DHCP"))
+            ]
+            context["edit_fields"] = _bound(edit, raw, mine, fields)
+            context["edit_errors"] = other
+            context["edit_title"] = forms.STEPS[forms.SECTION_INDEX[edit]].title
+    return context
+
+
+@require_GET
+@inventory_view
+def supervisor_detail(request, supervisor_id: uuid.UUID, tab: str = "summary"):
+    if tab not in dict(SUPERVISOR_TABS):
+        raise Http404(f"A Supervisor has no {tab!r} tab")
+    sup = selectors.supervisor_find(supervisor_id)
+    if sup is None:
+        if request.htmx:  # removed while the page was open: back to the list, as vSphere does
+            return HttpResponseClientRedirect(_home_url("supervisors"))
+        raise Http404(f"No Supervisor {supervisor_id}")
+    context = _supervisor_context(request, sup, tab)
+    regions = ("main", "supervisor-status", "tab-body")
+    return render(request, _partial(request, DETAIL_TEMPLATE, regions), context)
+
+
+@inventory_view
+def supervisor_edit(request, supervisor_id: uuid.UUID, section: str):
+    """Change one editable section (Configure tab). Field errors come back at the fields."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if section not in services.EDITABLE:
+        raise Http404(f"{section!r} cannot be edited")
+    sup = selectors.supervisor_get(supervisor_id)
+    back = _detail_url(sup, "configure")
+    values = forms.edit_values(sup.spec, section, request.POST)
+    try:
+        services.supervisor_update(
+            supervisor=sup, section=section, values=values, user=request.user
+        )
+    except (PermissionDenied, services.SupervisorStateError) as error:
+        return _refuse(request, error, back)
+    except SpecError as error:
+        context = _supervisor_context(
+            request, sup, "configure", edit=section, posted=request.POST, errors=error.errors
+        )
+        template = f"{DETAIL_TEMPLATE}#main" if request.htmx else DETAIL_TEMPLATE
+        return render(request, template, context)
+    if request.htmx:
+        sup = selectors.supervisor_get(supervisor_id)
+        response = render(
+            request, f"{DETAIL_TEMPLATE}#main", _supervisor_context(request, sup, "configure")
+        )
+        return trigger_client_event(push_url(response, back), "task-started")
+    messages.info(request, "Reconfigure Supervisor task queued.")
+    return redirect(back)
+
+
+@inventory_view
+def supervisor_disable(request, supervisor_id: uuid.UUID):
+    """GET asks for confirmation; POST disables (409 with the reason if it cannot)."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    sup = selectors.supervisor_get(supervisor_id)
+    back = _detail_url(sup)
+    if request.method == "GET":
+        if not has(request.user, Privilege.NAMESPACES_MANAGE):
+            return _refuse(request, PermissionDenied(DENIED), back)
+        context = {"supervisor": sup, "back": back}
+        return render(request, _partial(request, DISABLE_TEMPLATE, ("main",)), context)
+    try:
+        services.supervisor_disable(supervisor=sup, user=request.user)
+    except (PermissionDenied, services.SupervisorStateError) as error:
+        return _refuse(request, error, back)
+    if request.htmx:
+        sup = selectors.supervisor_find(supervisor_id)
+        if sup is None:  # a worker already finished the removal
+            return HttpResponseClientRedirect(_home_url("supervisors"))
+        response = render(
+            request, f"{DETAIL_TEMPLATE}#main", _supervisor_context(request, sup, "summary")
+        )
+        return trigger_client_event(push_url(response, back), "task-started")
+    messages.info(request, "Disable Supervisor task queued.")
+    return redirect(back)
