@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from inventory.models import Host, Task, VirtualMachine
+from inventory.models import Cluster, Host, Task, VirtualMachine
 from inventory.tasklog import event_log, task_finish, tasks_changed
 
 # Real-world durations in seconds, divided by VKS_SIM_SPEED.
@@ -29,6 +29,7 @@ DURATION = {
     "vm.reset": 5.0,
     "host.vmotion": 12.0,  # one VM's live migration while a host evacuates
     "host.exit_maintenance": 4.0,
+    "cluster.reconfigure": 2.0,
 }
 MAX_ATTEMPTS = 5
 logger = logging.getLogger(__name__)
@@ -225,12 +226,37 @@ def host_exit_maintenance_step(task: Task, now: datetime) -> Step:
     return Step(done=True)
 
 
+# The settings a "Reconfigure cluster" task carries in its params, as Cluster field names.
+CLUSTER_SETTINGS = ("drs_enabled", "drs_automation_level", "ha_enabled")
+
+
+def cluster_reconfigure_step(task: Task, now: datetime) -> Step:
+    """Apply the DRS and HA settings the task carries, once its simulated duration has passed.
+    The settings, the event and the task's completion commit together, so a second delivery
+    finds the task finished and logs nothing twice."""
+    cluster = Cluster.objects.select_related("datacenter").get(moid=task.target_moid)
+    left = _remaining(task, "cluster.reconfigure", now)
+    if left > 0:
+        return Step(progress=50, stage="Reconfiguring the cluster", wait=left)
+    for field in CLUSTER_SETTINGS:
+        setattr(cluster, field, task.params[field])
+    cluster.save(update_fields=list(CLUSTER_SETTINGS))
+    event_log(
+        event_type="ClusterReconfiguredEvent",
+        message=f"Reconfigured cluster {cluster.name} in datacenter {cluster.datacenter.name}",
+        entity=cluster,
+        user=task.user,
+    )
+    return Step(done=True)
+
+
 STEPS: dict[str, Callable[[Task, datetime], Step]] = {
     "vm.power_on": vm_power_on_step,
     "vm.power_off": vm_power_off_step,
     "vm.reset": vm_reset_step,
     "host.enter_maintenance": host_enter_maintenance_step,
     "host.exit_maintenance": host_exit_maintenance_step,
+    "cluster.reconfigure": cluster_reconfigure_step,
 }
 
 
@@ -247,6 +273,11 @@ def task_step(task_id: int, *, now: datetime | None = None) -> float | None:
     with transaction.atomic():
         task = Task.objects.select_for_update().filter(pk=task_id).first()
         if task is None or task.is_finished:
+            return None
+        if task.operation not in STEPS:
+            # Another engine's task (an Enable Supervisor task is the workloads reconciler's):
+            # not ours to run, start or fail.
+            logger.warning("Task %s: no inventory step for %r", task.key, task.operation)
             return None
         if task.next_run_at and task.next_run_at > now:
             return None
@@ -283,10 +314,12 @@ def task_step(task_id: int, *, now: datetime | None = None) -> float | None:
 
 
 def tasks_due(now: datetime | None = None) -> list[int]:
-    """Unfinished tasks whose next pass is due: what beat re-enqueues after a lost message."""
+    """Unfinished tasks whose next pass is due: what beat re-enqueues after a lost message.
+    Only this engine's operations: tasks that other engines drive (Supervisor reconciles) keep
+    `next_run_at` from task_open, and their own resync re-enqueues them."""
     now = now or timezone.now()
     return list(
-        Task.objects.filter(state__in=Task.UNFINISHED, next_run_at__lte=now).values_list(
-            "pk", flat=True
-        )[:500]
+        Task.objects.filter(
+            state__in=Task.UNFINISHED, next_run_at__lte=now, operation__in=list(STEPS)
+        ).values_list("pk", flat=True)[:500]
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from inventory.models import Host, ManagedEntity, Task, VirtualMachine
+from inventory.models import Cluster, Host, ManagedEntity, Task, VirtualMachine
 from inventory.permissions import Privilege, require
 from inventory.tasklog import active_task_for, task_open
 from inventory.tasks import task_run_task
@@ -28,11 +29,24 @@ VM_POWER_OPS = {
 }
 
 
-def _start(*, name: str, description_id: str, operation: str, target: ManagedEntity, user) -> Task:
+def _start(
+    *,
+    name: str,
+    description_id: str,
+    operation: str,
+    target: ManagedEntity,
+    user,
+    params: dict | None = None,
+) -> Task:
     if active_task_for(target):
         raise InvalidState("Another task is already in progress.")
     task = task_open(
-        name=name, description_id=description_id, operation=operation, target=target, user=user
+        name=name,
+        description_id=description_id,
+        operation=operation,
+        target=target,
+        user=user,
+        params=params,
     )
     task_run_task.delay_on_commit(task.pk)
     return task
@@ -88,4 +102,50 @@ def host_maintenance(*, host: Host, enter: bool, user: AbstractBaseUser) -> Task
         operation="host.exit_maintenance",
         target=host,
         user=user,
+    )
+
+
+@transaction.atomic
+def cluster_reconfigure(
+    *,
+    cluster: Cluster,
+    drs_enabled: bool,
+    drs_automation_level: str,
+    ha_enabled: bool,
+    user: AbstractBaseUser,
+) -> Task | None:
+    """Ask for these vSphere DRS and HA settings (ClusterComputeResource.reconfigureEx); the
+    engine applies them. Returns None, opening no task, when they are already the cluster's.
+    A bad automation level raises ValidationError at that field and changes nothing."""
+    require(user, Privilege.CLUSTER_EDIT)
+    if drs_automation_level not in Cluster.DrsAutomation.values:
+        labels = ", ".join(str(label) for label in Cluster.DrsAutomation.labels)
+        raise ValidationError(
+            {"drs_automation_level": f"Choose a DRS automation level: {labels}."},
+            code="invalid_choice",
+        )
+    # Locked, and read fresh: two administrators saving at once take turns, and the second one
+    # sees the first one's task (PostgreSQL row lock; SQLite's write transaction does the same).
+    cluster = (
+        Cluster.objects.select_for_update(of=("self",))  # the cluster's row, not its datacenter's
+        .select_related("datacenter")
+        .get(pk=cluster.pk)
+    )
+    if active_task_for(cluster):
+        # Before the no-op check: a queued reconfigure may be about to change what we compare.
+        raise InvalidState("Another task is already in progress.")
+    wanted = {
+        "drs_enabled": bool(drs_enabled),
+        "drs_automation_level": drs_automation_level,
+        "ha_enabled": bool(ha_enabled),
+    }
+    if all(getattr(cluster, field) == value for field, value in wanted.items()):
+        return None
+    return _start(
+        name="Reconfigure cluster",
+        description_id="ClusterComputeResource.reconfigureEx",
+        operation="cluster.reconfigure",
+        target=cluster,
+        user=user,
+        params=wanted,
     )

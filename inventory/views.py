@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +21,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from inventory import selectors, services
 from inventory.auth import SsoLoginForm
 from inventory.entities import TABS, type_label
-from inventory.models import Host, VirtualMachine
+from inventory.models import Cluster, Host, VirtualMachine
 from inventory.permissions import DENIED, Privilege, has
 from inventory.tasklog import tasks_version
 
@@ -66,10 +66,23 @@ def home(request):
 @inventory_view
 def object_page(request, moid: str, tab: str = "summary"):
     entity = selectors.entity_get(moid)
+    context = _object_context(request, entity, tab)
+    if request.htmx and request.htmx.target == CLUSTER_SETTINGS:
+        return render(request, f"inventory/tabs/_configure.html#{CLUSTER_SETTINGS}", context)
+    if not (request.htmx and request.htmx.target == "object-header"):
+        context.update(_tab_context(request, entity, tab))
+    regions = ("main", "object-header", "tab-body", "grid")
+    return render(request, _partial(request, OBJECT_TEMPLATE, regions), context)
+
+
+CLUSTER_SETTINGS = "cluster-settings"  # the Configure tab's DRS and HA cards, and their forms
+
+
+def _object_context(request, entity, tab: str) -> dict:
     tabs = TABS[type(entity)]
     if tab not in {t.slug for t in tabs}:
         raise Http404(f"{type_label(entity)} has no {tab!r} tab")
-    context = {
+    return {
         "entity": entity,
         "kind": type(entity).__name__,
         "type_label": type_label(entity),
@@ -77,11 +90,8 @@ def object_page(request, moid: str, tab: str = "summary"):
         "tab": tab,
         "can_power": has(request.user, Privilege.VM_POWER),
         "can_maintain": has(request.user, Privilege.HOST_MAINTENANCE),
+        "can_edit_cluster": has(request.user, Privilege.CLUSTER_EDIT),
     }
-    if not (request.htmx and request.htmx.target == "object-header"):
-        context.update(_tab_context(request, entity, tab))
-    regions = ("main", "object-header", "tab-body", "grid")
-    return render(request, _partial(request, OBJECT_TEMPLATE, regions), context)
 
 
 def _tab_context(request, entity, tab: str) -> dict:
@@ -184,8 +194,24 @@ def recent_tasks(request):
     return response
 
 
-def _start(entity, name: str, user):
+def _flag(data, name: str, current: bool) -> bool:
+    """A checkbox that follows a hidden input of the same name ("off"): the last value wins, and
+    a form that does not carry the field at all keeps the current setting."""
+    raw = data.get(name)
+    return current if raw is None else raw == "on"
+
+
+def _start(entity, name: str, request):
+    user, data = request.user, request.POST
     match name, entity:
+        case "reconfigure", Cluster():
+            return services.cluster_reconfigure(
+                cluster=entity,
+                drs_enabled=_flag(data, "drs_enabled", entity.drs_enabled),
+                drs_automation_level=data.get("drs_automation_level", entity.drs_automation_level),
+                ha_enabled=_flag(data, "ha_enabled", entity.ha_enabled),
+                user=user,
+            )
         case "power-on" | "power-off" | "reset", VirtualMachine():
             return services.vm_power(vm=entity, action=name.replace("-", "_"), user=user)
         case "enter-maintenance" | "exit-maintenance", Host():
@@ -201,9 +227,12 @@ def action(request, moid: str, name: str):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     entity = selectors.entity_get(moid)
-    back = reverse("inventory:object", kwargs={"moid": moid, "tab": "summary"})
+    tab = "configure" if name == "reconfigure" else "summary"
+    back = reverse("inventory:object", kwargs={"moid": moid, "tab": tab})
     try:
-        task = _start(entity, name, request.user)
+        task = _start(entity, name, request)
+    except ValidationError as error:
+        return _invalid(request, entity, tab, error)
     except (services.InvalidState, PermissionDenied) as error:
         status = 403 if isinstance(error, PermissionDenied) else 409
         message = str(error) or DENIED
@@ -212,7 +241,25 @@ def action(request, moid: str, name: str):
             return reswap(retarget(response, "#alerts"), "innerHTML")
         messages.error(request, message)
         return redirect(back)
+    if task is None:  # nothing to change: no task
+        if request.htmx:
+            return HttpResponse(status=204)
+        messages.info(request, "No settings were changed.")
+        return redirect(back)
     if request.htmx:
         return trigger_client_event(HttpResponse(status=204), "task-started")
     messages.info(request, f"{task.name} task queued.")
     return redirect(back)
+
+
+def _invalid(request, entity, tab: str, error: ValidationError):
+    """400 with the messages beside their fields: the whole page for a plain post, the settings
+    cards (swapped in place of the ones that posted) for htmx."""
+    context = _object_context(request, entity, tab)
+    context["errors"] = error.message_dict
+    if request.htmx:
+        template = f"inventory/tabs/_configure.html#{CLUSTER_SETTINGS}"
+        response = render(request, template, context, status=400)
+        return reswap(retarget(response, f"#{CLUSTER_SETTINGS}"), "outerHTML")
+    context.update(_tab_context(request, entity, tab))
+    return render(request, OBJECT_TEMPLATE, context, status=400)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from kombu.transport import TRANSPORT_ALIASES
+
+# The embedded broker: the filesystem transport, made safe for several processes.
+TRANSPORT_ALIASES.setdefault("vksfs", "vksportal.broker:Transport")
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vksportal.settings")
 

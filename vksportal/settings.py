@@ -139,7 +139,8 @@ else:
     # the working directory unless told; every process that imports settings makes them.
     for _folder in ("broker", "broker-done", "broker-control"):
         (VAR_DIR / _folder).mkdir(exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://localhost//"  # host ignored; naming one silences a warning
+    # kombu's filesystem transport with atomic writes (vksportal/broker.py); the host is ignored.
+    CELERY_BROKER_URL = "vksfs://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),

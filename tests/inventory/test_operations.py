@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from inventory import operations
-from inventory.models import Event, Task, VirtualMachine
+from inventory.models import Cluster, Event, Task, VirtualMachine
 from inventory.tasklog import task_open
 from inventory.tasks import tasks_resync_task
 
@@ -122,3 +122,48 @@ def test_progress_never_goes_backwards(admin, workload_host, settings):
     assert seen == sorted(seen)
     assert any(0 < p < 100 for p in seen), "the evacuation shows intermediate progress"
     assert seen[-1] == 100
+
+
+def test_cluster_reconfigure_waits_then_applies_once(admin, settings):
+    settings.VKS_SIM_SPEED = 1.0  # real time: a reconfigure takes 2 s
+    cluster = Cluster.objects.get(name="Management-Cluster")
+    task = task_open(
+        name="Reconfigure cluster",
+        description_id="ClusterComputeResource.reconfigureEx",
+        operation="cluster.reconfigure",
+        target=cluster,
+        user=admin,
+        params={"drs_enabled": False, "drs_automation_level": "manual", "ha_enabled": False},
+    )
+    t0 = timezone.now()
+    assert operations.task_step(task.pk, now=t0) == pytest.approx(2.0)
+    cluster.refresh_from_db()
+    assert (cluster.drs_enabled, cluster.ha_enabled) == (True, True), "not before the duration"
+
+    assert operations.task_step(task.pk, now=t0 + timedelta(seconds=2)) is None
+    assert operations.task_step(task.pk, now=t0 + timedelta(seconds=3)) is None, "a duplicate"
+    task.refresh_from_db()
+    cluster.refresh_from_db()
+    assert task.state == "success"
+    assert (cluster.drs_enabled, cluster.drs_automation_level, cluster.ha_enabled) == (
+        False,
+        "manual",
+        False,
+    )
+    assert Event.objects.filter(event_type="ClusterReconfiguredEvent").count() == 1
+
+
+def test_tasks_of_other_engines_are_neither_resynced_nor_run(admin, vm_on):
+    """An Enable Supervisor task is driven by the Supervisor reconciler: beat's inventory
+    resync must not pick it up, or its unknown operation would crash-loop and fail it."""
+    task = task_open(
+        name="Enable Supervisor",
+        description_id="com.vmware.wcp.EnableSupervisor",
+        operation="supervisor.reconcile",
+        target=vm_on.host.cluster,
+        user=admin,
+    )
+    assert operations.tasks_due() == []
+    assert operations.task_step(task.pk) is None  # a stray message: ignored
+    task.refresh_from_db()
+    assert (task.state, task.attempts, task.error) == ("queued", 0, "")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from inventory import services
-from inventory.models import Event, Host, Task, VirtualMachine
+from inventory.models import Cluster, Event, Host, Permission, Task, VirtualMachine
+from inventory.permissions import ROLE_PRIVILEGES, Privilege
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +149,115 @@ def test_maintenance_without_full_drs_fails_with_reason(admin, django_capture_on
     assert "DRS on the cluster is not fully automated" in task.error
     assert not host.in_maintenance_mode
     assert Event.objects.filter(task=task, severity="error").exists()
+
+
+# ---------------------------------------------------------------- cluster settings (DRS, HA)
+
+FULLY, MANUAL = Cluster.DrsAutomation.FULLY, Cluster.DrsAutomation.MANUAL
+
+
+@pytest.fixture
+def management_cluster(db):
+    """DRS on but Partially Automated, HA on (the demo estate)."""
+    return Cluster.objects.select_related("datacenter").get(name="Management-Cluster")
+
+
+def _settings(cluster):
+    cluster.refresh_from_db()
+    return (cluster.drs_enabled, cluster.drs_automation_level, cluster.ha_enabled)
+
+
+def test_only_the_admin_role_may_edit_clusters():
+    assert Privilege.CLUSTER_EDIT in ROLE_PRIVILEGES[Permission.Role.ADMIN]
+    assert Privilege.CLUSTER_EDIT not in ROLE_PRIVILEGES[Permission.Role.READ_ONLY]
+
+
+def test_reconfigure_cluster_queues_a_task_and_the_engine_applies_it(
+    admin, management_cluster, django_capture_on_commit_callbacks
+):
+    before = _settings(management_cluster)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        task = services.cluster_reconfigure(
+            cluster=management_cluster,
+            drs_enabled=True,
+            drs_automation_level=FULLY,
+            ha_enabled=False,
+            user=admin,
+        )
+    task.refresh_from_db()
+    assert (task.name, task.description_id, task.state, task.target_moid) == (
+        "Reconfigure cluster",
+        "ClusterComputeResource.reconfigureEx",
+        "queued",
+        management_cluster.moid,
+    )
+    assert task.params == {"drs_enabled": True, "drs_automation_level": FULLY, "ha_enabled": False}
+    assert _settings(management_cluster) == before, "nothing changes before the engine runs"
+
+    for callback in callbacks:  # commit: the engine runs (eagerly, instant time)
+        callback()
+    task.refresh_from_db()
+    assert (task.state, task.progress) == ("success", 100)
+    assert _settings(management_cluster) == (True, FULLY, False)
+    event = Event.objects.get(event_type="ClusterReconfiguredEvent")
+    dc = management_cluster.datacenter.name
+    assert event.message == f"Reconfigured cluster Management-Cluster in datacenter {dc}"
+    assert (event.target_moid, event.user_name) == (
+        management_cluster.moid,
+        "VSPHERE.LOCAL\\administrator",
+    )
+
+
+def test_read_only_user_may_not_reconfigure_a_cluster(auditor, management_cluster):
+    with pytest.raises(PermissionDenied, match="Permission to perform this operation was denied."):
+        services.cluster_reconfigure(
+            cluster=management_cluster,
+            drs_enabled=True,
+            drs_automation_level=FULLY,
+            ha_enabled=True,
+            user=auditor,
+        )
+    assert not Task.objects.exists()
+
+
+@pytest.mark.parametrize("level", ["", "automatic", "FullyAutomated", None])
+def test_unknown_automation_level_is_refused_at_its_field(admin, management_cluster, level):
+    before = _settings(management_cluster)
+    with pytest.raises(ValidationError) as raised:
+        services.cluster_reconfigure(
+            cluster=management_cluster,
+            drs_enabled=True,
+            drs_automation_level=level,
+            ha_enabled=True,
+            user=admin,
+        )
+    assert raised.value.message_dict == {
+        "drs_automation_level": [
+            "Choose a DRS automation level: Manual, Partially Automated, Fully Automated."
+        ]
+    }
+    assert _settings(management_cluster) == before
+    assert not Task.objects.exists()
+
+
+def test_reconfigure_without_a_change_opens_no_task(admin, management_cluster):
+    current = _settings(management_cluster)
+    task = services.cluster_reconfigure(
+        cluster=management_cluster,
+        drs_enabled=current[0],
+        drs_automation_level=current[1],
+        ha_enabled=current[2],
+        user=admin,
+    )
+    assert task is None
+    assert not Task.objects.exists()
+    assert not Event.objects.filter(target_moid=management_cluster.moid).exists()
+
+
+def test_reconfigure_is_refused_while_another_task_runs(admin, management_cluster):
+    args = {"cluster": management_cluster, "drs_automation_level": MANUAL, "user": admin}
+    services.cluster_reconfigure(drs_enabled=False, ha_enabled=True, **args)  # stays queued
+    with pytest.raises(services.InvalidState, match="Another task is already in progress."):
+        # Even asking for today's settings: the queued task is about to change them.
+        services.cluster_reconfigure(drs_enabled=True, ha_enabled=True, **args)
+    assert Task.objects.filter(target_moid=management_cluster.moid).count() == 1

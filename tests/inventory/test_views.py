@@ -323,3 +323,144 @@ def test_recent_tasks_poll_answers_204_until_something_changes(
     assert json.loads(changed["HX-Trigger"]) == {"tasks-changed": {}}
     assert b"Power Off virtual machine" in changed.content
     assert b"Completed" in changed.content
+
+
+# ---------------------------------------------------------------- cluster settings (Configure)
+
+
+def _reconfigure(cluster):
+    return reverse("inventory:action", args=[cluster.moid, "reconfigure"])
+
+
+@pytest.fixture
+def management_cluster(db):
+    return Cluster.objects.get(name="Management-Cluster")
+
+
+def test_configure_tab_shows_settings_and_edit_forms_to_admin(admin_client, management_cluster):
+    response = admin_client.get(url(management_cluster.moid, "configure"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "vSphere DRS is Turned ON" in html
+    assert "Partially Automated" in html
+    assert "vSphere HA is Turned ON" in html
+    assert html.count(f'action="{_reconfigure(management_cluster)}"') == 2, "DRS and HA forms"
+
+
+def test_read_only_user_sees_settings_without_forms_and_gets_403(
+    client, auditor, management_cluster
+):
+    client.force_login(auditor)
+    html = client.get(url(management_cluster.moid, "configure")).content.decode()
+    assert "Partially Automated" in html
+    assert _reconfigure(management_cluster) not in html
+    response = client.post(
+        _reconfigure(management_cluster),
+        {"drs_enabled": "on", "drs_automation_level": "fullyAutomated"},
+        **HTMX,
+    )
+    assert response.status_code == 403
+    assert response["HX-Retarget"] == "#alerts"
+    assert b"Permission to perform this operation was denied." in response.content
+    assert not Task.objects.exists()
+
+
+def test_plain_post_fully_automates_drs_and_makes_the_cluster_compatible(
+    admin_client, management_cluster, django_capture_on_commit_callbacks
+):
+    from workloads.compatibility import compatibility
+
+    assert not compatibility(management_cluster).compatible
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            _reconfigure(management_cluster),
+            {"drs_enabled": ["off", "on"], "drs_automation_level": "fullyAutomated"},
+        )
+    assert response.status_code == 302
+    assert response["Location"] == url(management_cluster.moid, "configure")
+    management_cluster.refresh_from_db()
+    assert management_cluster.drs_automation_level == "fullyAutomated"
+    assert management_cluster.ha_enabled, "the DRS form leaves HA alone"
+    assert compatibility(management_cluster).compatible
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "Reconfigure cluster task queued." in page
+
+
+def test_htmx_post_turns_ha_off_and_starts_a_task(
+    admin_client, management_cluster, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            _reconfigure(management_cluster), {"ha_enabled": "off"}, **HTMX
+        )
+    assert response.status_code == 204
+    assert json.loads(response["HX-Trigger"]) == {"task-started": {}}
+    management_cluster.refresh_from_db()
+    assert not management_cluster.ha_enabled
+    assert management_cluster.drs_automation_level == "partiallyAutomated", "HA form: DRS kept"
+    card = admin_client.get(
+        url(management_cluster.moid, "configure"), HTTP_HX_TARGET="cluster-settings", **HTMX
+    )
+    html = card.content.decode()
+    assert html.lstrip().startswith('<div id="cluster-settings"'), "only the settings cards"
+    assert "vSphere HA is Turned OFF" in html
+
+
+def test_post_without_changes_starts_no_task(admin_client, management_cluster):
+    response = admin_client.post(_reconfigure(management_cluster), {"ha_enabled": "on"}, **HTMX)
+    assert response.status_code == 204
+    assert "HX-Trigger" not in response
+    assert not Task.objects.exists()
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_unknown_automation_level_is_400_with_the_message_at_the_field(
+    admin_client, management_cluster, htmx
+):
+    headers = HTMX if htmx else {}
+    response = admin_client.post(
+        _reconfigure(management_cluster),
+        {"drs_enabled": "on", "drs_automation_level": "yolo"},
+        **headers,
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert re.search(
+        r'<p id="drs-automation-level-error" class="field-error" role="alert">'
+        r"Choose a DRS automation level: Manual, Partially Automated, Fully Automated.</p>",
+        html,
+    )
+    if htmx:
+        assert response["HX-Retarget"] == "#cluster-settings"
+        assert html.lstrip().startswith('<div id="cluster-settings"')
+    else:
+        assert "<nav" in html, "the whole page"
+    management_cluster.refresh_from_db()
+    assert management_cluster.drs_automation_level == "partiallyAutomated"
+    assert not Task.objects.exists()
+
+
+def test_reconfigure_needs_post_and_a_csrf_token(admin, management_cluster):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    action = _reconfigure(management_cluster)
+    assert client.get(action).status_code == 405
+    response = client.post(action, {"drs_automation_level": "fullyAutomated"})
+    assert response.status_code == 403
+    assert not Task.objects.exists()
+
+
+def test_reconfigure_while_a_task_runs_is_409(admin_client, admin, management_cluster):
+    from inventory import services
+
+    services.cluster_reconfigure(
+        cluster=management_cluster,
+        drs_enabled=False,
+        drs_automation_level="manual",
+        ha_enabled=True,
+        user=admin,
+    )  # no commit in this test: stays queued
+    response = admin_client.post(_reconfigure(management_cluster), {"ha_enabled": "off"}, **HTMX)
+    assert response.status_code == 409
+    assert response["HX-Retarget"] == "#alerts"
+    assert b"Another task is already in progress." in response.content
