@@ -48,7 +48,7 @@ def test_fixing_drs_makes_a_cluster_compatible():
     assert compatibility(cluster).compatible
 
 
-def test_enable_converges_to_running(admin, raw_spec, cluster, settings):
+def test_enable_converges_to_running(admin, admin_client, raw_spec, cluster, settings):
     settings.VKS_SIM_SPEED = 1.0
     sup = services.supervisor_enable(spec=raw_spec, user=admin)
     assert sup.config_status == "CONFIGURING"
@@ -65,6 +65,8 @@ def test_enable_converges_to_running(admin, raw_spec, cluster, settings):
     assert sup.api_endpoint == "10.10.30.64"
     assert ResourcePool.objects.filter(cluster=cluster, name="Namespaces").count() == 1
     assert not Host.objects.filter(cluster=cluster, spherelet_version="").exists()
+    host_page = admin_client.get(f"/ui/{cluster.hosts.first().moid}/summary/")
+    assert b"Spherelet</dt><dd>Configured" in host_page.content
     task = sup.task
     task.refresh_from_db()
     assert (task.name, task.state, task.progress) == ("Enable Supervisor", "success", 100)
