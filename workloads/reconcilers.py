@@ -68,6 +68,7 @@ class Step:
     stage: str  # the condition this step works on
     message: str  # what it is doing, for the condition and the task's stage text
     wait: str  # DURATION key: how long the step takes
+    done: float = 0.0  # share of its stage finished after this step, for the task's percent
 
 
 def sim(key: str) -> float:
@@ -204,7 +205,12 @@ def _deploy(sup: Supervisor, now: datetime) -> Step | None:
     networks = [sup.spec["management_network"]["network"], sup.spec["workload_network"]["network"]]
     vm.networks.set(PortGroup.objects.filter(moid__in=networks))
     event_log(event_type="VmDeployedEvent", message=f"{name} on {host.name} is deployed", entity=vm)
-    return Step("ControlPlaneVMsDeployed", f"Deployed {name} on {host.name}.", "deploy_vm")
+    return Step(
+        "ControlPlaneVMsDeployed",
+        f"Deployed {name} on {host.name}.",
+        "deploy_vm",
+        (len(existing) + 1) / len(wanted),
+    )
 
 
 def _configure(sup: Supervisor, now: datetime) -> Step | None:
@@ -229,7 +235,10 @@ def _configure(sup: Supervisor, now: datetime) -> Step | None:
         sup.control_plane_ips = [v.ip_address for v in vms if v.ip_address]
         sup.kubernetes_version = settings.VKS_SUPERVISOR_K8S_VERSION
         return Step(
-            "ControlPlaneVMsConfigured", f"Configured {vm.name} at {wanted_ip}.", "configure_vm"
+            "ControlPlaneVMsConfigured",
+            f"Configured {vm.name} at {wanted_ip}.",
+            "configure_vm",
+            (index + 1) / len(vms),
         )
     sup.control_plane_ips = [v.ip_address for v in vms]
     return None
@@ -295,7 +304,9 @@ def _hosts(sup: Supervisor, now: datetime) -> Step | None:
         return None
     host.spherelet_version = SPHERELET_VERSION
     host.save(update_fields=["spherelet_version"])
-    return Step("HostsConfigured", f"Configured Spherelet on {host.name}.", "host")
+    hosts = Host.objects.filter(cluster=sup.cluster_id)
+    done = hosts.filter(spherelet_version=SPHERELET_VERSION).count() / hosts.count()
+    return Step("HostsConfigured", f"Configured Spherelet on {host.name}.", "host", done)
 
 
 STAGES = (
@@ -414,9 +425,8 @@ def _progressed(sup: Supervisor, step: Step | None, now: datetime) -> float | No
                 entity=sup.cluster,
             )
         else:
-            task_progress(
-                sup.task, progress=status.progress(sup.conditions), stage=step.message, now=now
-            )
+            percent = status.progress(sup.conditions, partial=step.done)
+            task_progress(sup.task, progress=percent, stage=step.message, now=now)
     else:
         tasks_changed()  # live pages poll the same stamp for Supervisor status
     return wait

@@ -80,6 +80,7 @@ def kubernetes_status(conditions: list[dict]) -> str:
     return "READY" if by_type.get("HostsConfigured") == TRUE else "WARNING"
 
 
-def progress(conditions: list[dict]) -> int:
+def progress(conditions: list[dict], partial: float = 0.0) -> int:
+    """Percent for the task: finished stages, plus the share done of the stage under way."""
     done = sum(1 for c in conditions if c["type"] in STAGE_TYPES and c["status"] == TRUE)
-    return 2 + int(96 * done / len(STAGE_TYPES))
+    return 2 + int(96 * (done + min(partial, 1.0)) / len(STAGE_TYPES))

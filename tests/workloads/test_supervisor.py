@@ -198,3 +198,15 @@ def test_only_administrators_may_enable(auditor, raw_spec):
     with pytest.raises(PermissionDenied):
         services.supervisor_enable(spec=raw_spec, user=auditor)
     assert not Supervisor.objects.exists()
+
+
+def test_task_percent_climbs_within_stages(admin, raw_spec, settings):
+    settings.VKS_SIM_SPEED = 1.0
+    sup = services.supervisor_enable(spec=raw_spec, user=admin)
+    now, seen = timezone.now(), []
+    while (wait := reconcilers.supervisor_reconcile(sup.pk, now=now)) is not None:
+        sup.task.refresh_from_db()
+        seen.append(sup.task.progress)
+        now += timedelta(seconds=wait)
+    assert seen == sorted(seen)
+    assert len(set(seen)) >= 8, f"a step moves the bar: {seen}"
