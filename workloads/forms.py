@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
-from workloads.specs import MANAGEMENT_ADDRESSES, range_text
+from workloads.specs import MANAGEMENT_ADDRESSES, section_raw
 
 
 @dataclass(frozen=True)
@@ -173,21 +173,6 @@ PASSWORD_KEPT = "unchanged"  # the cleaner wants one; nothing stores it
 
 def step_fields(section: str) -> tuple[Field, ...]:
     return STEPS[SECTION_INDEX[section]].fields
-
-
-def section_raw(values: dict) -> dict[str, str]:
-    """A stored (cleaned) section back into the strings its form shows and its cleaner reads."""
-    raw = {}
-    for key, value in values.items():
-        if key == "address_ranges":
-            raw[key] = range_text(value)
-        elif key == "server":
-            raw[key] = f"{value['host']}:{value['port']}"
-        elif isinstance(value, list):
-            raw[key] = ", ".join(value)
-        else:
-            raw[key] = "" if value is None else str(value)
-    return raw
 
 
 def edit_values(spec: dict, section: str, posted) -> dict[str, str]:

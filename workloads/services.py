@@ -14,7 +14,7 @@ from inventory.permissions import Privilege, require
 from inventory.tasklog import event_log, task_finish, task_open
 from workloads import status
 from workloads.models import Supervisor
-from workloads.specs import SpecError, clean_spec, range_text
+from workloads.specs import SpecError, clean_spec, section_raw
 from workloads.tasks import supervisor_reconcile_task
 
 # Sections an administrator may change on an existing Supervisor (Configure tab).
@@ -154,19 +154,7 @@ def _namespace_names(sup: Supervisor) -> list[str]:
 
 
 def _raw_from_spec(spec: dict) -> dict[str, dict]:
-    """A stored spec back into the raw form the cleaners take (ranges as text, lists joined)."""
-    raw: dict[str, dict] = {}
-    for section, values in spec.items():
-        out = {}
-        for key, value in values.items():
-            if key == "address_ranges":
-                out[key] = range_text(value)
-            elif key == "server":
-                out[key] = f"{value['host']}:{value['port']}"
-            elif isinstance(value, list):
-                out[key] = ", ".join(value)
-            else:
-                out[key] = str(value)
-        raw[section] = out
-    raw.setdefault("load_balancer", {})["password"] = "unchanged"  # never stored, never asked again
+    """A stored spec back into the raw form the cleaners take."""
+    raw = {section: section_raw(values) for section, values in spec.items()}
+    raw["load_balancer"]["password"] = "unchanged"  # never stored, never asked again
     return raw

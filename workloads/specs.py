@@ -142,6 +142,21 @@ def range_text(ranges: list[dict]) -> str:
     return ", ".join(f"{r['address']}-{IPv4Address(r['address']) + r['count'] - 1}" for r in ranges)
 
 
+def section_raw(values: dict) -> dict[str, str]:
+    """A stored (cleaned) section back into the strings its form shows and its cleaner reads."""
+    raw = {}
+    for key, value in values.items():
+        if key == "address_ranges":
+            raw[key] = range_text(value)
+        elif key == "server":
+            raw[key] = f"{value['host']}:{value['port']}"
+        elif isinstance(value, list):
+            raw[key] = ", ".join(value)
+        else:
+            raw[key] = "" if value is None else str(value)
+    return raw
+
+
 def _as_ranges(ranges: list[tuple[IPv4Address, IPv4Address]]) -> list[dict]:
     return [{"address": str(s), "count": int(e) - int(s) + 1} for s, e in ranges]
 

@@ -28,7 +28,14 @@ from inventory.permissions import DENIED, Privilege, has, require
 from inventory.views import inventory_view
 from workloads import forms, selectors, services
 from workloads.models import Supervisor
-from workloads.specs import LOAD_BALANCERS, NETWORK_PROVIDERS, SECTIONS, SIZES, SpecError
+from workloads.specs import (
+    LOAD_BALANCERS,
+    NETWORK_PROVIDERS,
+    SECTIONS,
+    SIZES,
+    SpecError,
+    section_raw,
+)
 
 HOME_TEMPLATE = "workloads/workload_management.html"
 WIZARD_TEMPLATE = "workloads/supervisor_enable.html"
@@ -361,7 +368,7 @@ def _supervisor_context(
         if edit:
             mine, other = forms.field_errors(errors or {}, edit)
             raw = {"placement": {"cluster": sup.cluster.moid}}
-            raw[edit] = forms.section_raw(sup.spec[edit])
+            raw[edit] = section_raw(sup.spec[edit])
             if posted is not None:
                 raw[edit] |= {n: posted.get(n, "") for n in forms.EDIT_FIELDS[edit] if n in posted}
             mode = sup.spec[edit].get("mode", "")

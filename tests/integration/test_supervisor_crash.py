@@ -17,7 +17,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from inventory.estates import demo
-from inventory.models import Cluster, ContentLibrary, Event, PortGroup, StoragePolicy, Task
+from inventory.models import Cluster, Event, Task
+from tests.factories import supervisor_raw_spec
 from tests.integration.workers import new_queue, publishing_to, start_worker
 from workloads import reconcilers, services
 from workloads.models import Supervisor
@@ -31,54 +32,6 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 SIM_SPEED = "400"
 BEAT_PERIOD = 1.0  # seconds between stand-in beat resyncs
 RUNNING = Supervisor.ConfigStatus.RUNNING
-
-
-def enable_spec(cluster: Cluster) -> dict[str, dict]:
-    """What the wizard posts for the demo estate (as tests/workloads/conftest.py's raw_spec)."""
-    policy = str(StoragePolicy.objects.get(name="vSAN Default Storage Policy").policy_id)
-    library = ContentLibrary.objects.get(type="SUBSCRIBED")
-    return {
-        "network_stack": {"network_provider": "VSPHERE_NETWORK", "load_balancer": "AVI"},
-        "placement": {"name": "supervisor-crash", "cluster": cluster.moid},
-        "storage": {
-            "control_plane_policy": policy,
-            "ephemeral_policy": policy,
-            "image_cache_policy": policy,
-        },
-        "load_balancer": {
-            "name": "avi-lb",
-            "server": "avi-controller.corp.vmbeans.com:443",
-            "username": "admin",
-            "password": "VMware1!",
-            "address_ranges": "10.10.30.64-10.10.30.127",
-        },
-        "management_network": {
-            "network": PortGroup.objects.get(name="Management").moid,
-            "mode": "STATICRANGE",
-            "starting_address": "10.10.10.100",
-            "address_count": "5",
-            "subnet_mask": "255.255.255.0",
-            "gateway": "10.10.10.1",
-            "dns_servers": "10.10.10.5",
-            "dns_search_domains": "corp.vmbeans.com",
-            "ntp_servers": "pool.ntp.org",
-        },
-        "workload_network": {
-            "network": PortGroup.objects.get(name="Workload-Network").moid,
-            "name": "primary",
-            "gateway": "10.10.20.1",
-            "subnet_mask": "255.255.255.0",
-            "address_ranges": "10.10.20.10-10.10.20.200",
-            "services_cidr": "10.96.0.0/23",
-            "dns_servers": "10.10.10.5",
-            "ntp_servers": "",
-        },
-        "size": {
-            "size": "TINY",
-            "api_server_dns_names": "",
-            "content_library": str(library.library_id),
-        },
-    }
 
 
 def beat_stand_in() -> Callable[[], None]:
@@ -102,7 +55,9 @@ def test_enablement_finishes_after_the_worker_is_killed_halfway(tmp_path):
     try:
         with publishing_to(queue):
             started = time.monotonic()
-            sup = services.supervisor_enable(spec=enable_spec(cluster), user=admin)  # commits
+            sup = services.supervisor_enable(
+                spec=supervisor_raw_spec(cluster, "supervisor-crash"), user=admin
+            )  # commits
 
             def halfway() -> bool:
                 sup.refresh_from_db()
