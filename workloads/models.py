@@ -67,3 +67,45 @@ class Supervisor(models.Model):
 
     def condition(self, type_: str) -> dict | None:
         return next((c for c in self.conditions if c["type"] == type_), None)
+
+
+class Namespace(models.Model):
+    """A vSphere Namespace on a Supervisor: a resource pool and folder under `Namespaces` where
+    developers' VKS clusters and VMs run. Its name is a Kubernetes namespace name, unique
+    across the vCenter."""
+
+    class ConfigStatus(models.TextChoices):
+        CONFIGURING = "CONFIGURING", "Configuring"
+        RUNNING = "RUNNING", "Running"
+        REMOVING = "REMOVING", "Removing"
+        ERROR = "ERROR", "Error"
+
+    name = models.CharField(max_length=63, unique=True)
+    supervisor = models.ForeignKey(Supervisor, on_delete=models.PROTECT, related_name="namespaces")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # --- spec (services only)
+    description = models.TextField(blank=True)
+    generation = models.PositiveIntegerField(default=1)
+    deletion_requested_at = models.DateTimeField(null=True, blank=True)
+
+    # --- status (the reconciler only)
+    config_status = models.CharField(
+        max_length=12, choices=ConfigStatus.choices, default=ConfigStatus.CONFIGURING
+    )
+    observed_generation = models.PositiveIntegerField(default=0)
+
+    # --- engine bookkeeping
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL)
+    next_reconcile_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_deleting(self) -> bool:
+        return self.deletion_requested_at is not None

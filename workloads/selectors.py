@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Page
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from inventory.models import Cluster, ContentLibrary, PortGroup, StoragePolicy
 from inventory.selectors import paginate
 from workloads.compatibility import Compatibility, compatibility_list
-from workloads.models import Supervisor
+from workloads.models import Namespace, Supervisor
 from workloads.specs import LOAD_BALANCERS, NETWORK_PROVIDERS, SIZES, range_text
 from workloads.status import STAGES
 
@@ -25,8 +27,18 @@ UNSETTLED = (
 
 
 def supervisor_page(page=None) -> Page:
-    """Supervisors list: a count and one page, cluster joined."""
-    return paginate(Supervisor.objects.select_related("cluster").order_by("name", "pk"), page)
+    """Supervisors list: a count and one page, cluster joined, namespaces counted in SQL."""
+    namespaces = (
+        Namespace.objects.filter(supervisor=OuterRef("pk"))
+        .order_by()
+        .values("supervisor")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = Supervisor.objects.select_related("cluster").annotate(
+        namespace_count=Coalesce(Subquery(namespaces), 0)
+    )
+    return paginate(rows.order_by("name", "pk"), page)
 
 
 def supervisor_exists() -> bool:
