@@ -20,7 +20,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from inventory import selectors, services
 from inventory.auth import SsoLoginForm
-from inventory.entities import TABS, type_label
+from inventory.entities import TABS, object_path, type_label
 from inventory.models import Cluster, Host, VirtualMachine
 from inventory.permissions import DENIED, Privilege, has
 from inventory.tasklog import tasks_version
@@ -79,8 +79,8 @@ CLUSTER_SETTINGS = "cluster-settings"  # the Configure tab's DRS and HA cards, a
 
 
 def _object_context(request, entity, tab: str) -> dict:
-    tabs = TABS[type(entity)]
-    if tab not in {t.slug for t in tabs}:
+    tabs = [(t.slug, t.label, object_path(entity.moid, t.slug)) for t in TABS[type(entity)]]
+    if tab not in {slug for slug, _, _ in tabs}:
         raise Http404(f"{type_label(entity)} has no {tab!r} tab")
     return {
         "entity": entity,
