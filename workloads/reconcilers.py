@@ -354,21 +354,27 @@ def _remove(sup: Supervisor, now: datetime) -> Step | None:
 # ---------------------------------------------------------------- the pass
 
 
+def _lock_if_due(queryset, pk: int, now: datetime):
+    """The row, locked for this pass (two deliveries take turns), or None when it is gone or its
+    next pass is not due yet: an early duplicate, whose successor is already queued."""
+    # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the task's outer join; the
+    # object's own row is the lock that serialises passes.
+    obj = queryset.select_for_update(of=("self",)).filter(pk=pk).first()
+    if obj is None or (obj.next_reconcile_at and obj.next_reconcile_at > now):
+        return None
+    return obj
+
+
 def supervisor_reconcile(supervisor_pk: int, *, now: datetime | None = None) -> float | None:
     """One pass. Returns seconds until the next pass, or None when this message needs no
     successor (converged, gone, or an early duplicate)."""
     now = now or timezone.now()
     failure: Exception | None = None
     with transaction.atomic():
-        sup = (
-            # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the task's outer
-            # join; the Supervisor row is the lock that serialises passes.
-            Supervisor.objects.select_for_update(of=("self",))
-            .select_related("cluster__datacenter", "task")
-            .filter(pk=supervisor_pk)
-            .first()
+        sup = _lock_if_due(
+            Supervisor.objects.select_related("cluster__datacenter", "task"), supervisor_pk, now
         )
-        if sup is None or (sup.next_reconcile_at and sup.next_reconcile_at > now):
+        if sup is None:
             return None
         try:
             with transaction.atomic():  # the step's inventory writes, undone if it fails
@@ -521,13 +527,10 @@ def namespace_reconcile(namespace_pk: int, *, now: datetime | None = None) -> fl
     """One pass over a vSphere Namespace; same contract as `supervisor_reconcile`."""
     now = now or timezone.now()
     with transaction.atomic():
-        ns = (
-            Namespace.objects.select_for_update(of=("self",))
-            .select_related("supervisor__cluster", "task")
-            .filter(pk=namespace_pk)
-            .first()
+        ns = _lock_if_due(
+            Namespace.objects.select_related("supervisor__cluster", "task"), namespace_pk, now
         )
-        if ns is None or (ns.next_reconcile_at and ns.next_reconcile_at > now):
+        if ns is None:
             return None
         if not ns.is_deleting and ns.supervisor.config_status != Supervisor.ConfigStatus.RUNNING:
             ns.next_reconcile_at = now + timedelta(seconds=sim("retry_after_error"))
