@@ -8,7 +8,6 @@ cleaners are the only parser.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address
 
 from workloads.specs import MANAGEMENT_ADDRESSES, section_raw
 
@@ -196,10 +195,3 @@ def field_errors(errors: dict[str, str], section: str) -> tuple[dict[str, str], 
         else:
             other.append(message)
     return mine, other
-
-
-def last_address(start: str, count: int) -> str:
-    try:
-        return str(IPv4Address(start) + int(count) - 1)
-    except (ValueError, TypeError):
-        return ""

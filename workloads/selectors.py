@@ -41,10 +41,6 @@ def supervisor_page(page=None) -> Page:
     return paginate(rows.order_by("name", "pk"), page)
 
 
-def supervisor_exists() -> bool:
-    return Supervisor.objects.exists()
-
-
 def supervisor_find(supervisor_id: uuid.UUID) -> Supervisor | None:
     return (
         Supervisor.objects.select_related("cluster__datacenter", "task")
