@@ -1,5 +1,6 @@
 """vCenter Single Sign-On, simulated: `user@vsphere.local` logs in case-insensitively, and a user
-with no role on any vCenter is turned away with the vSphere Client's own words."""
+with neither a role on the vCenter nor access to a vSphere Namespace is turned away with the
+vSphere Client's own words."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
 
-from inventory.permissions import role_of
+from inventory.permissions import may_log_in
 
 NO_PERMISSION = (
     "Unable to login because you do not have permission on any vCenter Server systems "
@@ -36,5 +37,5 @@ class SsoLoginForm(AuthenticationForm):
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
-        if role_of(user) is None:
+        if not may_log_in(user):
             raise forms.ValidationError(NO_PERMISSION, code="no_permission")

@@ -258,6 +258,10 @@ class VirtualMachine(ManagedEntity):
     resource_pool = models.ForeignKey(ResourcePool, on_delete=models.PROTECT, related_name="vms")
     folder = models.ForeignKey(Folder, on_delete=models.PROTECT, related_name="vms")
     datastore = models.ForeignKey(Datastore, on_delete=models.PROTECT, related_name="vms")
+    # VM Storage Policy; set for VMs a vSphere Namespace places (its storage classes are policies).
+    storage_policy = models.ForeignKey(
+        "StoragePolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="vms"
+    )
     networks = models.ManyToManyField(PortGroup, related_name="vms", blank=True)
     power_state = models.CharField(
         max_length=20, choices=PowerState.choices, default=PowerState.OFF

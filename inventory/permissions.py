@@ -6,6 +6,7 @@ role held on the vCenter root propagates to every object, as the default vCenter
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
@@ -24,6 +25,10 @@ class Privilege(StrEnum):
     HOST_MAINTENANCE = "Host.Config.Maintenance"
     CLUSTER_EDIT = "Host.Inventory.EditCluster"
     NAMESPACES_MANAGE = "Namespaces.Manage"  # enable, edit and disable Supervisors
+    NAMESPACES_CONFIGURE = "Namespaces.Configure"  # a namespace's storage, limits, VM Service
+    # Users and groups of the vsphere.local SSO domain. In vCenter that is membership of the SSO
+    # Administrators group rather than a role privilege; here the Administrator role carries it.
+    SSO_MANAGE = "Sso.Manage"
 
 
 ROLE_PRIVILEGES = {
@@ -67,6 +72,16 @@ def role_of(user) -> str | None:
             role = None
     user._vks_role = role
     return role
+
+
+# Checks from apps that grant access outside vCenter roles (Workload Management: a namespace's
+# access list), registered in their AppConfig.ready(); inventory never imports those apps.
+ACCESS_CHECKS: list[Callable[[object], bool]] = []
+
+
+def may_log_in(user) -> bool:
+    """A vCenter role, or access another app grants (a developer with only namespaces)."""
+    return role_of(user) is not None or any(check(user) for check in ACCESS_CHECKS)
 
 
 def has(user, privilege: Privilege) -> bool:

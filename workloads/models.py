@@ -1,11 +1,12 @@
-"""Workload Management: the Supervisor, as desired state (`spec`, written by services) and observed
-state (`status` fields, written only by the reconciler)."""
+"""Workload Management: Supervisors and vSphere Namespaces as desired state (spec fields, written by
+services) and observed state (status fields, written only by reconcilers), and the VM classes
+namespaces offer."""
 
 from __future__ import annotations
 
 from django.db import models
 
-from inventory.models import Cluster, Task
+from inventory.models import Cluster, ContentLibrary, StoragePolicy, Task
 
 
 class Supervisor(models.Model):
@@ -85,8 +86,26 @@ class Namespace(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # --- spec (services only)
+    creator = models.CharField(max_length=255, blank=True)  # DOMAIN\name, as vCenter shows it
+
+    # --- spec (services only). Limits: None is unlimited, as a new namespace starts.
     description = models.TextField(blank=True)
+    cpu_limit_mhz = models.BigIntegerField(null=True, blank=True)
+    memory_limit_mib = models.BigIntegerField(null=True, blank=True)
+    storage_limit_mib = models.BigIntegerField(null=True, blank=True)
+    vm_classes = models.ManyToManyField(
+        "VirtualMachineClass", related_name="namespaces", blank=True
+    )
+    content_libraries = models.ManyToManyField(  # VM Service: images for VMs
+        ContentLibrary, related_name="vm_service_namespaces", blank=True
+    )
+    kubernetes_library = models.ForeignKey(  # VKS: where its Kubernetes releases come from
+        ContentLibrary,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="kubernetes_namespaces",
+    )
     generation = models.PositiveIntegerField(default=1)
     deletion_requested_at = models.DateTimeField(null=True, blank=True)
 
@@ -109,3 +128,128 @@ class Namespace(models.Model):
     @property
     def is_deleting(self) -> bool:
         return self.deletion_requested_at is not None
+
+
+class NamespaceAccess(models.Model):
+    """One entry of a namespace's access list: an SSO user or group and its role."""
+
+    class SubjectType(models.TextChoices):
+        USER = "USER", "User"
+        GROUP = "GROUP", "Group"
+
+    class Role(models.TextChoices):
+        # Ordered by power: each role may do what the ones before it may.
+        VIEW = "VIEW", "Can view"
+        EDIT = "EDIT", "Can edit"
+        OWNER = "OWNER", "Owner"
+
+    namespace = models.ForeignKey(Namespace, on_delete=models.CASCADE, related_name="access")
+    subject_type = models.CharField(max_length=5, choices=SubjectType.choices)
+    subject = models.CharField(max_length=255)  # user or group name, without the domain
+    domain = models.CharField(max_length=255, default="vsphere.local")
+    role = models.CharField(max_length=5, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["subject_type", "subject"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["namespace", "subject_type", "subject", "domain"],
+                name="one_role_per_subject",
+            )
+        ]
+        indexes = [models.Index(fields=["subject_type", "subject", "domain"])]
+
+    def __str__(self) -> str:
+        return f"{self.principal}: {self.get_role_display()}"
+
+    @property
+    def principal(self) -> str:
+        return f"{self.domain.upper()}\\{self.subject}"
+
+
+class NamespaceStorage(models.Model):
+    """A storage policy granted to a namespace (a storage class inside it), with its own limit."""
+
+    namespace = models.ForeignKey(Namespace, on_delete=models.CASCADE, related_name="storage")
+    policy = models.ForeignKey(StoragePolicy, on_delete=models.PROTECT, related_name="namespaces")
+    limit_mib = models.BigIntegerField(null=True, blank=True)  # None = unlimited
+
+    class Meta:
+        ordering = ["policy__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["namespace", "policy"], name="one_spec_per_policy")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} in {self.namespace_id}"
+
+
+class VirtualMachineClass(models.Model):
+    """A VM class: the vCPUs, memory and reservations a VM Service VM or a VKS node gets. The
+    16 defaults ship with vCenter; administrators add their own."""
+
+    class ConfigStatus(models.TextChoices):
+        READY = "READY", "Ready"
+        REMOVING = "REMOVING", "Removing"
+
+    name = models.CharField(max_length=63, unique=True)  # the API's `id`, a DNS label
+    cpu_count = models.PositiveSmallIntegerField()
+    memory_mib = models.PositiveIntegerField()
+    # Percent of the vCPUs x host frequency, and of memory; None is no reservation (best effort).
+    cpu_reservation = models.PositiveSmallIntegerField(null=True, blank=True)
+    memory_reservation = models.PositiveSmallIntegerField(null=True, blank=True)
+    description = models.TextField(blank=True)
+    is_default = models.BooleanField(default=False)
+    config_status = models.CharField(
+        max_length=8, choices=ConfigStatus.choices, default=ConfigStatus.READY
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "VM class"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_guaranteed(self) -> bool:
+        return bool(self.cpu_reservation or self.memory_reservation)
+
+
+class VksCluster(models.Model):
+    """A VKS cluster (a Cluster API `Cluster`) in a vSphere Namespace. Its lifecycle lives in
+    the VKS cluster reconciler; namespaces only need to know it exists."""
+
+    name = models.CharField(max_length=63)
+    namespace = models.ForeignKey(Namespace, on_delete=models.PROTECT, related_name="clusters")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # --- spec (services only)
+    spec = models.JSONField(default=dict)
+    generation = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "VKS cluster"
+        constraints = [
+            models.UniqueConstraint(fields=["namespace", "name"], name="one_cluster_name_per_ns")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def _topology(self) -> list[dict]:
+        topology = self.spec.get("topology", {})
+        return [topology.get("controlPlane", {}), *topology.get("nodePools", [])]
+
+    @property
+    def vm_class_names(self) -> set[str]:
+        """Every VM class its control plane and node pools ask for."""
+        return {p["vmClass"] for p in self._topology() if p.get("vmClass")}
+
+    @property
+    def storage_class_names(self) -> set[str]:
+        return {p["storageClass"] for p in self._topology() if p.get("storageClass")}

@@ -20,6 +20,8 @@ from inventory.estates import demo
 from inventory.models import Cluster, VirtualMachine
 from workloads import reconcilers, services
 from workloads.models import Supervisor
+from workloads.reconcilers import supervisors as supervisor_reconcilers
+from workloads.services import supervisors as supervisor_services
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -60,12 +62,12 @@ def test_simultaneous_duplicate_passes_create_no_duplicate_vm(
     raw_spec, cluster, settings, monkeypatch
 ):
     settings.VKS_SIM_SPEED = 1.0  # real durations: each step makes the next pass due later
-    monkeypatch.setattr(services, "_enqueue", lambda sup: None)  # no eager chain: we drive it
+    monkeypatch.setattr(supervisor_services, "_enqueue", lambda sup: None)  # we drive it
     admin = get_user_model().objects.get(username="administrator@vsphere.local")
     sup = services.supervisor_enable(spec=raw_spec, user=admin)
     race = Race(now=timezone.now())
 
-    next_step = reconcilers._next_step
+    next_step = supervisor_reconcilers._next_step
 
     def recording_next_step(s, now):
         """Runs under the row lock: note the step, hold the lock a moment."""
@@ -77,7 +79,7 @@ def test_simultaneous_duplicate_passes_create_no_duplicate_vm(
                 race.held_until[race.round] = (threading.get_ident(), time.monotonic())
         return step
 
-    monkeypatch.setattr(reconcilers, "_next_step", recording_next_step)
+    monkeypatch.setattr(supervisor_reconcilers, "_next_step", recording_next_step)
 
     def end_of_round() -> None:  # one thread runs this once both passes have returned
         race.done = Supervisor.objects.get(pk=sup.pk).config_status == "RUNNING"

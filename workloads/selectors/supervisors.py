@@ -1,5 +1,4 @@
-"""Every read the Workload Management pages need, with its joins decided here. Each function
-makes a fixed number of queries, however many Supervisors, clusters or port groups exist."""
+"""Reads for Supervisors: lists, status trees, the wizard's choices and the spec for people."""
 
 from __future__ import annotations
 

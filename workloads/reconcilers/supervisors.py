@@ -31,28 +31,16 @@ from inventory.models import (
 from inventory.operations import mark_running
 from inventory.tasklog import event_log, task_finish, task_progress, tasks_changed
 from workloads import status
-from workloads.models import Namespace, Supervisor
+from workloads.models import Supervisor
+from workloads.reconcilers.common import NAMESPACES, lock_if_due, sim
 from workloads.specs import SIZES, addresses, range_text
 
 logger = logging.getLogger(__name__)
 
-NAMESPACES = "Namespaces"
 CP_NAME = "SupervisorControlPlaneVM ({})"
 CP_PREFIX = "SupervisorControlPlaneVM ("
 MANAGED_BY = "vSphere Supervisor"
 SPHERELET_VERSION = "8.0.3-24280767"
-MAX_ATTEMPTS = 5
-# Real-world seconds per step (VKS-REFERENCE §4: enablement takes 20-40 minutes), / VKS_SIM_SPEED.
-DURATION = {
-    "infrastructure": 120,
-    "deploy_vm": 240,
-    "configure_vm": 120,
-    "load_balancer": 180,
-    "host": 60,
-    "retry_after_error": 60,
-    "remove_step": 30,
-    "namespace_step": 15,
-}
 
 
 class StepFailed(Exception):
@@ -70,10 +58,6 @@ class Step:
     message: str  # what it is doing, for the condition and the task's stage text
     wait: str  # DURATION key: how long the step takes
     done: float = 0.0  # share of its stage finished after this step, for the task's percent
-
-
-def sim(key: str) -> float:
-    return DURATION[key] / settings.VKS_SIM_SPEED
 
 
 # ---------------------------------------------------------------- what exists
@@ -354,24 +338,13 @@ def _remove(sup: Supervisor, now: datetime) -> Step | None:
 # ---------------------------------------------------------------- the pass
 
 
-def _lock_if_due(queryset, pk: int, now: datetime):
-    """The row, locked for this pass (two deliveries take turns), or None when it is gone or its
-    next pass is not due yet: an early duplicate, whose successor is already queued."""
-    # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the task's outer join; the
-    # object's own row is the lock that serialises passes.
-    obj = queryset.select_for_update(of=("self",)).filter(pk=pk).first()
-    if obj is None or (obj.next_reconcile_at and obj.next_reconcile_at > now):
-        return None
-    return obj
-
-
 def supervisor_reconcile(supervisor_pk: int, *, now: datetime | None = None) -> float | None:
     """One pass. Returns seconds until the next pass, or None when this message needs no
     successor (converged, gone, or an early duplicate)."""
     now = now or timezone.now()
     failure: Exception | None = None
     with transaction.atomic():
-        sup = _lock_if_due(
+        sup = lock_if_due(
             Supervisor.objects.select_related("cluster__datacenter", "task"), supervisor_pk, now
         )
         if sup is None:
@@ -475,101 +448,4 @@ def supervisors_due(now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     return list(
         Supervisor.objects.filter(next_reconcile_at__lte=now).values_list("pk", flat=True)[:500]
-    )
-
-
-# ---------------------------------------------------------------- vSphere Namespaces
-
-
-def namespace_pool(ns: Namespace) -> ResourcePool | None:
-    return ResourcePool.objects.filter(
-        cluster=ns.supervisor.cluster_id, parent__name=NAMESPACES, name=ns.name
-    ).first()
-
-
-def namespace_folder(ns: Namespace) -> Folder | None:
-    return Folder.objects.filter(
-        datacenter=ns.supervisor.cluster.datacenter_id, parent__name=NAMESPACES, name=ns.name
-    ).first()
-
-
-def _namespace_step(ns: Namespace) -> str | None:
-    """Create (or, when deleting, remove) the namespace's pool and folder, one per pass."""
-    pool, folder = namespace_pool(ns), namespace_folder(ns)
-    sup = ns.supervisor
-    if ns.is_deleting:
-        if pool is not None:
-            pool.delete()
-            return f"Removed resource pool {ns.name}."
-        if folder is not None:
-            folder.delete()
-            return f"Removed folder {ns.name}."
-        return None
-    if pool is None:
-        pool = ResourcePool(cluster=sup.cluster, parent=namespaces_pool(sup), name=ns.name)
-        pool.assign_moid()
-        pool.save()
-        return f"Created resource pool {ns.name}."
-    if folder is None:
-        folder = Folder(
-            datacenter_id=sup.cluster.datacenter_id,
-            kind=Folder.Kind.VM,
-            parent=namespaces_folder(sup),
-            name=ns.name,
-        )
-        folder.moid = Folder.new_moids(1)[0]
-        folder.save()
-        return f"Created folder {ns.name}."
-    return None
-
-
-def namespace_reconcile(namespace_pk: int, *, now: datetime | None = None) -> float | None:
-    """One pass over a vSphere Namespace; same contract as `supervisor_reconcile`."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        ns = _lock_if_due(
-            Namespace.objects.select_related("supervisor__cluster", "task"), namespace_pk, now
-        )
-        if ns is None:
-            return None
-        if not ns.is_deleting and ns.supervisor.config_status != Supervisor.ConfigStatus.RUNNING:
-            ns.next_reconcile_at = now + timedelta(seconds=sim("retry_after_error"))
-            ns.save(update_fields=["next_reconcile_at"])
-            return None  # beat retries once the Supervisor runs
-        done = _namespace_step(ns)
-        if done is None and ns.is_deleting:
-            task, name, cluster = ns.task, ns.name, ns.supervisor.cluster
-            ns.delete()
-            if task and not task.is_finished:
-                task_finish(task, now=now)
-            event_log(
-                event_type="com.vmware.wcp.NamespaceRemoved",
-                message=f"Namespace {name} was removed.",
-                entity=cluster,
-            )
-            return None
-        wait = sim("namespace_step") if done else None
-        ns.config_status = (
-            Namespace.ConfigStatus.REMOVING
-            if ns.is_deleting
-            else Namespace.ConfigStatus.CONFIGURING
-            if done
-            else Namespace.ConfigStatus.RUNNING
-        )
-        ns.next_reconcile_at = now + timedelta(seconds=wait) if wait is not None else None
-        if done is None:
-            ns.observed_generation = ns.generation
-        ns.save()
-        if ns.task and not ns.task.is_finished:
-            if done is None:
-                task_finish(ns.task, now=now)
-            else:
-                task_progress(ns.task, progress=50, stage=done, now=now)
-        return wait
-
-
-def namespaces_due(now: datetime | None = None) -> list[int]:
-    now = now or timezone.now()
-    return list(
-        Namespace.objects.filter(next_reconcile_at__lte=now).values_list("pk", flat=True)[:500]
     )

@@ -13,9 +13,9 @@ from inventory.models import Cluster
 from inventory.permissions import Privilege, require
 from inventory.tasklog import event_log, task_finish, task_open
 from workloads import status
-from workloads.models import Namespace, Supervisor
-from workloads.specs import DNS_LABEL, SpecError, clean_spec, section_raw
-from workloads.tasks import namespace_reconcile_task, supervisor_reconcile_task
+from workloads.models import Supervisor
+from workloads.specs import SpecError, clean_spec, section_raw
+from workloads.tasks import supervisor_reconcile_task
 
 # Sections an administrator may change on an existing Supervisor (Configure tab).
 EDITABLE = ("load_balancer", "management_network", "workload_network")
@@ -156,72 +156,3 @@ def _raw_from_spec(spec: dict) -> dict[str, dict]:
     raw = {section: section_raw(values) for section, values in spec.items()}
     raw["load_balancer"]["password"] = "unchanged"  # never stored, never asked again
     return raw
-
-
-@transaction.atomic
-def namespace_create(
-    *, supervisor: Supervisor, name: str, description: str = "", user
-) -> Namespace:
-    """Create a vSphere Namespace; the reconciler makes its resource pool and folder."""
-    require(user, Privilege.NAMESPACES_MANAGE)
-    name = (name or "").strip()
-    if not name or len(name) > 63 or not DNS_LABEL.match(name):
-        raise SpecError(
-            {
-                "name": "The name must be at most 63 characters: lowercase letters, digits "
-                "and '-', starting and ending with a letter or digit."
-            }
-        )
-    if Namespace.objects.filter(name=name).exists():
-        raise SpecError(
-            {"name": f"A namespace named '{name}' already exists in this vCenter Server."}
-        )
-    sup = Supervisor.objects.select_related("cluster__datacenter").get(pk=supervisor.pk)
-    if sup.is_deleting or sup.config_status == Supervisor.ConfigStatus.REMOVING:
-        raise SupervisorStateError(f"Supervisor {sup.name} is being disabled.")
-    ns = Namespace(
-        name=name, supervisor=sup, description=description, next_reconcile_at=timezone.now()
-    )
-    ns.task = task_open(
-        name="Create namespace",
-        description_id="com.vmware.wcp.CreateNamespace",
-        operation="namespace.reconcile",
-        target=sup.cluster,
-        user=user,
-    )
-    ns.save()
-    event_log(
-        event_type="com.vmware.wcp.NamespaceCreated",
-        message=f"Namespace {name} created on Supervisor {sup.name}",
-        entity=sup.cluster,
-        user=user,
-    )
-    namespace_reconcile_task.delay_on_commit(ns.pk)
-    return ns
-
-
-@transaction.atomic
-def namespace_delete(*, namespace: Namespace, user) -> Namespace:
-    """Ask for removal: REMOVING, then its pool and folder go, the row last."""
-    require(user, Privilege.NAMESPACES_MANAGE)
-    ns = (
-        Namespace.objects.select_for_update(of=("self",))
-        .select_related("supervisor__cluster__datacenter")
-        .get(pk=namespace.pk)
-    )
-    if ns.is_deleting:
-        return ns
-    now = timezone.now()
-    ns.deletion_requested_at, ns.next_reconcile_at = now, now
-    ns.generation = F("generation") + 1
-    ns.config_status = Namespace.ConfigStatus.REMOVING
-    ns.task = task_open(
-        name="Delete namespace",
-        description_id="com.vmware.wcp.DeleteNamespace",
-        operation="namespace.reconcile",
-        target=ns.supervisor.cluster,
-        user=user,
-    )
-    ns.save()
-    namespace_reconcile_task.delay_on_commit(ns.pk)
-    return ns

@@ -1,0 +1,28 @@
+"""Reconcilers: level-triggered, one bounded step per pass, for each Workload Management object."""
+
+from workloads.reconcilers.common import DURATION, sim
+from workloads.reconcilers.namespaces import (
+    namespace_folder,
+    namespace_pool,
+    namespace_reconcile,
+    namespaces_due,
+)
+from workloads.reconcilers.supervisors import (
+    control_plane_vms,
+    namespaces_pool,
+    supervisor_reconcile,
+    supervisors_due,
+)
+
+__all__ = [
+    "DURATION",
+    "control_plane_vms",
+    "namespace_folder",
+    "namespace_pool",
+    "namespace_reconcile",
+    "namespaces_due",
+    "namespaces_pool",
+    "sim",
+    "supervisor_reconcile",
+    "supervisors_due",
+]

@@ -1,0 +1,147 @@
+"""Reads for vSphere Namespaces: the lists a user may see, usage rolled up from the VMs in each
+namespace's resource pool, and the rows of its Summary cards. Query counts are fixed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from inventory.models import ContentLibrary, StoragePolicy, VirtualMachine
+from inventory.selectors import paginate
+from workloads.access import namespace_role, namespaces_visible_to
+from workloads.models import Namespace, NamespaceAccess, NamespaceStorage, VksCluster
+from workloads.reconcilers.common import NAMESPACES
+
+
+@dataclass(frozen=True)
+class Usage:
+    cpu_mhz: int = 0
+    memory_mib: int = 0
+    storage_mib: int = 0
+
+
+def namespace_vms(namespace: Namespace) -> QuerySet:
+    """The VMs in the namespace's resource pool: VKS nodes and VM Service VMs."""
+    return VirtualMachine.objects.filter(
+        resource_pool__cluster=namespace.supervisor.cluster_id,
+        resource_pool__parent__name=NAMESPACES,
+        resource_pool__name=namespace.name,
+    )
+
+
+def namespace_usage(namespace: Namespace) -> Usage:
+    """Live CPU and memory of its powered-on VMs, and the disk all its VMs provision."""
+    totals = namespace_vms(namespace).aggregate(
+        cpu=Sum("cpu_usage_mhz"), memory=Sum("memory_usage_mib"), storage=Sum("disk_mib")
+    )
+    return Usage(totals["cpu"] or 0, totals["memory"] or 0, totals["storage"] or 0)
+
+
+def namespace_storage_used(namespace: Namespace) -> dict[int, int]:
+    """Provisioned MiB per storage policy pk, over the namespace's VMs."""
+    rows = (
+        namespace_vms(namespace)
+        .exclude(storage_policy=None)
+        .values("storage_policy")
+        .annotate(used=Sum("disk_mib"))
+    )
+    return {r["storage_policy"]: r["used"] for r in rows}
+
+
+def _usage_subquery(field: str) -> Subquery:
+    vms = (
+        VirtualMachine.objects.filter(
+            resource_pool__cluster=OuterRef("supervisor__cluster"),
+            resource_pool__parent__name=NAMESPACES,
+            resource_pool__name=OuterRef("name"),
+        )
+        .order_by()
+        .values("resource_pool")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Coalesce(Subquery(vms, output_field=IntegerField()), 0)
+
+
+def _count_subquery(model, field: str = "namespace") -> Subquery:
+    rows = (
+        model.objects.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def namespace_page(user, *, supervisor=None, q: str = "", page=None) -> Page:
+    """The Namespaces list: those the user may see, with usage and cluster counts in SQL."""
+    rows = namespaces_visible_to(
+        user, Namespace.objects.select_related("supervisor__cluster", "task")
+    )
+    if supervisor is not None:
+        rows = rows.filter(supervisor=supervisor)
+    if q:
+        rows = rows.filter(Q(name__icontains=q) | Q(description__icontains=q))
+    rows = rows.annotate(
+        cpu_used_mhz=_usage_subquery("cpu_usage_mhz"),
+        memory_used_mib=_usage_subquery("memory_usage_mib"),
+        storage_used_mib=_usage_subquery("disk_mib"),
+        cluster_count=_count_subquery(VksCluster),
+    )
+    return paginate(rows.order_by("name", "pk"), page)
+
+
+def namespace_get(user, name: str) -> Namespace:
+    """The namespace, if the user holds a role in it; else 404 as if it did not exist."""
+    ns = (
+        Namespace.objects.select_related(
+            "supervisor__cluster__datacenter", "task", "kubernetes_library"
+        )
+        .filter(name=name)
+        .first()
+    )
+    if ns is None or namespace_role(user, ns) is None:
+        raise Http404(f"Namespace {name} was not found.")
+    return ns
+
+
+@dataclass(frozen=True)
+class StorageRow:
+    spec: NamespaceStorage
+    used_mib: int
+
+
+def namespace_storage_rows(namespace: Namespace) -> list[StorageRow]:
+    used = namespace_storage_used(namespace)
+    specs = NamespaceStorage.objects.filter(namespace=namespace).select_related("policy")
+    return [StorageRow(s, used.get(s.policy_id, 0)) for s in specs]
+
+
+def namespace_access_rows(namespace: Namespace) -> list[NamespaceAccess]:
+    return list(NamespaceAccess.objects.filter(namespace=namespace))
+
+
+def namespace_storage_choices(namespace: Namespace) -> list[StoragePolicy]:
+    """Policies with a datastore on the Supervisor's cluster: the ones a namespace may use."""
+    return list(
+        StoragePolicy.objects.filter(datastores__hosts__cluster=namespace.supervisor.cluster_id)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def namespace_vm_classes(namespace: Namespace) -> list:
+    return list(namespace.vm_classes.order_by("name"))
+
+
+def namespace_libraries(namespace: Namespace) -> list[ContentLibrary]:
+    return list(namespace.content_libraries.order_by("name"))
+
+
+def namespace_clusters(namespace: Namespace) -> list[VksCluster]:
+    return list(VksCluster.objects.filter(namespace=namespace).order_by("name"))

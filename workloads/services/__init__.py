@@ -1,0 +1,42 @@
+"""Workload Management operations, one module per object: check permission, validate, write the
+spec, open the vCenter Task, and hand the work to the reconciler once the transaction commits."""
+
+from workloads.services.namespaces import (
+    NamespaceStateError,
+    namespace_access_remove,
+    namespace_access_set,
+    namespace_create,
+    namespace_delete,
+    namespace_kubernetes_library_set,
+    namespace_libraries_set,
+    namespace_limits_set,
+    namespace_storage_set,
+    namespace_vm_classes_set,
+    storage_class_name,
+)
+from workloads.services.supervisors import (
+    EDITABLE,
+    SupervisorStateError,
+    supervisor_disable,
+    supervisor_enable,
+    supervisor_update,
+)
+
+__all__ = [
+    "EDITABLE",
+    "NamespaceStateError",
+    "SupervisorStateError",
+    "namespace_access_remove",
+    "namespace_access_set",
+    "namespace_create",
+    "namespace_delete",
+    "namespace_kubernetes_library_set",
+    "namespace_libraries_set",
+    "namespace_limits_set",
+    "namespace_storage_set",
+    "namespace_vm_classes_set",
+    "storage_class_name",
+    "supervisor_disable",
+    "supervisor_enable",
+    "supervisor_update",
+]
