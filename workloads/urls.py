@@ -1,26 +1,30 @@
 from django.urls import path
 
-from workloads import views
+from workloads.views import supervisors
 
 app_name = "workloads"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("enable/", views.enable, name="supervisor-enable"),
-    path("supervisors/<uuid:supervisor_id>/", views.supervisor_detail, name="supervisor-summary"),
+    path("", supervisors.home, name="home"),
+    path("enable/", supervisors.enable, name="supervisor-enable"),
+    path(
+        "supervisors/<uuid:supervisor_id>/",
+        supervisors.supervisor_detail,
+        name="supervisor-summary",
+    ),
     path(
         "supervisors/<uuid:supervisor_id>/disable/",
-        views.supervisor_disable,
+        supervisors.supervisor_disable,
         name="supervisor-disable",
     ),
     path(
         "supervisors/<uuid:supervisor_id>/configure/<slug:section>/",
-        views.supervisor_edit,
+        supervisors.supervisor_edit,
         name="supervisor-edit",
     ),
     path(
         "supervisors/<uuid:supervisor_id>/<slug:tab>/",
-        views.supervisor_detail,
+        supervisors.supervisor_detail,
         name="supervisor-detail",
     ),
-    path("<slug:tab>/", views.home, name="home-tab"),
+    path("<slug:tab>/", supervisors.home, name="home-tab"),
 ]

@@ -16,7 +16,7 @@ from inventory.models import Cluster, Task
 from tests.workloads.test_supervisor import converge
 from workloads import services
 from workloads.models import Supervisor
-from workloads.views import WIZARD_KEY
+from workloads.views.supervisors import WIZARD_KEY
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}

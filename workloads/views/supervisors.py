@@ -1,5 +1,5 @@
-"""Workload Management pages: the Namespaces / Supervisors / Services / Updates page, the enable
-wizard and the Supervisor's own page (Summary, Monitor, Configure, Disable).
+"""Workload Management pages: the Workload Management page, the enable wizard and the
+Supervisor's own page (Summary, Monitor, Configure, Disable).
 
 Views parse the request, call selectors and one service, and render the page or, for htmx, the
 region it asked for. The wizard keeps what has been typed in the session, never in the
@@ -11,15 +11,13 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django_htmx.http import (
     HttpResponseClientRedirect,
     push_url,
-    reswap,
-    retarget,
     trigger_client_event,
 )
 
@@ -36,6 +34,7 @@ from workloads.specs import (
     SpecError,
     section_raw,
 )
+from workloads.views.common import HOME_TABS, detail_url, home_url, partial, refuse
 
 HOME_TEMPLATE = "workloads/workload_management.html"
 WIZARD_TEMPLATE = "workloads/supervisor_enable.html"
@@ -43,46 +42,7 @@ DETAIL_TEMPLATE = "workloads/supervisor_detail.html"
 DISABLE_TEMPLATE = "workloads/supervisor_disable.html"
 WIZARD_KEY = "supervisor_wizard"  # the session is the user's: one wizard per login
 
-HOME_TABS = (
-    ("namespaces", "Namespaces"),
-    ("supervisors", "Supervisors"),
-    ("services", "Services"),
-    ("updates", "Updates"),
-)
 SUPERVISOR_TABS = (("summary", "Summary"), ("monitor", "Monitor"), ("configure", "Configure"))
-
-
-def _partial(request, template: str, regions: tuple[str, ...]) -> str:
-    target = request.htmx.target if request.htmx else None
-    return f"{template}#{target}" if target in regions else template
-
-
-def _refuse(request, error: Exception, back: str) -> HttpResponse:
-    """403 (no privilege) or 409 (wrong state) with the service's words: htmx shows them in the
-    alert bar; a plain 403 is the error page, a plain 409 a message on the page it came from."""
-    denied = isinstance(error, PermissionDenied)
-    message = str(error) or DENIED
-    if request.htmx:
-        response = render(
-            request, "inventory/_alert.html", {"message": message}, status=403 if denied else 409
-        )
-        return reswap(retarget(response, "#alerts"), "innerHTML")
-    if denied:
-        raise PermissionDenied(message)
-    messages.error(request, message)
-    return redirect(back)
-
-
-def _home_url(tab: str = "namespaces") -> str:
-    if tab == "namespaces":
-        return reverse("workloads:home")
-    return reverse("workloads:home-tab", kwargs={"tab": tab})
-
-
-def _detail_url(sup: Supervisor, tab: str = "summary") -> str:
-    return reverse(
-        "workloads:supervisor-detail", kwargs={"supervisor_id": sup.supervisor_id, "tab": tab}
-    )
 
 
 # ---------------------------------------------------------------- Workload Management page
@@ -96,7 +56,7 @@ def home(request, tab: str = "namespaces"):
     page = selectors.supervisor_page(request.GET.get("page"))
     has_supervisor = page.paginator.count > 0
     context = {
-        "tabs": [(slug, label, _home_url(slug)) for slug, label in HOME_TABS],
+        "tabs": [(slug, label, home_url(slug)) for slug, label in HOME_TABS],
         "tab": tab,
         "page": page,
         "has_supervisor": has_supervisor,
@@ -108,7 +68,7 @@ def home(request, tab: str = "namespaces"):
     if tab == "supervisors":
         # The grid refreshes with the tasks while one of its Supervisors is still changing.
         context["unsettled"] = any(selectors.is_unsettled(s) for s in page)
-    return render(request, _partial(request, HOME_TEMPLATE, ("main", "tab-body")), context)
+    return render(request, partial(request, HOME_TEMPLATE, ("main", "tab-body")), context)
 
 
 # ---------------------------------------------------------------- enable wizard
@@ -261,7 +221,7 @@ def _wizard_context(request, state: dict, step: int, errors: dict[str, str]) -> 
 
 def _render_wizard(request, state: dict, step: int, errors: dict[str, str] | None = None):
     context = _wizard_context(request, state, step, errors or {})
-    return render(request, _partial(request, WIZARD_TEMPLATE, ("main", "wizard")), context)
+    return render(request, partial(request, WIZARD_TEMPLATE, ("main", "wizard")), context)
 
 
 @inventory_view
@@ -273,7 +233,7 @@ def enable(request):
     try:
         require(request.user, Privilege.NAMESPACES_MANAGE)
     except PermissionDenied as error:
-        return _refuse(request, error, _home_url())
+        return refuse(request, error, home_url())
     state = _wizard_state(request)
     if request.method == "GET":
         state["step"] = _step_number(request.GET.get("step"), state)
@@ -284,8 +244,8 @@ def enable(request):
     if action == "cancel":
         request.session.pop(WIZARD_KEY, None)
         if request.htmx:
-            return HttpResponseClientRedirect(_home_url())
-        return redirect(_home_url())
+            return HttpResponseClientRedirect(home_url())
+        return redirect(home_url())
     step = _step_number(request.POST.get("step"), state)
     section = forms.STEPS[step].section
     state["raw"][section] = _posted(request.POST, section, state["raw"].get(section, {}))
@@ -304,13 +264,13 @@ def enable(request):
     try:
         sup = services.supervisor_enable(spec=state["raw"], user=request.user)
     except PermissionDenied as error:
-        return _refuse(request, error, _home_url())
+        return refuse(request, error, home_url())
     except SpecError as error:  # a rule across steps, or the estate changed meanwhile
         state["step"] = _first_step_with_error(error.errors)
         _wizard_save(request, state)
         return _render_wizard(request, state, state["step"], error.errors)
     request.session.pop(WIZARD_KEY, None)
-    url = _detail_url(sup)
+    url = detail_url(sup)
     if request.htmx:
         return HttpResponseClientRedirect(url)
     messages.info(request, "Enable Supervisor task queued.")
@@ -344,7 +304,7 @@ def _supervisor_context(
     context = {
         "supervisor": sup,
         "tab": tab,
-        "tabs": [(slug, label, _detail_url(sup, slug)) for slug, label in SUPERVISOR_TABS],
+        "tabs": [(slug, label, detail_url(sup, slug)) for slug, label in SUPERVISOR_TABS],
         "unsettled": selectors.is_unsettled(sup),
         "can_manage": can_manage,
         "size": SIZES.get(sup.spec.get("size", {}).get("size", "")),
@@ -392,11 +352,11 @@ def supervisor_detail(request, supervisor_id: uuid.UUID, tab: str = "summary"):
     sup = selectors.supervisor_find(supervisor_id)
     if sup is None:
         if request.htmx:  # removed while the page was open: back to the list, as vSphere does
-            return HttpResponseClientRedirect(_home_url("supervisors"))
+            return HttpResponseClientRedirect(home_url("supervisors"))
         raise Http404(f"No Supervisor {supervisor_id}")
     context = _supervisor_context(request, sup, tab)
     regions = ("main", "supervisor-status", "tab-body")
-    return render(request, _partial(request, DETAIL_TEMPLATE, regions), context)
+    return render(request, partial(request, DETAIL_TEMPLATE, regions), context)
 
 
 @inventory_view
@@ -407,14 +367,14 @@ def supervisor_edit(request, supervisor_id: uuid.UUID, section: str):
     if section not in services.EDITABLE:
         raise Http404(f"{section!r} cannot be edited")
     sup = selectors.supervisor_get(supervisor_id)
-    back = _detail_url(sup, "configure")
+    back = detail_url(sup, "configure")
     values = forms.edit_values(sup.spec, section, request.POST)
     try:
         services.supervisor_update(
             supervisor=sup, section=section, values=values, user=request.user
         )
     except (PermissionDenied, services.SupervisorStateError) as error:
-        return _refuse(request, error, back)
+        return refuse(request, error, back)
     except SpecError as error:
         context = _supervisor_context(
             request, sup, "configure", edit=section, posted=request.POST, errors=error.errors
@@ -437,20 +397,20 @@ def supervisor_disable(request, supervisor_id: uuid.UUID):
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     sup = selectors.supervisor_get(supervisor_id)
-    back = _detail_url(sup)
+    back = detail_url(sup)
     if request.method == "GET":
         if not has(request.user, Privilege.NAMESPACES_MANAGE):
-            return _refuse(request, PermissionDenied(DENIED), back)
+            return refuse(request, PermissionDenied(DENIED), back)
         context = {"supervisor": sup, "back": back}
-        return render(request, _partial(request, DISABLE_TEMPLATE, ("main",)), context)
+        return render(request, partial(request, DISABLE_TEMPLATE, ("main",)), context)
     try:
         services.supervisor_disable(supervisor=sup, user=request.user)
     except (PermissionDenied, services.SupervisorStateError) as error:
-        return _refuse(request, error, back)
+        return refuse(request, error, back)
     if request.htmx:
         sup = selectors.supervisor_find(supervisor_id)
         if sup is None:  # a worker already finished the removal
-            return HttpResponseClientRedirect(_home_url("supervisors"))
+            return HttpResponseClientRedirect(home_url("supervisors"))
         response = render(
             request, f"{DETAIL_TEMPLATE}#main", _supervisor_context(request, sup, "summary")
         )

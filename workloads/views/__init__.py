@@ -1,0 +1,1 @@
+"""Workload Management pages, one module per area; urls.py names each view by module."""
