@@ -8,24 +8,13 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from inventory.models import Folder, ResourcePool, Task
+from tests.workloads.conftest import settle
 from tests.workloads.test_supervisor import converge
 from workloads import reconcilers, services
-from workloads.models import Namespace, Supervisor
+from workloads.models import Namespace
 from workloads.specs import SpecError
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def supervisor(admin, raw_spec):
-    sup = services.supervisor_enable(spec=raw_spec, user=admin)
-    converge(sup)
-    return Supervisor.objects.get(pk=sup.pk)
-
-
-def settle(ns: Namespace) -> None:
-    while reconcilers.namespace_reconcile(ns.pk) is not None:
-        pass
 
 
 def test_create_namespace_configures_its_pool_and_folder(admin, supervisor, cluster):
