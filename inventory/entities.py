@@ -4,6 +4,7 @@ has, and where it sits (its parent) in each navigator view."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -162,6 +163,9 @@ def state_sql(model: type[ManagedEntity]):
         return F("type")
     if model is PortGroup:
         return Case(When(is_uplink=True, then=Value("uplink")), default=Value(""))
+    if model in (ResourcePool, Folder):
+        # A vSphere Namespace is a pool (and a VM folder) under the Supervisor's `Namespaces`.
+        return Case(When(parent__name=NAMESPACES, then=Value(NAMESPACE)), default=Value(""))
     return Value("")
 
 
@@ -174,7 +178,13 @@ _STATE_ICONS = {
     ("Host", "notResponding"): "host-disconnected",
     ("Datastore", "vsan"): "datastore-vsan",
     ("PortGroup", "uplink"): "uplink",
+    ("ResourcePool", "namespace"): "namespaces",
+    ("Folder", "namespace"): "namespaces",
 }
+NAMESPACES, NAMESPACE = "Namespaces", "namespace"
+# Pages other apps own for some nodes, by (type, state) -> f(name) -> URL: Workload Management
+# registers the vSphere Namespace page, so the tree opens it as the vSphere Client does.
+STATE_PAGES: dict[tuple[str, str], Callable[[str], str]] = {}
 _TYPE_ICONS = {
     "VCenter": "vcenter",
     "Datacenter": "datacenter",

@@ -7,6 +7,7 @@ role held on the vCenter root propagates to every object, as the default vCenter
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
@@ -74,14 +75,26 @@ def role_of(user) -> str | None:
     return role
 
 
-# Checks from apps that grant access outside vCenter roles (Workload Management: a namespace's
-# access list), registered in their AppConfig.ready(); inventory never imports those apps.
-ACCESS_CHECKS: list[Callable[[object], bool]] = []
+@dataclass(frozen=True)
+class AccessGrant:
+    """Access another app grants outside vCenter roles (Workload Management: a namespace's
+    access list): who has it, and the page such a user lands on instead of the inventory."""
+
+    check: Callable[[object], bool]
+    landing: Callable[[], str]
+
+
+# Registered in the granting app's AppConfig.ready(); inventory never imports those apps.
+ACCESS_GRANTS: list[AccessGrant] = []
+
+
+def granted_elsewhere(user) -> AccessGrant | None:
+    return next((g for g in ACCESS_GRANTS if g.check(user)), None)
 
 
 def may_log_in(user) -> bool:
     """A vCenter role, or access another app grants (a developer with only namespaces)."""
-    return role_of(user) is not None or any(check(user) for check in ACCESS_CHECKS)
+    return role_of(user) is not None or granted_elsewhere(user) is not None
 
 
 def has(user, privilege: Privilege) -> bool:

@@ -25,6 +25,7 @@ from django.http import Http404
 
 from inventory.entities import (
     SELECT_RELATED,
+    STATE_PAGES,
     icon_named,
     model_for,
     object_path,
@@ -579,7 +580,8 @@ class TreeNode:
 
     @property
     def url(self) -> str:
-        return object_path(self.moid)
+        page = STATE_PAGES.get((self.object_type, self.state))
+        return page(self.name) if page else object_path(self.moid)
 
     def children_url(self, view: str) -> str:
         return tree_children_path(view, self.moid)

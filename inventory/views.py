@@ -22,7 +22,7 @@ from inventory import selectors, services
 from inventory.auth import SsoLoginForm
 from inventory.entities import TABS, object_path, type_label
 from inventory.models import Cluster, Host, VirtualMachine
-from inventory.permissions import DENIED, Privilege, has
+from inventory.permissions import DENIED, Privilege, granted_elsewhere, has
 from inventory.tasklog import tasks_version
 
 OBJECT_TEMPLATE = "inventory/object_page.html"
@@ -54,8 +54,13 @@ def _partial(request, template: str, regions: tuple[str, ...]) -> str:
 
 
 @require_GET
-@inventory_view
+@login_required
 def home(request):
+    if not has(request.user, Privilege.VIEW):
+        grant = granted_elsewhere(request.user)  # a developer: their namespaces
+        if grant is None:
+            raise PermissionDenied
+        return redirect(grant.landing())
     vcenter = selectors.vcenter_get()
     if vcenter is None:
         return render(request, "inventory/empty.html")
