@@ -36,18 +36,19 @@ def _limits(ns: Namespace) -> tuple[int, int]:
     return cpu, memory
 
 
-def _remove_step(ns: Namespace) -> str | None:
+def _remove_step(ns: Namespace) -> tuple[str, int] | None:
+    """Remove the pool, then the folder. Returns what was done and the task's percent."""
     pool, folder = namespace_pool(ns), namespace_folder(ns)
     if pool is not None:
         pool.delete()
-        return f"Removed resource pool {ns.name}."
+        return f"Removed resource pool {ns.name}.", 50
     if folder is not None:
         folder.delete()
-        return f"Removed folder {ns.name}."
+        return f"Removed folder {ns.name}.", 90
     return None
 
 
-def _configure_step(ns: Namespace) -> str | None:
+def _configure_step(ns: Namespace) -> tuple[str, int] | None:
     """Create the pool, then the folder, then bring the pool's limits to the spec's."""
     sup = ns.supervisor
     pool = namespace_pool(ns)
@@ -56,7 +57,7 @@ def _configure_step(ns: Namespace) -> str | None:
         pool.cpu_limit_mhz, pool.memory_limit_mib = _limits(ns)
         pool.assign_moid()
         pool.save()
-        return f"Created resource pool {ns.name}."
+        return f"Created resource pool {ns.name}.", 33
     if namespace_folder(ns) is None:
         folder = Folder(
             datacenter_id=sup.cluster.datacenter_id,
@@ -66,11 +67,11 @@ def _configure_step(ns: Namespace) -> str | None:
         )
         folder.moid = Folder.new_moids(1)[0]
         folder.save()
-        return f"Created folder {ns.name}."
+        return f"Created folder {ns.name}.", 66
     if (pool.cpu_limit_mhz, pool.memory_limit_mib) != _limits(ns):
         pool.cpu_limit_mhz, pool.memory_limit_mib = _limits(ns)
         pool.save(update_fields=["cpu_limit_mhz", "memory_limit_mib"])
-        return f"Applied resource limits to {ns.name}."
+        return f"Applied resource limits to {ns.name}.", 90
     return None
 
 
@@ -106,7 +107,7 @@ def namespace_reconcile(namespace_pk: int, *, now: datetime | None = None) -> fl
             if done is None:
                 task_finish(ns.task, now=now)
             else:
-                task_progress(ns.task, progress=50, stage=done, now=now)
+                task_progress(ns.task, progress=done[1], stage=done[0], now=now)
         else:
             tasks_changed()  # namespace pages poll the same stamp
         return wait
