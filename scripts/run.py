@@ -23,8 +23,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-# Same default as settings.VKS_ADMIN_PASSWORD; read here without importing Django.
+# Same defaults as settings.VKS_ADMIN_PASSWORD and VKS_DEMO_PASSWORD; read here without
+# importing Django.
 DEFAULT_PASSWORD = "VMware1!VMware1!"
+DEFAULT_DEMO_PASSWORD = "VMware1!"
+# The demo estate's SSO logins (inventory/estates/demo.py): user -> what it is. The first two
+# have VKS_ADMIN_PASSWORD, the others VKS_DEMO_PASSWORD.
+ADMIN_LOGINS = {
+    "administrator@vsphere.local": "Administrator",
+    "auditor@vsphere.local": "Read-only",
+}
+DEMO_LOGINS = {
+    "platform-admin@vsphere.local": "Administrator, through the group PlatformAdmins",
+    "alice@vsphere.local": "developer, group DevTeam-Payments",
+    "bob@vsphere.local": "developer, group DevTeam-Payments",
+    "carol@vsphere.local": "developer, group DevTeam-Storefront",
+    "dave@vsphere.local": "developer, groups DevTeam-Payments and DevTeam-Storefront",
+}
 STOP_TIMEOUT = 15.0  # seconds the children get for a clean exit before SIGKILL
 READY_TIMEOUT = 60.0
 
@@ -120,6 +135,17 @@ def stop(children: dict[str, subprocess.Popen]) -> None:
             proc.wait()
 
 
+def logins() -> str:
+    """One line per demo login: user / password (what it may do), the password a user gets when
+    the estate first creates it. Developers have no vCenter role: what they reach comes from the
+    vSphere Namespaces that grant their groups access."""
+    admin_password = os.environ.get("VKS_ADMIN_PASSWORD", DEFAULT_PASSWORD)
+    demo_password = os.environ.get("VKS_DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
+    lines = [f"  {user} / {admin_password}  ({role})" for user, role in ADMIN_LOGINS.items()]
+    lines += [f"  {user} / {demo_password}  ({role})" for user, role in DEMO_LOGINS.items()]
+    return "".join(f"{line}\n" for line in lines)
+
+
 class Stop(Exception):
     pass
 
@@ -179,12 +205,8 @@ def main() -> int:
                 log(f"the web server did not come up on {url}")
                 return 1
             time.sleep(0.2)
-        password = os.environ.get("VKS_ADMIN_PASSWORD", DEFAULT_PASSWORD)
         print(
-            f"\nReady: {url}\n"
-            f"  administrator@vsphere.local / {password}  (Administrator)\n"
-            f"  auditor@vsphere.local / {password}  (Read-only)\n"
-            "  Ctrl-C stops the web server, the worker and beat.\n",
+            f"\nReady: {url}\n{logins()}  Ctrl-C stops the web server, the worker and beat.\n",
             flush=True,
         )
         while True:

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from inventory.permissions import Privilege, has
+
 
 def client(request):
-    return {"product_name": "vSphere Client", "sim_speed": settings.VKS_SIM_SPEED}
+    user = getattr(request, "user", None)
+
+    def can_administer() -> bool:
+        # Called only by a template that asks (the menu), so pages without it pay no query;
+        # role_of memoises the answer on the user for the rest of the request.
+        return user is not None and user.is_authenticated and has(user, Privilege.SSO_MANAGE)
+
+    return {
+        "product_name": "vSphere Client",
+        "sim_speed": settings.VKS_SIM_SPEED,
+        "can_administer": can_administer,
+    }

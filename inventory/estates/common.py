@@ -79,6 +79,56 @@ def ensure_user(username: str, *, staff: bool = False):
     return user
 
 
+@dataclass(frozen=True)
+class SsoPerson:
+    """A user of the vsphere.local domain that an estate brings, and the SSO groups it joins."""
+
+    name: str  # without the domain
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    groups: tuple[str, ...] = ()
+
+    @property
+    def username(self) -> str:
+        return f"{self.name}@{SSO_DOMAIN}"
+
+
+def ensure_sso_people(people: Sequence[SsoPerson], *, password: str) -> None:
+    """Make sure the users and their groups exist. A missing user is created with `password`
+    and joins its groups; a missing group is created with its members. What exists is left as
+    it is (password, names, memberships an administrator changed), so a reload undoes nothing.
+    Two queries when everything is there."""
+    user_model = get_user_model()
+    wanted = {person.username: person for person in people}
+    users = {u.username: u for u in user_model.objects.filter(username__in=wanted)}
+    new_users = set()
+    for username, person in wanted.items():
+        if username not in users:
+            users[username] = user_model.objects.create_user(
+                username=username,
+                password=password,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                email=person.email,
+            )
+            new_users.add(username)
+    names = {group for person in people for group in person.groups}
+    groups = {g.name: g for g in Group.objects.filter(name__in=names)}
+    new_groups = names - set(groups)
+    for name in sorted(new_groups):
+        groups[name] = Group.objects.create(name=name)
+    through = user_model.groups.through
+    memberships = [
+        through(user_id=users[person.username].pk, group_id=groups[name].pk)
+        for person in people
+        for name in person.groups
+        if person.username in new_users or name in new_groups
+    ]
+    if memberships:
+        through.objects.bulk_create(memberships, ignore_conflicts=True)
+
+
 def ensure_permission(
     *, entity_moid: str, principal: str, role: str, is_group: bool = False
 ) -> Permission:
