@@ -466,8 +466,10 @@ def events_for(entity: ManagedEntity, page=None) -> Page:
     return paginate(_scoped(Event.objects.all(), entity), page)
 
 
-def recent_tasks(limit: int = 20) -> list[Task]:
-    return list(Task.objects.all()[:limit])
+def recent_tasks(limit: int = 20, *, user=None) -> list[Task]:
+    """The newest tasks; only those `user` started, when given."""
+    tasks = Task.objects.all() if user is None else Task.objects.filter(user=user)
+    return list(tasks[:limit])
 
 
 def permissions_for(entity: ManagedEntity) -> list[tuple[Permission, str]]:

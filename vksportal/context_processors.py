@@ -15,8 +15,13 @@ def client(request):
         # role_of memoises the answer on the user for the rest of the request.
         return user is not None and user.is_authenticated and has(user, Privilege.SSO_MANAGE)
 
+    def can_view_inventory() -> bool:
+        # Developers holding only namespace permissions get no navigator and no inventory menu.
+        return user is not None and user.is_authenticated and has(user, Privilege.VIEW)
+
     return {
         "product_name": "vSphere Client",
         "sim_speed": settings.VKS_SIM_SPEED,
         "can_administer": can_administer,
+        "can_view_inventory": can_view_inventory,
     }

@@ -170,9 +170,15 @@ CELERY_BEAT_SCHEDULE = {
 # Simulator. Durations in the reference facts are divided by VKS_SIM_SPEED; tests use `instant`.
 VKS_SIM_SPEED = env_speed("VKS_SIM_SPEED", 20.0)
 VKS_ADMIN_PASSWORD = env_str("VKS_ADMIN_PASSWORD", "VMware1!VMware1!")
+# The demo platform administrator and developers (SSO users of the demo estate).
+VKS_DEMO_PASSWORD = env_str("VKS_DEMO_PASSWORD", "VMware1!")
 VKS_PAGE_SIZE = env_int("VKS_PAGE_SIZE", 50)
 # The Kubernetes version a new Supervisor's control plane reports (VKS-REFERENCE §3.2).
 VKS_SUPERVISOR_K8S_VERSION = env_str("VKS_SUPERVISOR_K8S_VERSION", "v1.32.7+vmware.5-fips")
+# Kubernetes releases a Supervisor offers (workloads.releases): minors from this one up to its own
+# Kubernetes minor plus VKS_KUBERNETES_MINORS_AHEAD are compatible; older and newer ones are not.
+VKS_KUBERNETES_MIN_MINOR = env_int("VKS_KUBERNETES_MIN_MINOR", 26)
+VKS_KUBERNETES_MINORS_AHEAD = env_int("VKS_KUBERNETES_MINORS_AHEAD", 1)
 VKS_TREE_PAGE_SIZE = env_int("VKS_TREE_PAGE_SIZE", 200)
 
 LOGGING = {

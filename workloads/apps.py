@@ -3,17 +3,28 @@ from django.db.models.signals import post_migrate
 from django.urls import reverse
 
 
+def namespace_page(name: str) -> str:
+    return reverse("workloads:namespace-summary", args=[name])
+
+
 class WorkloadsConfig(AppConfig):
     name = "workloads"
     verbose_name = "Workload Management"
 
     def ready(self) -> None:
+        from inventory.entities import NAMESPACE, STATE_PAGES
         from inventory.permissions import ACCESS_GRANTS, AccessGrant
+        from inventory.sso import principal_deleted
         from workloads.access import has_any_namespace
+        from workloads.services.namespaces import namespace_access_forget
         from workloads.vm_classes import ensure_default_classes
 
         # Developers holding only namespace permissions log in and land on their namespaces.
         if not any(g.check is has_any_namespace for g in ACCESS_GRANTS):
             ACCESS_GRANTS.append(AccessGrant(has_any_namespace, lambda: reverse("workloads:home")))
+        # The navigator opens a namespace's pool or folder as the namespace page.
+        for kind in ("ResourcePool", "Folder"):
+            STATE_PAGES[(kind, NAMESPACE)] = namespace_page
         # The default VM classes ship with vCenter; a flushed test database gets them back too.
         post_migrate.connect(ensure_default_classes, sender=self)
+        principal_deleted.connect(namespace_access_forget, dispatch_uid="namespace_access_forget")

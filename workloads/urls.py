@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workloads.views import supervisors
+from workloads.views import namespaces, supervisors, vm_classes
 
 app_name = "workloads"
 urlpatterns = [
@@ -25,6 +25,77 @@ urlpatterns = [
         "supervisors/<uuid:supervisor_id>/<slug:tab>/",
         supervisors.supervisor_detail,
         name="supervisor-detail",
+    ),
+    # vSphere Namespaces: `new-namespace/` stays outside `namespaces/` so that no namespace
+    # name (a DNS label such as "new") can shadow it.
+    path("new-namespace/", namespaces.namespace_create, name="namespace-create"),
+    path("namespaces/<slug:name>/", namespaces.namespace_detail, name="namespace-summary"),
+    path(
+        "namespaces/<slug:name>/permissions/add/",
+        namespaces.permission_add,
+        name="namespace-permission-add",
+    ),
+    path(
+        "namespaces/<slug:name>/permissions/<int:entry_id>/edit/",
+        namespaces.permission_edit,
+        name="namespace-permission-edit",
+    ),
+    path(
+        "namespaces/<slug:name>/permissions/<int:entry_id>/remove/",
+        namespaces.permission_remove,
+        name="namespace-permission-remove",
+    ),
+    path(
+        "namespaces/<slug:name>/storage/edit/",
+        namespaces.storage_edit,
+        name="namespace-storage-edit",
+    ),
+    path(
+        "namespaces/<slug:name>/limits/edit/", namespaces.limits_edit, name="namespace-limits-edit"
+    ),
+    path(
+        "namespaces/<slug:name>/vm-classes/edit/",
+        namespaces.vm_classes_edit,
+        name="namespace-vm-classes-edit",
+    ),
+    path(
+        "namespaces/<slug:name>/content-libraries/edit/",
+        namespaces.libraries_edit,
+        name="namespace-libraries-edit",
+    ),
+    path(
+        "namespaces/<slug:name>/kubernetes-library/edit/",
+        namespaces.kubernetes_library_edit,
+        name="namespace-kubernetes-library-edit",
+    ),
+    path("namespaces/<slug:name>/delete/", namespaces.namespace_delete, name="namespace-delete"),
+    path(
+        "namespaces/<slug:name>/<slug:tab>/",
+        namespaces.namespace_detail,
+        name="namespace-detail",
+    ),
+    # Services: the VM Service's VM classes and the Kubernetes Service's releases. A class has
+    # no page of its own, so a class named "new" only has `new/edit/` and `new/delete/`.
+    path("services/vm-service/vm-classes/", vm_classes.vm_class_list, name="vm-class-list"),
+    path(
+        "services/vm-service/vm-classes/new/",
+        vm_classes.vm_class_create,
+        name="vm-class-create",
+    ),
+    path(
+        "services/vm-service/vm-classes/<slug:name>/edit/",
+        vm_classes.vm_class_edit,
+        name="vm-class-edit",
+    ),
+    path(
+        "services/vm-service/vm-classes/<slug:name>/delete/",
+        vm_classes.vm_class_delete,
+        name="vm-class-delete",
+    ),
+    path(
+        "services/kubernetes-service/releases/",
+        vm_classes.kubernetes_releases,
+        name="kubernetes-release-list",
     ),
     path("<slug:tab>/", supervisors.home, name="home-tab"),
 ]

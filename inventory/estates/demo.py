@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,10 +25,12 @@ from inventory.estates.common import (
     R750,
     Hardware,
     LoadResult,
+    SsoPerson,
     assign_moids,
     create_datacenter,
     ensure_common,
     ensure_permission,
+    ensure_sso_people,
     ensure_user,
     estate_counts,
     insert,
@@ -58,6 +61,22 @@ NAME = "demo"
 DATACENTER = "RegionA01"
 DOMAIN = "corp.vmbeans.com"
 AUDITOR_USERNAME = f"auditor@{SSO_DOMAIN}"
+
+# The platform team administers vCenter through an SSO group holding the Administrator role on
+# the root; developers hold no vCenter role at all: their access comes from the permissions of
+# the vSphere Namespaces they work in, granted to their team's group.
+PLATFORM_ADMINS = "PlatformAdmins"
+PAYMENTS = "DevTeam-Payments"
+STOREFRONT = "DevTeam-Storefront"
+SSO_PEOPLE = (
+    SsoPerson(
+        "platform-admin", "Priya", "Raman", f"platform-admin@{DOMAIN}", groups=(PLATFORM_ADMINS,)
+    ),
+    SsoPerson("alice", "Alice", "Chen", f"alice@{DOMAIN}", groups=(PAYMENTS,)),
+    SsoPerson("bob", "Bob", "Martin", f"bob@{DOMAIN}", groups=(PAYMENTS,)),
+    SsoPerson("carol", "Carol", "Singh", f"carol@{DOMAIN}", groups=(STOREFRONT,)),
+    SsoPerson("dave", "Dave", "Kowalski", f"dave@{DOMAIN}", groups=(PAYMENTS, STOREFRONT)),
+)
 SEED = 20240801
 
 MANAGEMENT = "Management-Cluster"
@@ -341,16 +360,39 @@ NOTES = {
     "ci-runner-01": "GitLab runner: ephemeral builds on local disk.",
 }
 
-# Kubernetes node images, as the subscribed library names them (§3.2 naming; the first two are
-# names seen in the field, the others follow the same pattern).
+# Kubernetes node images, as the subscribed library names them (§3.2: release names seen in the
+# field; the build numbers follow the same pattern), with the size in MiB and how many days ago
+# each was published. Releases are derived from these (workloads.releases): several patches per
+# minor, photon and ubuntu images, 1.24 and 1.25 too old for VKS and 1.34 too new for a
+# Supervisor on 1.32.
 KUBERNETES_IMAGES = (
-    ("ob-24042459-ubuntu-2204-amd64-vmi-k8s-v1.29.4---vmware.3-fips.1-tkg.1", 4_650),
-    ("ob-23731231-photon-3-amd64-vmi-k8s-v1.28.8---vmware.1-fips.1-tkg.2", 1_780),
-    ("ob-24430141-photon-5-amd64-v1.30.8---vmware.1-fips-vkr.1", 1_910),
-    ("ob-24590211-photon-5-amd64-v1.31.4---vmware.1-fips-vkr.3", 1_930),
-    ("ob-24590237-ubuntu-2204-amd64-v1.31.4---vmware.1-fips-vkr.3", 4_820),
-    ("ob-24945258-photon-5-amd64-v1.32.7---vmware.3-fips-vkr.1", 1_960),
-    ("ob-25103377-photon-5-amd64-v1.33.3---vmware.1-fips-vkr.1", 1_990),
+    ("ob-21552850-photon-3-amd64-vmi-k8s-v1.24.9---vmware.1-tkg.4", 1_640, 980),
+    ("ob-21941131-photon-3-amd64-vmi-k8s-v1.25.7---vmware.3-fips.1-tkg.1", 1_690, 890),
+    ("ob-22366622-photon-3-amd64-vmi-k8s-v1.26.5---vmware.2-fips.1-tkg.1", 1_710, 760),
+    ("ob-23307427-photon-3-amd64-vmi-k8s-v1.26.13---vmware.1-fips.1-tkg.3", 1_740, 610),
+    ("ob-23307445-ubuntu-2004-amd64-vmi-k8s-v1.26.13---vmware.1-fips.1-tkg.3", 4_310, 610),
+    ("ob-23443719-photon-3-amd64-vmi-k8s-v1.27.11---vmware.1-fips.1-tkg.2", 1_760, 560),
+    ("ob-23443752-ubuntu-2204-amd64-vmi-k8s-v1.27.11---vmware.1-fips.1-tkg.2", 4_580, 560),
+    ("ob-23731231-photon-3-amd64-vmi-k8s-v1.28.8---vmware.1-fips.1-tkg.2", 1_780, 500),
+    ("ob-23731267-ubuntu-2204-amd64-vmi-k8s-v1.28.8---vmware.1-fips.1-tkg.2", 4_610, 500),
+    ("ob-24042421-photon-5-amd64-vmi-k8s-v1.29.4---vmware.3-fips.1-tkg.1", 1_850, 440),
+    ("ob-24042459-ubuntu-2204-amd64-vmi-k8s-v1.29.4---vmware.3-fips.1-tkg.1", 4_650, 440),
+    ("ob-24112358-photon-5-amd64-vmi-k8s-v1.30.1---vmware.1-fips-tkg.5", 1_880, 400),
+    ("ob-24112381-ubuntu-2204-amd64-vmi-k8s-v1.30.1---vmware.1-fips-tkg.5", 4_700, 400),
+    ("ob-24430141-photon-5-amd64-v1.30.8---vmware.1-fips-vkr.1", 1_910, 300),
+    ("ob-24687215-photon-5-amd64-v1.30.11---vmware.1-fips-vkr.2", 1_920, 220),
+    ("ob-24687236-ubuntu-2204-amd64-v1.30.11---vmware.1-fips-vkr.2", 4_790, 220),
+    ("ob-24331205-photon-5-amd64-v1.31.1---vmware.2-fips-vkr.2", 1_900, 330),
+    ("ob-24590211-photon-5-amd64-v1.31.4---vmware.1-fips-vkr.3", 1_930, 260),
+    ("ob-24590237-ubuntu-2204-amd64-v1.31.4---vmware.1-fips-vkr.3", 4_820, 260),
+    ("ob-24733652-photon-5-amd64-v1.32.3---vmware.1-fips-vkr.2", 1_950, 180),
+    ("ob-24733670-ubuntu-2204-amd64-v1.32.3---vmware.1-fips-vkr.2", 4_850, 180),
+    ("ob-24945258-photon-5-amd64-v1.32.7---vmware.3-fips-vkr.1", 1_960, 120),
+    ("ob-24945281-ubuntu-2204-amd64-v1.32.7---vmware.3-fips-vkr.1", 4_870, 120),
+    ("ob-25103377-photon-5-amd64-v1.33.3---vmware.1-fips-vkr.1", 1_990, 75),
+    ("ob-25369010-photon-5-amd64-v1.33.6---vmware.1-fips-vkr.2", 2_010, 30),
+    ("ob-25369034-ubuntu-2204-amd64-v1.33.6---vmware.1-fips-vkr.2", 4_910, 30),
+    ("ob-25517749-photon-5-amd64-v1.34.2---vmware.2-fips-vkr.1", 2_040, 9),
 )
 TEMPLATE_IMAGES = (
     ("ubuntu-22.04-server-cloudimg-amd64", "ovf", 650),
@@ -376,8 +418,8 @@ def _uuid(rng: random.Random) -> uuid.UUID:
 
 
 def load() -> LoadResult:
-    """Load the demo estate once. Later runs only make sure the SSO users and their roles exist
-    and report; the estate itself is never duplicated or changed."""
+    """Load the demo estate once. Later runs only make sure the SSO users, groups and their roles
+    exist and report; the estate itself is never duplicated or changed."""
     with transaction.atomic():
         vcenter = ensure_common()
         lock_vcenter(vcenter)
@@ -385,6 +427,13 @@ def load() -> LoadResult:
         ensure_user(AUDITOR_USERNAME)
         ensure_permission(
             entity_moid=vcenter.moid, principal=auditor_principal, role=Permission.Role.READ_ONLY
+        )
+        ensure_sso_people(SSO_PEOPLE, password=settings.VKS_DEMO_PASSWORD)
+        ensure_permission(
+            entity_moid=vcenter.moid,
+            principal=f"{SSO_DOMAIN.upper()}\\{PLATFORM_ADMINS}",
+            role=Permission.Role.ADMIN,
+            is_group=True,
         )
         datacenter = Datacenter.objects.filter(vcenter=vcenter, name=DATACENTER).first()
         created = datacenter is None
@@ -644,11 +693,12 @@ def _content_libraries(datastores: dict[str, Datastore]) -> None:
             "datastore": datastores[VSAN_MGMT],
         },
     )
-    items = [(kubernetes, name, "ovf", size) for name, size in KUBERNETES_IMAGES] + [
-        (templates, name, kind, size) for name, kind, size in TEMPLATE_IMAGES
+    items = [(kubernetes, name, "ovf", size, age) for name, size, age in KUBERNETES_IMAGES] + [
+        (templates, name, kind, size, 0) for name, kind, size in TEMPLATE_IMAGES
     ]
-    for library, name, kind, size in items:
-        ContentLibraryItem.objects.get_or_create(
+    now = timezone.now()
+    for library, name, kind, size, age in items:
+        item, created = ContentLibraryItem.objects.get_or_create(
             library=library,
             name=name,
             defaults={
@@ -657,3 +707,7 @@ def _content_libraries(datastores: dict[str, Datastore]) -> None:
                 "size_mib": size,
             },
         )
+        if created and age:  # published before the library synced it (created_at is auto)
+            ContentLibraryItem.objects.filter(pk=item.pk).update(
+                created_at=now - timedelta(days=age)
+            )

@@ -1,5 +1,6 @@
 // Small behaviours htmx does not cover: collapsing the Recent Tasks pane (remembered per browser),
-// closing alerts, and closing open menus on outside clicks. Everything else is htmx attributes.
+// closing alerts, copy buttons, and closing open menus on outside clicks. Everything else is htmx
+// attributes.
 (function () {
   const KEY = "vks.tasksPaneCollapsed";
   function applyPane() {
@@ -10,6 +11,14 @@
     if (toggle) {
       localStorage.setItem(KEY, localStorage.getItem(KEY) === "1" ? "0" : "1");
       applyPane();
+    }
+    // Copy buttons (Link to CLI Tools): the text to copy is in data-copy.
+    const copy = event.target.closest("[data-copy]");
+    if (copy && navigator.clipboard) {
+      navigator.clipboard.writeText(copy.dataset.copy).then(function () {
+        copy.textContent = "Copied";
+        setTimeout(function () { copy.textContent = "Copy"; }, 1500);
+      });
     }
     const dismiss = event.target.closest("[data-dismiss]");
     if (dismiss) dismiss.closest(".alert").remove();

@@ -9,7 +9,9 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 
+from inventory import sso
 from inventory.auth import NO_PERMISSION, SsoLoginForm
 from inventory.models import Datastore, Host, StoragePolicy, Task, VirtualMachine
 from tests.conftest import PASSWORD
@@ -335,3 +337,25 @@ def test_changes_to_a_namespace_being_deleted_are_refused(admin, namespace):
     services.namespace_delete(namespace=namespace, user=admin)
     with pytest.raises(services.NamespaceStateError, match="being deleted"):
         services.namespace_limits_set(namespace=namespace, cpu_limit_mhz=100, user=admin)
+
+
+def test_deleting_an_sso_user_drops_its_namespace_permissions(admin, editor, namespace):
+    sso.sso_user_delete(target=editor, user=admin)
+    assert not NamespaceAccess.objects.filter(subject="eddie").exists()
+    assert namespace_role(fresh(admin), namespace) == "OWNER"
+
+
+def test_a_huge_limit_is_refused_at_the_field(admin, namespace):
+    with pytest.raises(SpecError) as refused:
+        services.namespace_limits_set(namespace=namespace, memory_limit_mib="9" * 30, user=admin)
+    assert "at most" in refused.value.errors["memory_limit_mib"]
+
+
+def test_the_navigator_opens_a_namespace_pool_as_the_namespace_page(admin_client, namespace):
+    pool = reconcilers.namespace_pool(namespace)
+    response = admin_client.get(
+        reverse("inventory:tree-children", args=["hosts", pool.parent.moid])
+    )
+    node = next(n for n in response.context["nodes"] if n.name == "team-a")
+    assert node.icon == "namespaces"
+    assert node.url == reverse("workloads:namespace-summary", args=["team-a"])

@@ -94,10 +94,10 @@ def test_without_supervisor_get_started_and_cluster_compatibility(admin_client):
     assert html.count(">Compatible<") + html.count("Compatible</span>") >= 1
 
 
-def test_with_supervisor_namespaces_tab_says_namespaces_come_next(admin_client, enabled):
+def test_with_supervisor_namespaces_tab_lists_namespaces(admin_client, enabled):
     html = admin_client.get(HOME).content.decode()
-    assert "Workload Management is enabled" in html
-    assert "vSphere Namespaces are not available yet" in html
+    assert 'id="namespace-grid"' in html and "No namespaces yet" in html
+    assert reverse("workloads:namespace-create") in html
     grid = admin_client.get(reverse("workloads:home-tab", args=["supervisors"])).content.decode()
     assert "supervisor-01" in grid and detail(enabled) in grid and "Configuring" in grid
     services_tab = admin_client.get(reverse("workloads:home-tab", args=["services"]))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.paginator import Page
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -12,9 +14,18 @@ from django.http import Http404
 
 from inventory.models import ContentLibrary, StoragePolicy, VirtualMachine
 from inventory.selectors import paginate
+from inventory.tasklog import SSO_DOMAIN
 from workloads.access import namespace_role, namespaces_visible_to
-from workloads.models import Namespace, NamespaceAccess, NamespaceStorage, VksCluster
+from workloads.models import (
+    Namespace,
+    NamespaceAccess,
+    NamespaceStorage,
+    Supervisor,
+    VirtualMachineClass,
+    VksCluster,
+)
 from workloads.reconcilers.common import NAMESPACES
+from workloads.releases import KubernetesRelease, releases_in
 
 
 @dataclass(frozen=True)
@@ -145,3 +156,66 @@ def namespace_libraries(namespace: Namespace) -> list[ContentLibrary]:
 
 def namespace_clusters(namespace: Namespace) -> list[VksCluster]:
     return list(VksCluster.objects.filter(namespace=namespace).order_by("name"))
+
+
+# ---------------------------------------------------------------- the namespace pages and dialogs
+
+
+@dataclass(frozen=True)
+class NamespaceCounts:
+    clusters: int = 0
+    vm_classes: int = 0
+    libraries: int = 0
+
+
+def namespace_counts(namespace: Namespace) -> NamespaceCounts:
+    """Its VKS clusters, VM classes and VM Service content libraries, counted in one query."""
+    row = (
+        Namespace.objects.filter(pk=namespace.pk)
+        .annotate(
+            n_clusters=_count_subquery(VksCluster),
+            n_classes=_count_subquery(Namespace.vm_classes.through),
+            n_libraries=_count_subquery(Namespace.content_libraries.through),
+        )
+        .values("n_clusters", "n_classes", "n_libraries")
+        .first()
+    )
+    if row is None:
+        return NamespaceCounts()
+    return NamespaceCounts(row["n_clusters"], row["n_classes"], row["n_libraries"])
+
+
+def namespace_releases(namespace: Namespace) -> list[KubernetesRelease]:
+    """The Kubernetes releases its library offers that its Supervisor can run. One query."""
+    releases = releases_in(namespace.kubernetes_library, supervisor=namespace.supervisor)
+    return [r for r in releases if r.compatible]
+
+
+def namespace_supervisor_choices() -> list[Supervisor]:
+    """The Supervisors a new namespace may go to: running and not being disabled."""
+    return list(
+        Supervisor.objects.filter(
+            config_status=Supervisor.ConfigStatus.RUNNING, deletion_requested_at=None
+        )
+        .select_related("cluster")
+        .order_by("name")
+    )
+
+
+def namespace_subject_choices(limit: int = 500) -> list[tuple[str, str]]:
+    """(value, label) of the vsphere.local users and groups a permission may name, for the
+    user/group search field: users as `name@vsphere.local`, groups by name. Two queries."""
+    suffix = f"@{SSO_DOMAIN}"
+    users = (
+        get_user_model()
+        .objects.filter(username__iendswith=suffix, is_active=True)
+        .order_by("username")
+        .values_list("username", flat=True)[:limit]
+    )
+    groups = Group.objects.order_by("name").values_list("name", flat=True)[:limit]
+    return [(u, "User") for u in users] + [(g, "Group") for g in groups]
+
+
+def namespace_vm_class_choices() -> list[VirtualMachineClass]:
+    """Every VM class, for MANAGE VM CLASSES."""
+    return list(VirtualMachineClass.objects.order_by("name"))

@@ -21,11 +21,18 @@ from workloads.services.supervisors import (
     supervisor_enable,
     supervisor_update,
 )
+from workloads.services.vm_classes import (
+    VmClassInUseError,
+    vm_class_create,
+    vm_class_delete,
+    vm_class_update,
+)
 
 __all__ = [
     "EDITABLE",
     "NamespaceStateError",
     "SupervisorStateError",
+    "VmClassInUseError",
     "namespace_access_remove",
     "namespace_access_set",
     "namespace_create",
@@ -39,4 +46,7 @@ __all__ = [
     "supervisor_disable",
     "supervisor_enable",
     "supervisor_update",
+    "vm_class_create",
+    "vm_class_delete",
+    "vm_class_update",
 ]

@@ -37,6 +37,9 @@ NAME_RULE = (
 )
 
 
+MAX_LIMIT = 2**53  # MHz or MiB: far beyond any cluster, and within every database's bigint
+
+
 class NamespaceStateError(Exception):
     """The namespace is not in a state that allows the operation."""
 
@@ -264,6 +267,8 @@ def _limit(raw, field: str, errors: dict) -> int | None:
         return None
     if value <= 0:
         errors[field] = "The limit must be greater than 0, or empty for no limit."
+    elif value > MAX_LIMIT:
+        errors[field] = f"The limit must be at most {MAX_LIMIT:,}."
     return value
 
 
@@ -446,3 +451,14 @@ def namespace_kubernetes_library_set(*, namespace: Namespace, library_id: str, u
     ns.kubernetes_library = library
     name = library.name if library else "none"
     return _changed(ns, what=f"Kubernetes release library set to {name}", user=user)
+
+
+def namespace_access_forget(*, kind: str, name: str, domain: str, **_signal) -> None:
+    """An SSO user or group was deleted: drop its namespace permissions, so a new principal of
+    the same name does not inherit them (connected to inventory.sso.principal_deleted)."""
+    subject_type = (
+        NamespaceAccess.SubjectType.GROUP if kind == "group" else NamespaceAccess.SubjectType.USER
+    )
+    NamespaceAccess.objects.filter(
+        subject_type=subject_type, subject__iexact=name, domain__iexact=domain
+    ).delete()

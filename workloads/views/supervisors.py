@@ -1,5 +1,5 @@
 """Workload Management pages: the Workload Management page, the enable wizard and the
-Supervisor's own page (Summary, Monitor, Configure, Disable).
+Supervisor's own page (Summary, Monitor, Configure, Namespaces, Disable).
 
 Views parse the request, call selectors and one service, and render the page or, for htmx, the
 region it asked for. The wizard keeps what has been typed in the session, never in the
@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -25,6 +26,7 @@ from inventory import selectors as inventory_selectors
 from inventory.permissions import DENIED, Privilege, has, require
 from inventory.views import inventory_view
 from workloads import forms, selectors, services
+from workloads.access import has_any_namespace
 from workloads.models import Supervisor
 from workloads.specs import (
     LOAD_BALANCERS,
@@ -34,6 +36,7 @@ from workloads.specs import (
     SpecError,
     section_raw,
 )
+from workloads.views import namespaces
 from workloads.views.common import HOME_TABS, detail_url, home_url, partial, refuse
 
 HOME_TEMPLATE = "workloads/workload_management.html"
@@ -42,32 +45,50 @@ DETAIL_TEMPLATE = "workloads/supervisor_detail.html"
 DISABLE_TEMPLATE = "workloads/supervisor_disable.html"
 WIZARD_KEY = "supervisor_wizard"  # the session is the user's: one wizard per login
 
-SUPERVISOR_TABS = (("summary", "Summary"), ("monitor", "Monitor"), ("configure", "Configure"))
+SUPERVISOR_TABS = (
+    ("summary", "Summary"),
+    ("monitor", "Monitor"),
+    ("configure", "Configure"),
+    ("namespaces", "Namespaces"),
+)
 
 
 # ---------------------------------------------------------------- Workload Management page
 
 
 @require_GET
-@inventory_view
+@login_required
 def home(request, tab: str = "namespaces"):
     if tab not in dict(HOME_TABS):
         raise Http404(f"Workload Management has no {tab!r} tab")
-    page = selectors.supervisor_page(request.GET.get("page"))
-    has_supervisor = page.paginator.count > 0
+    # Developers holding only namespace permissions see the Namespaces tab (their namespaces);
+    # the other tabs show the vCenter's Supervisors and need System.View.
+    can_view = has(request.user, Privilege.VIEW)
+    if not can_view and (tab != "namespaces" or not has_any_namespace(request.user)):
+        raise PermissionDenied
+    namespaces_tab = tab == "namespaces"
+    page = selectors.supervisor_page(None if namespaces_tab else request.GET.get("page"))
+    has_supervisor = not can_view or page.paginator.count > 0
+    tabs = HOME_TABS if can_view else HOME_TABS[:1]
     context = {
-        "tabs": [(slug, label, home_url(slug)) for slug, label in HOME_TABS],
+        "tabs": [(slug, label, home_url(slug)) for slug, label in tabs],
         "tab": tab,
         "page": page,
         "has_supervisor": has_supervisor,
         "can_manage": has(request.user, Privilege.NAMESPACES_MANAGE),
         "query_prefix": "",
     }
-    if tab == "namespaces" and not has_supervisor:
+    if namespaces_tab and has_supervisor:
+        context.update(namespaces.namespaces_tab_context(request))
+        template = namespaces.namespaces_template(request, HOME_TEMPLATE, ("main", "tab-body"))
+        return render(request, template, context)
+    if namespaces_tab:
         context["compatibility"] = selectors.clusters_compatibility()
     if tab == "supervisors":
         # The grid refreshes with the tasks while one of its Supervisors is still changing.
         context["unsettled"] = any(selectors.is_unsettled(s) for s in page)
+    if tab == "services":
+        context["services"] = selectors.services_summary()
     return render(request, partial(request, HOME_TEMPLATE, ("main", "tab-body")), context)
 
 
@@ -318,6 +339,8 @@ def _supervisor_context(
         context.update(
             sub=sub, page=pick(sup.cluster, request.GET.get("page")), query_prefix=f"sub={sub}&"
         )
+    elif tab == "namespaces":
+        context.update(namespaces.namespaces_tab_context(request, supervisor=sup))
     elif tab == "configure":
         edit = edit or request.GET.get("edit", "")
         if edit not in services.EDITABLE or not can_manage or sup.is_deleting:
@@ -356,7 +379,9 @@ def supervisor_detail(request, supervisor_id: uuid.UUID, tab: str = "summary"):
         raise Http404(f"No Supervisor {supervisor_id}")
     context = _supervisor_context(request, sup, tab)
     regions = ("main", "supervisor-status", "tab-body")
-    return render(request, partial(request, DETAIL_TEMPLATE, regions), context)
+    return render(
+        request, namespaces.namespaces_template(request, DETAIL_TEMPLATE, regions), context
+    )
 
 
 @inventory_view

@@ -1,0 +1,674 @@
+"""vSphere Namespace pages: the namespace's own page (Summary, Permissions, Storage, Compute), the
+Create Namespace dialog and the namespace's dialogs (permissions, storage, limits, VM Service,
+Kubernetes release library, delete).
+
+A dialog is a page of its own that htmx swaps into `#main`, so each one also works as a plain
+link and form post (the pattern of the Supervisor's Disable page): GET shows it to those allowed
+(403 for a weaker role, 404 for none), POST parses the form and calls one service, which checks
+the role again. Field errors come back at their fields with 400 and change nothing; success is a
+redirect for a plain post and the namespace page (address bar updated, Recent Tasks nudged) for
+htmx."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
+
+from inventory.permissions import DENIED, Privilege, has
+from inventory.tasklog import SSO_DOMAIN
+from workloads import selectors, services
+from workloads.access import Role, namespace_role
+from workloads.models import Namespace, NamespaceAccess
+from workloads.specs import SpecError
+from workloads.views.common import detail_url, home_url, partial, refuse
+
+DETAIL_TEMPLATE = "workloads/namespace_detail.html"
+DIALOG_TEMPLATE = "workloads/namespace_dialog.html"
+NAMESPACE_TABS = (
+    ("summary", "Summary"),
+    ("permissions", "Permissions"),
+    ("storage", "Storage"),
+    ("compute", "Compute"),
+)
+REGIONS = ("main", "tab-body", "namespace-status")
+SUMMARY_PERMISSIONS = 5  # entries the Permissions card lists before "and n more"
+
+# Units the limit fields offer, as multiples of what the services take (MHz, MiB).
+CPU_UNITS = {"MHz": 1, "GHz": 1000}
+MEMORY_UNITS = {"MB": 1, "GB": 1024}
+STORAGE_UNITS = {"MB": 1, "GB": 1024, "TB": 1024 * 1024}
+LIMIT_MAX = 2**53  # far above any estate; keeps a typed number inside a 64-bit column
+ROLE_CHOICES = [(Role.VIEW, "Can view"), (Role.EDIT, "Can edit"), (Role.OWNER, "Owner")]
+
+
+def namespace_url(name: str, tab: str = "summary") -> str:
+    if tab == "summary":
+        return reverse("workloads:namespace-summary", kwargs={"name": name})
+    return reverse("workloads:namespace-detail", kwargs={"name": name, "tab": tab})
+
+
+def _from_tab(request) -> str:
+    """The tab a dialog was opened from (`?from=`), where Cancel and success go back to."""
+    tab = request.GET.get("from", "")
+    return tab if tab in dict(NAMESPACE_TABS) else "summary"
+
+
+# ---------------------------------------------------------------- Namespaces tabs
+
+
+GRID_TEMPLATE = "workloads/_namespace_grid.html"
+
+
+def namespaces_tab_context(request, *, supervisor=None) -> dict:
+    """The Namespaces tab (of Workload Management, or of one Supervisor): the namespaces the
+    user may see, filtered and paged in SQL, and NEW NAMESPACE for administrators."""
+    q = request.GET.get("q", "").strip()
+    page = selectors.namespace_page(
+        request.user, supervisor=supervisor, q=q, page=request.GET.get("page")
+    )
+    new_url = reverse("workloads:namespace-create")
+    if supervisor is not None:
+        new_url += f"?supervisor={supervisor.supervisor_id}"
+    return {
+        "page": page,
+        "q": q,
+        "query_prefix": f"{urlencode({'q': q})}&" if q else "",
+        "grid_unsettled": any(selectors.is_unsettled(ns) for ns in page),
+        "can_manage": has(request.user, Privilege.NAMESPACES_MANAGE),
+        "can_view_inventory": has(request.user, Privilege.VIEW),
+        "new_namespace_url": new_url,
+    }
+
+
+def namespaces_template(request, template: str, regions: tuple[str, ...]) -> str:
+    """The page's template or region, or just the grid when the filter or pager asks for it."""
+    if request.htmx and request.htmx.target == "namespace-grid":
+        return GRID_TEMPLATE
+    return partial(request, template, regions)
+
+
+# ---------------------------------------------------------------- the namespace page
+
+
+def _meter(label: str, used: int, limit: int | None, unit: str) -> dict:
+    percent = min(100, round(used * 100 / limit)) if limit else 0
+    return {"label": label, "used": used, "limit": limit, "unit": unit, "percent": percent}
+
+
+def _detail_context(request, ns: Namespace, tab: str, *, status_only: bool = False) -> dict:
+    user = request.user
+    role = namespace_role(user, ns)
+    sup = ns.supervisor
+    context = {
+        "namespace": ns,
+        "tab": tab,
+        "unsettled": selectors.is_unsettled(ns),
+        "can_view_inventory": has(user, Privilege.VIEW),
+        "cli_url": f"https://{sup.api_endpoint}" if sup.api_endpoint else "",
+        "summary_url": namespace_url(ns.name),
+    }
+    if status_only:
+        return context
+    context.update(
+        tabs=[(slug, label, namespace_url(ns.name, slug)) for slug, label in NAMESPACE_TABS],
+        role=role,
+        role_label=Role(role).label if role else "",
+        can_own=role == Role.OWNER and not ns.is_deleting,
+        can_configure=has(user, Privilege.NAMESPACES_CONFIGURE) and not ns.is_deleting,
+    )
+    if tab == "summary":
+        usage = selectors.namespace_usage(ns)
+        access = selectors.namespace_access_rows(ns)
+        context.update(
+            access=access[:SUMMARY_PERMISSIONS],
+            access_count=len(access),
+            access_more=max(0, len(access) - SUMMARY_PERMISSIONS),
+            storage_rows=selectors.namespace_storage_rows(ns),
+            counts=selectors.namespace_counts(ns),
+            releases=selectors.namespace_releases(ns),
+            meters=[
+                _meter("CPU", usage.cpu_mhz, ns.cpu_limit_mhz, "mhz"),
+                _meter("Memory", usage.memory_mib, ns.memory_limit_mib, "mib"),
+                _meter("Storage", usage.storage_mib, ns.storage_limit_mib, "mib"),
+            ],
+        )
+    elif tab == "permissions":
+        context["access"] = selectors.namespace_access_rows(ns)
+    elif tab == "storage":
+        rows = selectors.namespace_storage_rows(ns)
+        context["storage_rows"] = rows
+        context["storage_classes"] = {
+            r.spec.policy_id: services.storage_class_name(r.spec.policy.name) for r in rows
+        }
+        context["storage_limit"] = ns.storage_limit_mib
+    elif tab == "compute":
+        context["clusters"] = selectors.namespace_clusters(ns)
+        context["vm_classes"] = selectors.namespace_vm_classes(ns)
+        context["libraries"] = selectors.namespace_libraries(ns)
+    return context
+
+
+@require_GET
+@login_required
+def namespace_detail(request, name: str, tab: str = "summary"):
+    if tab not in dict(NAMESPACE_TABS):
+        raise Http404(f"A namespace has no {tab!r} tab")
+    polling = bool(request.htmx) and request.htmx.target == "namespace-status"
+    try:
+        ns = selectors.namespace_get(request.user, name)
+    except Http404:
+        if polling:  # removed (or access withdrawn) while the page was open: back to the list
+            return HttpResponseClientRedirect(home_url())
+        raise
+    context = _detail_context(request, ns, tab, status_only=polling)
+    return render(request, partial(request, DETAIL_TEMPLATE, REGIONS), context)
+
+
+def _page_after(request, name: str, tab: str, message: str):
+    """After a dialog's change: the namespace page at `tab`, or the Namespaces list when the
+    namespace is already gone (a fast removal)."""
+    try:
+        ns = selectors.namespace_get(request.user, name)
+    except Http404:
+        ns = None
+    url = namespace_url(name, tab) if ns is not None else home_url()
+    if not request.htmx:
+        if message:
+            messages.info(request, message)
+        return redirect(url)
+    if ns is None:
+        return HttpResponseClientRedirect(url)
+    response = render(request, f"{DETAIL_TEMPLATE}#main", _detail_context(request, ns, tab))
+    # The Recent Tasks pane fetches at once; seeing a new task version it fires `tasks-changed`,
+    # which the live regions (the Status card while configuring) follow.
+    return trigger_client_event(push_url(response, url), "task-started")
+
+
+# ---------------------------------------------------------------- limits in units
+
+
+def _in_base(posted, field: str, unit_field: str, units: dict[str, int], errors: dict) -> str:
+    """A limit as typed with its unit, in the service's unit (MHz or MiB) as text; blank stays
+    blank (no limit). Bad input is a message at the field, never an exception."""
+    raw = (posted.get(field) or "").strip()
+    if not raw:
+        return ""
+    factor = units.get(posted.get(unit_field, ""))
+    if factor is None:
+        errors[field] = f"Select a unit: {', '.join(units)}."
+        return ""
+    try:
+        value = Decimal(raw) * factor
+    except InvalidOperation:
+        errors[field] = "Enter a number, or leave it empty for no limit."
+        return ""
+    if not value.is_finite() or value > LIMIT_MAX:
+        errors[field] = "Enter a smaller number, or leave it empty for no limit."
+        return ""
+    return str(int(value.to_integral_value(rounding=ROUND_HALF_UP)))
+
+
+def _in_units(value: int | None, units: dict[str, int]) -> tuple[str, str]:
+    """A stored limit as the form shows it: in the largest unit that divides it."""
+    if value is None:
+        return "", next(iter(units))
+    for unit, factor in reversed(units.items()):
+        if value % factor == 0:
+            return str(value // factor), unit
+    return str(value), next(iter(units))
+
+
+# ---------------------------------------------------------------- dialogs
+
+
+OWNER, CONFIGURE = "owner", "configure"
+
+
+@dataclass(frozen=True)
+class Dialog:
+    title: str
+    submit: str
+    need: str  # OWNER (owners and administrators) or CONFIGURE (administrators)
+    fields: str  # the form's fields fragment
+    lands: str | None = None  # the tab success goes to; None is the tab it came from
+    danger: bool = False
+
+
+DIALOGS = {
+    "permission-add": Dialog(
+        "Add Permissions", "OK", OWNER, "workloads/_namespace_permission_form.html"
+    ),
+    "permission-edit": Dialog(
+        "Edit Permission", "OK", OWNER, "workloads/_namespace_permission_form.html"
+    ),
+    "permission-remove": Dialog(
+        "Remove Permission", "Remove", OWNER, "workloads/_namespace_confirm.html", danger=True
+    ),
+    "storage": Dialog("Edit Storage", "OK", CONFIGURE, "workloads/_namespace_storage_form.html"),
+    "limits": Dialog("Edit Limits", "OK", CONFIGURE, "workloads/_namespace_limits_form.html"),
+    "vm-classes": Dialog(
+        "Manage VM Classes", "OK", CONFIGURE, "workloads/_namespace_vm_classes_form.html"
+    ),
+    "libraries": Dialog(
+        "Manage Content Libraries", "OK", CONFIGURE, "workloads/_namespace_libraries_form.html"
+    ),
+    "kubernetes-library": Dialog(
+        "Edit Kubernetes Service Content Library",
+        "OK",
+        CONFIGURE,
+        "workloads/_namespace_kubernetes_library_form.html",
+    ),
+    "delete": Dialog(
+        "Delete Namespace",
+        "Delete",
+        OWNER,
+        "workloads/_namespace_confirm.html",
+        lands="summary",
+        danger=True,
+    ),
+}
+
+
+def _may(user, ns: Namespace, need: str) -> None:
+    """Who may open a dialog; POST leaves the decision to the service."""
+    if need == OWNER and namespace_role(user, ns) != Role.OWNER:
+        raise PermissionDenied(DENIED)
+    if need == CONFIGURE and not has(user, Privilege.NAMESPACES_CONFIGURE):
+        raise PermissionDenied(DENIED)
+    if ns.is_deleting:
+        raise services.NamespaceStateError(f"Namespace {ns.name} is being deleted.")
+
+
+def _entry(ns: Namespace, entry_id: int | None) -> NamespaceAccess | None:
+    if entry_id is None:
+        return None
+    entry = next((e for e in selectors.namespace_access_rows(ns) if e.pk == entry_id), None)
+    if entry is None:
+        raise Http404("That permission no longer exists.")
+    return entry
+
+
+# Each dialog's fields: the values and choices to show, from the namespace or as posted.
+
+
+def _permission_fields(ns, entry, posted) -> dict:
+    if posted is not None:
+        values = {k: posted.get(k, "") for k in ("subject_type", "subject", "role")}
+    elif entry is not None:
+        values = {"subject_type": entry.subject_type, "subject": entry.subject, "role": entry.role}
+    else:
+        values = {"subject_type": NamespaceAccess.SubjectType.USER, "subject": "", "role": "VIEW"}
+    return {
+        "values": values,
+        "domain": SSO_DOMAIN,
+        "roles": ROLE_CHOICES,
+        "subject_types": NamespaceAccess.SubjectType.choices,
+        "subjects": selectors.namespace_subject_choices() if entry is None else [],
+    }
+
+
+def _confirm_fields(ns, entry, posted) -> dict:
+    return {}
+
+
+def _storage_fields(ns, entry, posted) -> dict:
+    current = {str(r.spec.policy.policy_id): r for r in selectors.namespace_storage_rows(ns)}
+    used = selectors.namespace_storage_used(ns)
+    rows = []
+    for policy in selectors.namespace_storage_choices(ns):
+        pid = str(policy.policy_id)
+        if posted is not None:
+            checked = pid in posted.getlist("policy")
+            limit, unit = posted.get(f"limit.{pid}", ""), posted.get(f"unit.{pid}", "GB")
+        else:
+            checked = pid in current
+            limit, unit = _in_units(current[pid].spec.limit_mib if checked else None, STORAGE_UNITS)
+            unit = unit if limit else "GB"
+        rows.append(
+            {
+                "policy": policy,
+                "id": pid,
+                "checked": checked,
+                "limit": limit,
+                "unit": unit,
+                "used": used.get(policy.pk, 0),
+            }
+        )
+    return {"rows": rows, "units": list(STORAGE_UNITS)}
+
+
+LIMIT_FIELDS = (  # (field, label, unit field, units)
+    ("cpu_limit_mhz", "CPU", "cpu_unit", CPU_UNITS),
+    ("memory_limit_mib", "Memory", "memory_unit", MEMORY_UNITS),
+    ("storage_limit_mib", "Storage", "storage_unit", STORAGE_UNITS),
+)
+
+
+def _limits_fields(ns, entry, posted) -> dict:
+    usage = selectors.namespace_usage(ns)
+    used = {
+        "cpu_limit_mhz": usage.cpu_mhz,
+        "memory_limit_mib": usage.memory_mib,
+        "storage_limit_mib": usage.storage_mib,
+    }
+    rows = []
+    for field, label, unit_field, units in LIMIT_FIELDS:
+        if posted is not None:
+            value, unit = posted.get(field, ""), posted.get(unit_field, "")
+        else:
+            value, unit = _in_units(getattr(ns, field), units)
+            if not value and len(units) > 1:
+                unit = list(units)[1]  # GHz, GB: what people type limits in
+        rows.append(
+            {
+                "name": field,
+                "label": label,
+                "unit_name": unit_field,
+                "units": list(units),
+                "value": value,
+                "unit": unit,
+                "used": used[field],
+                "kind": "mhz" if field == "cpu_limit_mhz" else "mib",
+            }
+        )
+    return {"rows": rows}
+
+
+def _vm_classes_fields(ns, entry, posted) -> dict:
+    if posted is not None:
+        chosen = set(posted.getlist("vm_class"))
+    else:
+        chosen = {c.name for c in selectors.namespace_vm_classes(ns)}
+    return {"classes": selectors.namespace_vm_class_choices(), "chosen": chosen}
+
+
+def _libraries_fields(ns, entry, posted) -> dict:
+    if posted is not None:
+        chosen = set(posted.getlist("library"))
+    else:
+        chosen = {str(lib.library_id) for lib in selectors.namespace_libraries(ns)}
+    return {"libraries": selectors.content_libraries(), "chosen": chosen}
+
+
+def _kubernetes_library_fields(ns, entry, posted) -> dict:
+    if posted is not None:
+        chosen = posted.get("library", "")
+    else:
+        chosen = str(ns.kubernetes_library.library_id) if ns.kubernetes_library else ""
+    return {"libraries": selectors.content_libraries(), "chosen": chosen}
+
+
+FIELDS: dict[str, Callable] = {
+    "permission-add": _permission_fields,
+    "permission-edit": _permission_fields,
+    "permission-remove": _confirm_fields,
+    "storage": _storage_fields,
+    "limits": _limits_fields,
+    "vm-classes": _vm_classes_fields,
+    "libraries": _libraries_fields,
+    "kubernetes-library": _kubernetes_library_fields,
+    "delete": _confirm_fields,
+}
+
+
+# Each dialog's POST: parse the form, call one service. Returns the namespace as the service
+# left it (None when the change always happens), for "changed or not".
+
+
+def _apply_permission(request, ns, entry):
+    post = request.POST
+    if entry is not None:  # Edit role: the same user or group
+        subject_type, subject, domain = entry.subject_type, entry.subject, entry.domain
+    else:
+        subject_type, subject = post.get("subject_type", ""), post.get("subject", "")
+        domain = post.get("domain", SSO_DOMAIN)
+    services.namespace_access_set(
+        namespace=ns,
+        subject_type=subject_type,
+        subject=subject,
+        domain=domain,
+        role=post.get("role", ""),
+        user=request.user,
+    )
+
+
+def _apply_permission_remove(request, ns, entry):
+    services.namespace_access_remove(namespace=ns, entry_id=entry.pk, user=request.user)
+
+
+def _apply_storage(request, ns, entry):
+    post, errors, limits = request.POST, {}, {}
+    for pid in post.getlist("policy"):
+        limits[pid] = _in_base(post, f"limit.{pid}", f"unit.{pid}", STORAGE_UNITS, errors)
+    if errors:
+        raise SpecError(errors)
+    return services.namespace_storage_set(namespace=ns, limits=limits, user=request.user)
+
+
+def _apply_limits(request, ns, entry):
+    errors: dict[str, str] = {}
+    values = {
+        field: _in_base(request.POST, field, unit_field, units, errors)
+        for field, _label, unit_field, units in LIMIT_FIELDS
+    }
+    if errors:
+        raise SpecError(errors)
+    return services.namespace_limits_set(namespace=ns, user=request.user, **values)
+
+
+def _apply_vm_classes(request, ns, entry):
+    names = request.POST.getlist("vm_class")
+    return services.namespace_vm_classes_set(namespace=ns, names=names, user=request.user)
+
+
+def _apply_libraries(request, ns, entry):
+    ids = request.POST.getlist("library")
+    return services.namespace_libraries_set(namespace=ns, library_ids=ids, user=request.user)
+
+
+def _apply_kubernetes_library(request, ns, entry):
+    library_id = request.POST.get("library", "")
+    return services.namespace_kubernetes_library_set(
+        namespace=ns, library_id=library_id, user=request.user
+    )
+
+
+def _apply_delete(request, ns, entry):
+    services.namespace_delete(namespace=ns, user=request.user)
+
+
+APPLY: dict[str, Callable] = {
+    "permission-add": _apply_permission,
+    "permission-edit": _apply_permission,
+    "permission-remove": _apply_permission_remove,
+    "storage": _apply_storage,
+    "limits": _apply_limits,
+    "vm-classes": _apply_vm_classes,
+    "libraries": _apply_libraries,
+    "kubernetes-library": _apply_kubernetes_library,
+    "delete": _apply_delete,
+}
+
+# Where a field error shows when the service names a key the form has no field for.
+ERROR_FIELD = {"content_libraries": "library", "vm_classes": "vm_class"}
+
+
+def _render_dialog(request, ns, kind, *, entry, back, posted=None, errors=None, status=200):
+    dialog = DIALOGS[kind]
+    errors = {ERROR_FIELD.get(k, k): v for k, v in (errors or {}).items()}
+    context = {
+        "namespace": ns,
+        "kind": kind,
+        "dialog": dialog,
+        "entry": entry,
+        "action": request.get_full_path(),
+        "back": back,
+        "errors": errors,
+        **FIELDS[kind](ns, entry, posted),
+    }
+    return render(request, partial(request, DIALOG_TEMPLATE, ("main",)), context, status=status)
+
+
+def _dialog(request, name: str, kind: str, entry_id: int | None = None):
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    dialog = DIALOGS[kind]
+    ns = selectors.namespace_get(request.user, name)  # 404 without a role
+    came_from = _from_tab(request)
+    back = namespace_url(ns.name, came_from)
+    if request.method == "GET":
+        try:
+            _may(request.user, ns, dialog.need)
+        except (PermissionDenied, services.NamespaceStateError) as error:
+            return refuse(request, error, back)
+        entry = _entry(ns, entry_id)
+        return _render_dialog(request, ns, kind, entry=entry, back=back)
+    entry = _entry(ns, entry_id)
+    generation = ns.generation
+    try:
+        after = APPLY[kind](request, ns, entry)
+    except (
+        PermissionDenied,
+        services.NamespaceStateError,
+        services.SupervisorStateError,
+    ) as error:
+        return refuse(request, error, back)
+    except SpecError as error:
+        return _render_dialog(
+            request,
+            ns,
+            kind,
+            entry=entry,
+            back=back,
+            posted=request.POST,
+            errors=error.errors,
+            status=400,
+        )
+    if kind == "delete":
+        message = "Delete namespace task queued."
+    elif after is None or after.generation != generation:
+        message = "Update namespace task queued."
+    else:
+        message = "No settings were changed."
+    return _page_after(request, ns.name, dialog.lands or came_from, message)
+
+
+@login_required
+def permission_add(request, name: str):
+    return _dialog(request, name, "permission-add")
+
+
+@login_required
+def permission_edit(request, name: str, entry_id: int):
+    return _dialog(request, name, "permission-edit", entry_id)
+
+
+@login_required
+def permission_remove(request, name: str, entry_id: int):
+    return _dialog(request, name, "permission-remove", entry_id)
+
+
+@login_required
+def storage_edit(request, name: str):
+    return _dialog(request, name, "storage")
+
+
+@login_required
+def limits_edit(request, name: str):
+    return _dialog(request, name, "limits")
+
+
+@login_required
+def vm_classes_edit(request, name: str):
+    return _dialog(request, name, "vm-classes")
+
+
+@login_required
+def libraries_edit(request, name: str):
+    return _dialog(request, name, "libraries")
+
+
+@login_required
+def kubernetes_library_edit(request, name: str):
+    return _dialog(request, name, "kubernetes-library")
+
+
+@login_required
+def namespace_delete(request, name: str):
+    return _dialog(request, name, "delete")
+
+
+# ---------------------------------------------------------------- Create Namespace
+
+
+CREATE = Dialog("Create Namespace", "Create", "manage", "workloads/_namespace_create_form.html")
+
+
+def _create_context(request, *, values: dict, errors: dict | None = None) -> dict:
+    supervisor_id = request.GET.get("supervisor", "")
+    choices = selectors.namespace_supervisor_choices()
+    origin = next((s for s in choices if str(s.supervisor_id) == supervisor_id), None)
+    return {
+        "namespace": None,
+        "kind": "create",
+        "dialog": CREATE,
+        "action": request.get_full_path(),
+        "back": detail_url(origin, "namespaces") if origin else home_url(),
+        "errors": errors or {},
+        "values": values,
+        "supervisors": choices,
+    }
+
+
+@login_required
+def namespace_create(request):
+    """GET shows the Create Namespace dialog (a Supervisor preselected with `?supervisor=`);
+    POST creates the namespace and goes to its page."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if not has(request.user, Privilege.NAMESPACES_MANAGE):
+        return refuse(request, PermissionDenied(DENIED), home_url())
+    if request.method == "GET":
+        choices = selectors.namespace_supervisor_choices()
+        wanted = request.GET.get("supervisor", "")
+        if not any(str(s.supervisor_id) == wanted for s in choices) and len(choices) == 1:
+            wanted = str(choices[0].supervisor_id)  # the only one: preselected, as vSphere does
+        values = {"supervisor": wanted, "name": "", "description": ""}
+        context = _create_context(request, values=values)
+        return render(request, partial(request, DIALOG_TEMPLATE, ("main",)), context)
+    values = {k: request.POST.get(k, "").strip() for k in ("supervisor", "name", "description")}
+    sup = next(
+        (
+            s
+            for s in selectors.namespace_supervisor_choices()
+            if str(s.supervisor_id) == values["supervisor"]
+        ),
+        None,
+    )
+    try:
+        if sup is None:
+            raise SpecError({"supervisor": "Select a running Supervisor."})
+        ns = services.namespace_create(
+            supervisor=sup,
+            name=values["name"],
+            description=values["description"],
+            user=request.user,
+        )
+    except (PermissionDenied, services.SupervisorStateError) as error:
+        return refuse(request, error, home_url())
+    except SpecError as error:
+        context = _create_context(request, values=values, errors=error.errors)
+        template = partial(request, DIALOG_TEMPLATE, ("main",))
+        return render(request, template, context, status=400)
+    return _page_after(request, ns.name, "summary", "Create namespace task queued.")

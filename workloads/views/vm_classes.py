@@ -1,0 +1,217 @@
+"""Workload Management › Services: the VM Service's VM classes (list, create, edit, delete) and
+the Kubernetes Service's releases.
+
+Everyone who may see the inventory sees both pages; only administrators (Namespaces.Manage) get
+the buttons, and the services refuse everyone else. Dialogs are regions of the list page: a
+plain request gets the whole page with the dialog open, htmx swaps `#main` to open one and the
+dialog itself (`#vm-class-dialog`) to show field errors."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django_htmx.http import push_url, reswap, retarget
+
+from inventory.permissions import DENIED, Privilege, has
+from inventory.views import inventory_view
+from workloads import selectors, services
+from workloads.models import VirtualMachineClass
+from workloads.specs import SpecError
+from workloads.views.common import home_url, partial, refuse
+
+LIST_TEMPLATE = "workloads/vm_class_list.html"
+RELEASES_TEMPLATE = "workloads/kubernetes_releases.html"
+DIALOG = "vm-class-dialog"
+UNITS = ("GB", "MB")
+FIELDS = ("cpu_count", "cpu_reservation", "memory", "memory_unit", "memory_reservation")
+
+
+def list_url() -> str:
+    return reverse("workloads:vm-class-list")
+
+
+def _context(request, **dialog) -> dict:
+    return {
+        "classes": selectors.vm_class_rows(),
+        "can_manage": has(request.user, Privilege.NAMESPACES_MANAGE),
+        "services_url": home_url("services"),
+        "units": UNITS,
+        **dialog,
+    }
+
+
+def _form_values(vm_class: VirtualMachineClass | None) -> dict[str, str]:
+    """What the dialog starts with: the class's values, memory in GB when it is whole GB."""
+    if vm_class is None:
+        return {"name": "", "cpu_count": "2", "memory": "4", "memory_unit": "GB"}
+    memory, unit = vm_class.memory_mib, "MB"
+    if memory % 1024 == 0:
+        memory, unit = memory // 1024, "GB"
+
+    def text(value) -> str:
+        return "" if value is None else str(value)
+
+    return {
+        "name": vm_class.name,
+        "cpu_count": str(vm_class.cpu_count),
+        "cpu_reservation": text(vm_class.cpu_reservation),
+        "memory": str(memory),
+        "memory_unit": unit,
+        "memory_reservation": text(vm_class.memory_reservation),
+        "description": vm_class.description,
+    }
+
+
+def _posted(post) -> dict[str, str]:
+    return {name: post.get(name, "").strip() for name in ("name", "description", *FIELDS)}
+
+
+def _memory_mib(value: str, unit: str):
+    """The memory field in MiB; what cannot be converted goes to the service as typed, for it
+    to say what is wrong."""
+    if unit != "GB":
+        return value
+    try:
+        mib = Decimal(value) * 1024
+    except InvalidOperation:
+        return value
+    return int(mib) if mib == mib.to_integral_value() else value
+
+
+def _arguments(values: dict[str, str]) -> dict:
+    return {
+        "cpu_count": values["cpu_count"],
+        "memory_mib": _memory_mib(values["memory"], values["memory_unit"]),
+        "cpu_reservation": values["cpu_reservation"],
+        "memory_reservation": values["memory_reservation"],
+        "description": values["description"],
+    }
+
+
+def _errors(errors: dict[str, str]) -> dict[str, str]:
+    """Service fields to form fields: memory_mib is typed into `memory`."""
+    return {("memory" if k == "memory_mib" else k): v for k, v in errors.items()}
+
+
+def _render(request, context: dict, status: int = 200):
+    template = partial(request, LIST_TEMPLATE, ("main", DIALOG))
+    return render(request, template, context, status=status)
+
+
+def _done(request, message: str):
+    """Back to the list: htmx swaps `#main` (whatever the form targeted) and updates the
+    address bar; a plain form post is redirected."""
+    if request.htmx:
+        response = render(request, f"{LIST_TEMPLATE}#main", _context(request))
+        return push_url(reswap(retarget(response, "#main"), "outerHTML"), list_url())
+    messages.info(request, message)
+    return redirect(list_url())
+
+
+def _manager_only(request):
+    if not has(request.user, Privilege.NAMESPACES_MANAGE):
+        return refuse(request, PermissionDenied(DENIED), list_url())
+    return None
+
+
+# ---------------------------------------------------------------- VM classes
+
+
+@require_GET
+@inventory_view
+def vm_class_list(request):
+    return _render(request, _context(request))
+
+
+@inventory_view
+def vm_class_create(request):
+    """GET opens the CREATE VM CLASS dialog; POST creates (field errors in the dialog)."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    refused = _manager_only(request)
+    if refused:
+        return refused
+    if request.method == "GET":
+        return _render(request, _context(request, dialog="create", values=_form_values(None)))
+    values = _posted(request.POST)
+    try:
+        vm_class = services.vm_class_create(
+            name=values["name"], **_arguments(values), user=request.user
+        )
+    except PermissionDenied as error:
+        return refuse(request, error, list_url())
+    except SpecError as error:
+        context = _context(request, dialog="create", values=values, errors=_errors(error.errors))
+        return _render(request, context)
+    return _done(request, f"VM class {vm_class.name} created.")
+
+
+@inventory_view
+def vm_class_edit(request, name: str):
+    """GET opens the EDIT dialog; POST saves the hardware, reservations and description."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    vm_class = selectors.vm_class_get(name)
+    refused = _manager_only(request)
+    if refused:
+        return refused
+    if request.method == "GET":
+        context = _context(request, dialog="edit", vm_class=vm_class, values=_form_values(vm_class))
+        return _render(request, context)
+    values = _posted(request.POST) | {"name": vm_class.name}
+    try:
+        services.vm_class_update(vm_class=vm_class, **_arguments(values), user=request.user)
+    except PermissionDenied as error:
+        return refuse(request, error, list_url())
+    except SpecError as error:
+        context = _context(
+            request,
+            dialog="edit",
+            vm_class=vm_class,
+            values=values,
+            errors=_errors(error.errors),
+        )
+        return _render(request, context)
+    return _done(request, f"VM class {vm_class.name} updated.")
+
+
+@inventory_view
+def vm_class_delete(request, name: str):
+    """GET asks for confirmation; POST deletes, or is refused (409) while the class is in use."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    vm_class = selectors.vm_class_get(name)
+    refused = _manager_only(request)
+    if refused:
+        return refused
+    if request.method == "GET":
+        context = _context(
+            request,
+            dialog="delete",
+            vm_class=vm_class,
+            namespaces=selectors.vm_class_namespaces(vm_class),
+        )
+        return _render(request, context)
+    try:
+        services.vm_class_delete(vm_class=vm_class, user=request.user)
+    except (PermissionDenied, services.VmClassInUseError) as error:
+        return refuse(request, error, list_url())
+    return _done(request, f"VM class {vm_class.name} deleted.")
+
+
+# ---------------------------------------------------------------- Kubernetes releases
+
+
+@require_GET
+@inventory_view
+def kubernetes_releases(request):
+    """`kubectl get tkr` for a content library (`?library=<id>`, default the Supervisor's)."""
+    page = selectors.kubernetes_release_page(request.GET.get("library"))
+    context = {"page": page, "services_url": home_url("services")}
+    return render(request, partial(request, RELEASES_TEMPLATE, ("main",)), context)
