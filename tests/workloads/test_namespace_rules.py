@@ -13,10 +13,10 @@ from django.urls import reverse
 
 from inventory import sso
 from inventory.auth import NO_PERMISSION, SsoLoginForm
-from inventory.models import Datastore, Host, StoragePolicy, Task, VirtualMachine
+from inventory.models import Datastore, Host, ResourcePool, StoragePolicy, Task, VirtualMachine
 from tests.conftest import PASSWORD
 from tests.workloads.conftest import settle
-from workloads import reconcilers, services
+from workloads import reconcilers, selectors, services
 from workloads.access import namespace_role, namespaces_visible_to
 from workloads.models import Namespace, NamespaceAccess, NamespaceStorage, VksCluster
 from workloads.specs import SpecError
@@ -359,3 +359,16 @@ def test_the_navigator_opens_a_namespace_pool_as_the_namespace_page(admin_client
     node = next(n for n in response.context["nodes"] if n.name == "team-a")
     assert node.icon == "namespaces"
     assert node.url == reverse("workloads:namespace-summary", args=["team-a"])
+
+
+def test_usage_counts_vms_in_the_pools_of_its_vks_clusters(admin, namespace):
+    vm_in(namespace, cpu_mhz=1000, memory_mib=1024, disk_mib=2048)
+    parent = reconcilers.namespace_pool(namespace)
+    pool = ResourcePool(cluster=parent.cluster, parent=parent, name="web")
+    pool.assign_moid()
+    pool.save()
+    node = vm_in(namespace, cpu_mhz=500, memory_mib=2048, disk_mib=4096)
+    VirtualMachine.objects.filter(pk=node.pk).update(resource_pool=pool)
+    assert selectors.namespace_usage(namespace) == selectors.Usage(1500, 3072, 6144)
+    row = next(n for n in selectors.namespace_page(admin) if n.name == "team-a")
+    assert (row.cpu_used_mhz, row.memory_used_mib, row.storage_used_mib) == (1500, 3072, 6144)

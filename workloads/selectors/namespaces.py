@@ -35,12 +35,18 @@ class Usage:
     storage_mib: int = 0
 
 
+def _in_namespace(cluster, name) -> Q:
+    """VMs in the namespace's pool or in a child pool of it (each VKS cluster has one)."""
+    return Q(resource_pool__cluster=cluster) & (
+        Q(resource_pool__parent__name=NAMESPACES, resource_pool__name=name)
+        | Q(resource_pool__parent__parent__name=NAMESPACES, resource_pool__parent__name=name)
+    )
+
+
 def namespace_vms(namespace: Namespace) -> QuerySet:
-    """The VMs in the namespace's resource pool: VKS nodes and VM Service VMs."""
+    """The VMs of the namespace: VM Service VMs and VKS cluster nodes."""
     return VirtualMachine.objects.filter(
-        resource_pool__cluster=namespace.supervisor.cluster_id,
-        resource_pool__parent__name=NAMESPACES,
-        resource_pool__name=namespace.name,
+        _in_namespace(namespace.supervisor.cluster_id, namespace.name)
     )
 
 
@@ -66,12 +72,10 @@ def namespace_storage_used(namespace: Namespace) -> dict[int, int]:
 def _usage_subquery(field: str) -> Subquery:
     vms = (
         VirtualMachine.objects.filter(
-            resource_pool__cluster=OuterRef("supervisor__cluster"),
-            resource_pool__parent__name=NAMESPACES,
-            resource_pool__name=OuterRef("name"),
+            _in_namespace(OuterRef("supervisor__cluster"), OuterRef("name"))
         )
         .order_by()
-        .values("resource_pool")
+        .values("resource_pool__cluster")  # one group: every row shares the Supervisor's cluster
         .annotate(total=Sum(field))
         .values("total")
     )
