@@ -220,16 +220,48 @@ class VirtualMachineClass(models.Model):
 
 
 class VksCluster(models.Model):
-    """A VKS cluster (a Cluster API `Cluster`) in a vSphere Namespace. Its lifecycle lives in
-    the VKS cluster reconciler; namespaces only need to know it exists."""
+    """A VKS cluster in a vSphere Namespace: a Cluster API `Cluster` (or, created from a
+    TanzuKubernetesCluster manifest, that kind) whose nodes are VMs in a child resource pool of
+    the namespace. `spec` is one normalised shape whatever the front door:
+
+        {"topology": {"version": <Kubernetes release name>,
+                      "controlPlane": {"replicas", "vmClass", "storageClass", "osImage"},
+                      "nodePools": [{"name", "replicas", "vmClass", "storageClass"}]},
+         "network": {"cni", "pods": [cidr], "services": [cidr], "serviceDomain"}}
+    """
+
+    class Phase(models.TextChoices):  # Cluster API's phases, for people; logic reads conditions
+        PENDING = "Pending"
+        PROVISIONING = "Provisioning"
+        PROVISIONED = "Provisioned"
+        DELETING = "Deleting"
+        FAILED = "Failed"
 
     name = models.CharField(max_length=63)
     namespace = models.ForeignKey(Namespace, on_delete=models.PROTECT, related_name="clusters")
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    creator = models.CharField(max_length=255, blank=True)  # DOMAIN\name
 
-    # --- spec (services only)
+    # --- spec (services only). The manifest form it came in, to export it back the same way.
+    api_version = models.CharField(max_length=60, default="cluster.x-k8s.io/v1beta1")
+    kind = models.CharField(max_length=40, default="Cluster")
+    cluster_class = models.CharField(max_length=63, blank=True)  # topology.class (Cluster only)
     spec = models.JSONField(default=dict)
     generation = models.PositiveIntegerField(default=1)
+    deletion_requested_at = models.DateTimeField(null=True, blank=True)
+
+    # --- status (the reconciler only)
+    phase = models.CharField(max_length=12, choices=Phase.choices, default=Phase.PENDING)
+    conditions = models.JSONField(default=list, blank=True)
+    observed_generation = models.PositiveIntegerField(default=0)
+    api_endpoint = models.GenericIPAddressField(null=True, blank=True)  # a Supervisor LB VIP
+    certificate_authority = models.TextField(blank=True)  # PEM, made with the infrastructure
+
+    # --- engine bookkeeping
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL)
+    next_reconcile_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["name"]
@@ -240,6 +272,13 @@ class VksCluster(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_deleting(self) -> bool:
+        return self.deletion_requested_at is not None
+
+    def condition(self, type_: str) -> dict | None:
+        return next((c for c in self.conditions if c["type"] == type_), None)
 
     def _topology(self) -> list[dict]:
         topology = self.spec.get("topology", {})
@@ -253,3 +292,29 @@ class VksCluster(models.Model):
     @property
     def storage_class_names(self) -> set[str]:
         return {p["storageClass"] for p in self._topology() if p.get("storageClass")}
+
+
+class VksNode(models.Model):
+    """A node of a VKS cluster (a Cluster API Machine): one VM, in a role, from one release.
+    Rolling updates replace nodes, so a cluster may briefly hold nodes of two releases."""
+
+    class Role(models.TextChoices):
+        CONTROL_PLANE = "control-plane", "Control plane"
+        WORKER = "worker", "Worker"
+
+    cluster = models.ForeignKey(VksCluster, on_delete=models.CASCADE, related_name="nodes")
+    vm = models.OneToOneField(
+        "inventory.VirtualMachine", on_delete=models.PROTECT, related_name="vks_node"
+    )
+    role = models.CharField(max_length=13, choices=Role.choices)
+    pool = models.CharField(max_length=63, blank=True)  # node pool name; blank for control plane
+    release = models.CharField(max_length=80)  # Kubernetes release name it was built from
+    vm_class = models.CharField(max_length=63)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["cluster", "role", "pool"])]
+
+    def __str__(self) -> str:
+        return f"{self.cluster_id}/{self.vm_id}"
