@@ -179,6 +179,8 @@ VKS_SUPERVISOR_K8S_VERSION = env_str("VKS_SUPERVISOR_K8S_VERSION", "v1.32.7+vmwa
 # Kubernetes minor plus VKS_KUBERNETES_MINORS_AHEAD are compatible; older and newer ones are not.
 VKS_KUBERNETES_MIN_MINOR = env_int("VKS_KUBERNETES_MIN_MINOR", 26)
 VKS_KUBERNETES_MINORS_AHEAD = env_int("VKS_KUBERNETES_MINORS_AHEAD", 1)
+# Boot disk of a VKS node VM, in GiB: what the VM provisions and a namespace's storage counts.
+VKS_NODE_DISK_GIB = env_int("VKS_NODE_DISK_GIB", 20)
 VKS_TREE_PAGE_SIZE = env_int("VKS_TREE_PAGE_SIZE", 200)
 
 LOGGING = {

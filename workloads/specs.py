@@ -493,3 +493,8 @@ def clean_spec(raw: dict[str, dict], *, exclude_pk: int | None = None) -> dict:
             )
     errors.check()
     return spec
+
+
+def storage_class_name(policy_name: str) -> str:
+    """The Kubernetes storage class a policy becomes in a namespace, as vSphere names it."""
+    return "-".join(policy_name.lower().split())

@@ -1,4 +1,4 @@
-"""Celery wrappers for the Supervisor reconciler: load by id, one pass, requeue."""
+"""Celery wrappers for the Workload Management reconcilers: load by id, one pass, requeue."""
 
 from __future__ import annotations
 
@@ -21,12 +21,23 @@ def namespace_reconcile_task(namespace_pk: int) -> None:
         namespace_reconcile_task.apply_async((namespace_pk,), countdown=wait)
 
 
+@shared_task(acks_late=True)
+def cluster_reconcile_task(cluster_pk: int) -> None:
+    wait = reconcilers.cluster_reconcile(cluster_pk)
+    if wait is not None:
+        cluster_reconcile_task.apply_async((cluster_pk,), countdown=wait)
+
+
 @shared_task
 def supervisors_resync_task() -> int:
-    """Beat: re-enqueue Supervisors and vSphere Namespaces whose next pass is overdue."""
-    supervisors, namespaces = reconcilers.supervisors_due(), reconcilers.namespaces_due()
-    for pk in supervisors:
-        supervisor_reconcile_task.delay(pk)
-    for pk in namespaces:
-        namespace_reconcile_task.delay(pk)
-    return len(supervisors) + len(namespaces)
+    """Beat: re-enqueue Supervisors, vSphere Namespaces and VKS clusters whose next pass is
+    overdue (a lost message, a dead worker, an error waiting to be retried)."""
+    due = [
+        (supervisor_reconcile_task, reconcilers.supervisors_due()),
+        (namespace_reconcile_task, reconcilers.namespaces_due()),
+        (cluster_reconcile_task, reconcilers.clusters_due()),
+    ]
+    for task, pks in due:
+        for pk in pks:
+            task.delay(pk)
+    return sum(len(pks) for _, pks in due)

@@ -1,5 +1,13 @@
 """Reconcilers: level-triggered, one bounded step per pass, for each Workload Management object."""
 
+from workloads.reconcilers.clusters import (
+    cluster_folder,
+    cluster_pool,
+    cluster_reconcile,
+    clusters_due,
+    groups_of,
+    nodes_of,
+)
 from workloads.reconcilers.common import DURATION, sim
 from workloads.reconcilers.namespaces import (
     namespace_folder,
@@ -16,6 +24,12 @@ from workloads.reconcilers.supervisors import (
 
 __all__ = [
     "DURATION",
+    "cluster_folder",
+    "cluster_pool",
+    "cluster_reconcile",
+    "clusters_due",
+    "groups_of",
+    "nodes_of",
     "control_plane_vms",
     "namespace_folder",
     "namespace_pool",

@@ -17,6 +17,8 @@ DURATION = {
     "retry_after_error": 60,
     "remove_step": 30,
     "namespace_step": 15,
+    "vks_node": 60,  # create a VKS node VM, or boot it (VKS-REFERENCE §2.3: ~5 min a cluster)
+    "vks_node_delete": 20,
 }
 
 

@@ -28,7 +28,7 @@ from workloads.selectors.namespaces import (
     namespace_vms,
 )
 from workloads.services.supervisors import SupervisorStateError
-from workloads.specs import DNS_LABEL, SpecError
+from workloads.specs import DNS_LABEL, SpecError, storage_class_name
 from workloads.tasks import namespace_reconcile_task
 
 NAME_RULE = (
@@ -281,11 +281,6 @@ def _storage_users(ns: Namespace, policy: StoragePolicy) -> list[str]:
     ]
     vms = list(namespace_vms(ns).filter(storage_policy=policy).values_list("name", flat=True)[:5])
     return clusters + vms
-
-
-def storage_class_name(policy_name: str) -> str:
-    """The Kubernetes storage class a policy becomes in the namespace, as vSphere names it."""
-    return "-".join(policy_name.lower().split())
 
 
 @transaction.atomic
