@@ -8,6 +8,8 @@ hardware they were deployed with, as in vCenter.
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict, Unpack
+
 from django.db import IntegrityError, transaction
 
 from inventory.models import VCenter
@@ -53,9 +55,27 @@ def _reservation(raw, field: str, errors: dict[str, str]) -> int | None:
     return value
 
 
+class VmClassFields(TypedDict):
+    """A VM class's settings besides its name, as typed or sent (validated here, not by type)."""
+
+    cpu_count: int | str
+    memory_mib: int | str
+    cpu_reservation: NotRequired[int | str | None]
+    memory_reservation: NotRequired[int | str | None]
+    description: NotRequired[str]
+
+
 def _clean(
-    *, cpu_count, memory_mib, cpu_reservation, memory_reservation, description, errors
+    errors: dict[str, str],
+    *,
+    cpu_count,
+    memory_mib,
+    cpu_reservation=None,
+    memory_reservation=None,
+    description="",
 ) -> dict:
+    """The fields as the model stores them; raises SpecError with a message per wrong field,
+    those already in `errors` included."""
     cpus = _whole(cpu_count, "cpu_count", errors, f"Enter a number of vCPUs from 1 to {MAX_CPUS}.")
     if cpus is not None and not 1 <= cpus <= MAX_CPUS:
         errors["cpu_count"] = f"Enter a number of vCPUs from 1 to {MAX_CPUS}."
@@ -66,13 +86,16 @@ def _clean(
             errors["memory_mib"] = memory_message
         elif memory % 4:
             errors["memory_mib"] = "Memory must be a multiple of 4 MB."
-    return {
+    values = {
         "cpu_count": cpus,
         "memory_mib": memory,
         "cpu_reservation": _reservation(cpu_reservation, "cpu_reservation", errors),
         "memory_reservation": _reservation(memory_reservation, "memory_reservation", errors),
         "description": (description or "").strip(),
     }
+    if errors:
+        raise SpecError(errors)
+    return values
 
 
 def _log(message: str, event: str, user) -> None:
@@ -87,16 +110,7 @@ def _log(message: str, event: str, user) -> None:
 
 
 @transaction.atomic
-def vm_class_create(
-    *,
-    name: str,
-    cpu_count: int | str,
-    memory_mib: int | str,
-    cpu_reservation: int | str | None = None,
-    memory_reservation: int | str | None = None,
-    description: str = "",
-    user,
-) -> VirtualMachineClass:
+def vm_class_create(*, name: str, user, **fields: Unpack[VmClassFields]) -> VirtualMachineClass:
     """Create a VM class, READY at once. Its name is the API's `id`: a DNS label, unique in
     the vCenter. Nothing is written when any field is wrong."""
     require(user, Privilege.NAMESPACES_MANAGE)
@@ -108,16 +122,7 @@ def vm_class_create(
         errors["name"] = NAME_RULE
     elif VirtualMachineClass.objects.filter(name=name).exists():
         errors["name"] = f"A VM class named '{name}' already exists."
-    values = _clean(
-        cpu_count=cpu_count,
-        memory_mib=memory_mib,
-        cpu_reservation=cpu_reservation,
-        memory_reservation=memory_reservation,
-        description=description,
-        errors=errors,
-    )
-    if errors:
-        raise SpecError(errors)
+    values = _clean(errors, **fields)
     try:
         with transaction.atomic():  # a savepoint: another admin may take the name meanwhile
             vm_class = VirtualMachineClass.objects.create(name=name, **values)
@@ -129,29 +134,12 @@ def vm_class_create(
 
 @transaction.atomic
 def vm_class_update(
-    *,
-    vm_class: VirtualMachineClass,
-    cpu_count: int | str,
-    memory_mib: int | str,
-    cpu_reservation: int | str | None = None,
-    memory_reservation: int | str | None = None,
-    description: str = "",
-    user,
+    *, vm_class: VirtualMachineClass, user, **fields: Unpack[VmClassFields]
 ) -> VirtualMachineClass:
     """Change a VM class's hardware, reservations and description (its name never changes).
     Default classes may be edited like any other. No-op if nothing changes."""
     require(user, Privilege.NAMESPACES_MANAGE)
-    errors: dict[str, str] = {}
-    values = _clean(
-        cpu_count=cpu_count,
-        memory_mib=memory_mib,
-        cpu_reservation=cpu_reservation,
-        memory_reservation=memory_reservation,
-        description=description,
-        errors=errors,
-    )
-    if errors:
-        raise SpecError(errors)
+    values = _clean({}, **fields)
     current = VirtualMachineClass.objects.select_for_update().get(pk=vm_class.pk)
     changed = [k for k, v in values.items() if getattr(current, k) != v]
     if not changed:

@@ -564,49 +564,25 @@ def _dialog(request, name: str, kind: str, entry_id: int | None = None):
     return _page_after(request, ns.name, dialog.lands or came_from, message)
 
 
-@login_required
-def permission_add(request, name: str):
-    return _dialog(request, name, "permission-add")
+def _dialog_view(kind: str) -> Callable:
+    """The view of one dialog kind; urls.py names it (`entry_id` for a permission's own)."""
+
+    @login_required
+    def view(request, name: str, entry_id: int | None = None):
+        return _dialog(request, name, kind, entry_id)
+
+    return view
 
 
-@login_required
-def permission_edit(request, name: str, entry_id: int):
-    return _dialog(request, name, "permission-edit", entry_id)
-
-
-@login_required
-def permission_remove(request, name: str, entry_id: int):
-    return _dialog(request, name, "permission-remove", entry_id)
-
-
-@login_required
-def storage_edit(request, name: str):
-    return _dialog(request, name, "storage")
-
-
-@login_required
-def limits_edit(request, name: str):
-    return _dialog(request, name, "limits")
-
-
-@login_required
-def vm_classes_edit(request, name: str):
-    return _dialog(request, name, "vm-classes")
-
-
-@login_required
-def libraries_edit(request, name: str):
-    return _dialog(request, name, "libraries")
-
-
-@login_required
-def kubernetes_library_edit(request, name: str):
-    return _dialog(request, name, "kubernetes-library")
-
-
-@login_required
-def namespace_delete(request, name: str):
-    return _dialog(request, name, "delete")
+permission_add = _dialog_view("permission-add")
+permission_edit = _dialog_view("permission-edit")
+permission_remove = _dialog_view("permission-remove")
+storage_edit = _dialog_view("storage")
+limits_edit = _dialog_view("limits")
+vm_classes_edit = _dialog_view("vm-classes")
+libraries_edit = _dialog_view("libraries")
+kubernetes_library_edit = _dialog_view("kubernetes-library")
+namespace_delete = _dialog_view("delete")
 
 
 # ---------------------------------------------------------------- Create Namespace
@@ -615,11 +591,15 @@ def namespace_delete(request, name: str):
 CREATE = Dialog("Create Namespace", "Create", "manage", "workloads/_namespace_create_form.html")
 
 
-def _create_context(request, *, values: dict, errors: dict | None = None) -> dict:
-    supervisor_id = request.GET.get("supervisor", "")
+def _supervisor(choices, supervisor_id: str):
+    """The Supervisor among `choices` with that id as a form sends it, or None."""
+    return next((s for s in choices if str(s.supervisor_id) == supervisor_id), None)
+
+
+def _create_page(request, *, values: dict, errors: dict | None = None, status: int = 200):
     choices = selectors.namespace_supervisor_choices()
-    origin = next((s for s in choices if str(s.supervisor_id) == supervisor_id), None)
-    return {
+    origin = _supervisor(choices, request.GET.get("supervisor", ""))
+    context = {
         "namespace": None,
         "kind": "create",
         "dialog": CREATE,
@@ -629,6 +609,7 @@ def _create_context(request, *, values: dict, errors: dict | None = None) -> dic
         "values": values,
         "supervisors": choices,
     }
+    return render(request, partial(request, DIALOG_TEMPLATE, ("main",)), context, status=status)
 
 
 @login_required
@@ -642,20 +623,11 @@ def namespace_create(request):
     if request.method == "GET":
         choices = selectors.namespace_supervisor_choices()
         wanted = request.GET.get("supervisor", "")
-        if not any(str(s.supervisor_id) == wanted for s in choices) and len(choices) == 1:
+        if _supervisor(choices, wanted) is None and len(choices) == 1:
             wanted = str(choices[0].supervisor_id)  # the only one: preselected, as vSphere does
-        values = {"supervisor": wanted, "name": "", "description": ""}
-        context = _create_context(request, values=values)
-        return render(request, partial(request, DIALOG_TEMPLATE, ("main",)), context)
+        return _create_page(request, values={"supervisor": wanted, "name": "", "description": ""})
     values = {k: request.POST.get(k, "").strip() for k in ("supervisor", "name", "description")}
-    sup = next(
-        (
-            s
-            for s in selectors.namespace_supervisor_choices()
-            if str(s.supervisor_id) == values["supervisor"]
-        ),
-        None,
-    )
+    sup = _supervisor(selectors.namespace_supervisor_choices(), values["supervisor"])
     try:
         if sup is None:
             raise SpecError({"supervisor": "Select a running Supervisor."})
@@ -668,7 +640,5 @@ def namespace_create(request):
     except (PermissionDenied, services.SupervisorStateError) as error:
         return refuse(request, error, home_url())
     except SpecError as error:
-        context = _create_context(request, values=values, errors=error.errors)
-        template = partial(request, DIALOG_TEMPLATE, ("main",))
-        return render(request, template, context, status=400)
+        return _create_page(request, values=values, errors=error.errors, status=400)
     return _page_after(request, ns.name, "summary", "Create namespace task queued.")

@@ -9,6 +9,7 @@ dialog itself (`#vm-class-dialog`) to show field errors."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -114,10 +115,48 @@ def _done(request, message: str):
     return redirect(list_url())
 
 
-def _manager_only(request):
-    if not has(request.user, Privilege.NAMESPACES_MANAGE):
-        return refuse(request, PermissionDenied(DENIED), list_url())
-    return None
+def _dialog(view):
+    """A dialog's view: GET and POST only, the class named in the URL (404) and then
+    administrators only (403); the view gets the class, None for CREATE."""
+
+    @inventory_view
+    @wraps(view)
+    def wrapper(request, name: str | None = None):
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        vm_class = None if name is None else selectors.vm_class_get(name)
+        if not has(request.user, Privilege.NAMESPACES_MANAGE):
+            return refuse(request, PermissionDenied(DENIED), list_url())
+        return view(request, vm_class)
+
+    return wrapper
+
+
+def _save(request, vm_class: VirtualMachineClass | None):
+    """GET opens the CREATE or EDIT dialog; POST creates the class or saves its hardware,
+    reservations and description (field errors in the dialog)."""
+    dialog = "create" if vm_class is None else "edit"
+    if request.method == "GET":
+        values = _form_values(vm_class)
+        return _render(request, _context(request, dialog=dialog, vm_class=vm_class, values=values))
+    values = _posted(request.POST)
+    try:
+        if vm_class is None:
+            vm_class = services.vm_class_create(
+                name=values["name"], **_arguments(values), user=request.user
+            )
+            message = f"VM class {vm_class.name} created."
+        else:
+            values["name"] = vm_class.name
+            services.vm_class_update(vm_class=vm_class, **_arguments(values), user=request.user)
+            message = f"VM class {vm_class.name} updated."
+    except PermissionDenied as error:
+        return refuse(request, error, list_url())
+    except SpecError as error:
+        errors = _errors(error.errors)
+        context = _context(request, dialog=dialog, vm_class=vm_class, values=values, errors=errors)
+        return _render(request, context)
+    return _done(request, message)
 
 
 # ---------------------------------------------------------------- VM classes
@@ -129,74 +168,22 @@ def vm_class_list(request):
     return _render(request, _context(request))
 
 
-@inventory_view
-def vm_class_create(request):
-    """GET opens the CREATE VM CLASS dialog; POST creates (field errors in the dialog)."""
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
-    refused = _manager_only(request)
-    if refused:
-        return refused
-    if request.method == "GET":
-        return _render(request, _context(request, dialog="create", values=_form_values(None)))
-    values = _posted(request.POST)
-    try:
-        vm_class = services.vm_class_create(
-            name=values["name"], **_arguments(values), user=request.user
-        )
-    except PermissionDenied as error:
-        return refuse(request, error, list_url())
-    except SpecError as error:
-        context = _context(request, dialog="create", values=values, errors=_errors(error.errors))
-        return _render(request, context)
-    return _done(request, f"VM class {vm_class.name} created.")
+@_dialog
+def vm_class_create(request, vm_class: None):
+    return _save(request, vm_class)
 
 
-@inventory_view
-def vm_class_edit(request, name: str):
-    """GET opens the EDIT dialog; POST saves the hardware, reservations and description."""
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
-    vm_class = selectors.vm_class_get(name)
-    refused = _manager_only(request)
-    if refused:
-        return refused
-    if request.method == "GET":
-        context = _context(request, dialog="edit", vm_class=vm_class, values=_form_values(vm_class))
-        return _render(request, context)
-    values = _posted(request.POST) | {"name": vm_class.name}
-    try:
-        services.vm_class_update(vm_class=vm_class, **_arguments(values), user=request.user)
-    except PermissionDenied as error:
-        return refuse(request, error, list_url())
-    except SpecError as error:
-        context = _context(
-            request,
-            dialog="edit",
-            vm_class=vm_class,
-            values=values,
-            errors=_errors(error.errors),
-        )
-        return _render(request, context)
-    return _done(request, f"VM class {vm_class.name} updated.")
+@_dialog
+def vm_class_edit(request, vm_class: VirtualMachineClass):
+    return _save(request, vm_class)
 
 
-@inventory_view
-def vm_class_delete(request, name: str):
+@_dialog
+def vm_class_delete(request, vm_class: VirtualMachineClass):
     """GET asks for confirmation; POST deletes, or is refused (409) while the class is in use."""
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
-    vm_class = selectors.vm_class_get(name)
-    refused = _manager_only(request)
-    if refused:
-        return refused
     if request.method == "GET":
-        context = _context(
-            request,
-            dialog="delete",
-            vm_class=vm_class,
-            namespaces=selectors.vm_class_namespaces(vm_class),
-        )
+        namespaces = selectors.vm_class_namespaces(vm_class)
+        context = _context(request, dialog="delete", vm_class=vm_class, namespaces=namespaces)
         return _render(request, context)
     try:
         services.vm_class_delete(vm_class=vm_class, user=request.user)
