@@ -6,13 +6,15 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
-from inventory.models import Cluster
+from inventory.models import Cluster, StoragePolicy
 from tests.conftest import PASSWORD
 from tests.factories import supervisor_raw_spec
 from tests.workloads.test_supervisor import converge
 from workloads import reconcilers, services
-from workloads.models import Namespace, NamespaceAccess, Supervisor
+from workloads.models import Namespace, NamespaceAccess, Supervisor, VksCluster
+from workloads.specs import storage_class_name
 
 
 @pytest.fixture
@@ -32,7 +34,6 @@ def raw_spec(cluster):
 
 @pytest.fixture
 def supervisor(admin, raw_spec):
-
     sup = services.supervisor_enable(spec=raw_spec, user=admin)
     converge(sup)
     return Supervisor.objects.get(pk=sup.pk)
@@ -40,7 +41,6 @@ def supervisor(admin, raw_spec):
 
 def settle(ns) -> None:
     """Run the namespace's reconciler until it asks for no further pass."""
-
     while reconcilers.namespace_reconcile(ns.pk) is not None:
         pass
 
@@ -98,3 +98,83 @@ def stranger(namespace):
     other = Namespace.objects.create(name="team-z", supervisor=namespace.supervisor)
     NamespaceAccess.objects.create(namespace=other, subject_type="USER", subject="sam", role="EDIT")
     return user
+
+
+# ---------------------------------------------------------------- VKS clusters: a namespace with
+# a storage policy and two VM classes bound, a spec in the normalised shape, and a driver that
+# runs the reconciler pass after pass on simulated time.
+
+RELEASE = "v1.32.7---vmware.3-fips-vkr.1"
+NEXT = "v1.33.6---vmware.1-fips-vkr.2"
+
+
+@pytest.fixture
+def storage_class(admin, namespace):
+    policy = (
+        StoragePolicy.objects.filter(datastores__hosts__cluster=namespace.supervisor.cluster)
+        .distinct()
+        .order_by("name")
+        .first()
+    )
+    services.namespace_storage_set(
+        namespace=namespace, limits={str(policy.policy_id): ""}, user=admin
+    )
+    services.namespace_vm_classes_set(
+        namespace=namespace, names=["best-effort-small", "best-effort-medium"], user=admin
+    )
+    settle(namespace)
+    return storage_class_name(policy.name)
+
+
+def spec(storage_class: str, *, cp: int = 1, workers: int = 2, version: str = RELEASE) -> dict:
+    return {
+        "topology": {
+            "version": version,
+            "controlPlane": {
+                "replicas": cp,
+                "vmClass": "best-effort-small",
+                "storageClass": storage_class,
+                "osImage": "photon",
+            },
+            "nodePools": [
+                {
+                    "name": "node-pool-1",
+                    "replicas": workers,
+                    "vmClass": "best-effort-small",
+                    "storageClass": storage_class,
+                }
+            ],
+        },
+        "network": {
+            "cni": "antrea",
+            "pods": ["192.168.0.0/16"],
+            "services": ["10.96.0.0/12"],
+            "serviceDomain": "cluster.local",
+        },
+    }
+
+
+def drive(cluster: VksCluster, watch=None) -> list[str]:
+    """Run passes until converged; `watch(cluster)` runs after each pass. Returns phases seen."""
+    phases, now = [], timezone.now()
+    for _ in range(200):
+        wait = reconcilers.cluster_reconcile(cluster.pk, now=now)
+        if not VksCluster.objects.filter(pk=cluster.pk).exists():
+            return [*phases, "GONE"]
+        cluster.refresh_from_db()
+        phases.append(cluster.phase)
+        if watch:
+            watch(cluster)
+        if wait is None:
+            return phases
+        now = cluster.next_reconcile_at
+    raise AssertionError("did not converge")
+
+
+def change(cluster: VksCluster, mutate) -> None:
+    """What a service does: a new spec, a new generation, a pass due now."""
+    cluster.refresh_from_db()
+    mutate(cluster.spec["topology"])
+    cluster.generation += 1
+    cluster.next_reconcile_at = timezone.now()
+    cluster.save()

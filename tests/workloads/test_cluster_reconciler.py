@@ -13,64 +13,14 @@ import yaml
 from cryptography import x509
 from django.utils import timezone
 
-from inventory.models import ResourcePool, StoragePolicy, VirtualMachine
-from tests.workloads.conftest import settle
-from workloads import reconcilers, services
+from inventory.models import ResourcePool, VirtualMachine
+from tests.workloads.conftest import NEXT, change, drive, spec
+from workloads import reconcilers
 from workloads.cluster_status import node_ready
 from workloads.kubeconfig import kubeconfig
 from workloads.models import VksCluster, VksNode
-from workloads.specs import storage_class_name
 
 pytestmark = pytest.mark.django_db
-
-RELEASE = "v1.32.7---vmware.3-fips-vkr.1"
-NEXT = "v1.33.6---vmware.1-fips-vkr.2"
-
-
-@pytest.fixture
-def storage_class(admin, namespace):
-    policy = (
-        StoragePolicy.objects.filter(datastores__hosts__cluster=namespace.supervisor.cluster)
-        .distinct()
-        .order_by("name")
-        .first()
-    )
-    services.namespace_storage_set(
-        namespace=namespace, limits={str(policy.policy_id): ""}, user=admin
-    )
-    services.namespace_vm_classes_set(
-        namespace=namespace, names=["best-effort-small", "best-effort-medium"], user=admin
-    )
-    settle(namespace)
-    return storage_class_name(policy.name)
-
-
-def spec(storage_class: str, *, cp: int = 1, workers: int = 2, version: str = RELEASE) -> dict:
-    return {
-        "topology": {
-            "version": version,
-            "controlPlane": {
-                "replicas": cp,
-                "vmClass": "best-effort-small",
-                "storageClass": storage_class,
-                "osImage": "photon",
-            },
-            "nodePools": [
-                {
-                    "name": "node-pool-1",
-                    "replicas": workers,
-                    "vmClass": "best-effort-small",
-                    "storageClass": storage_class,
-                }
-            ],
-        },
-        "network": {
-            "cni": "antrea",
-            "pods": ["192.168.0.0/16"],
-            "services": ["10.96.0.0/12"],
-            "serviceDomain": "cluster.local",
-        },
-    }
 
 
 @pytest.fixture
@@ -81,32 +31,6 @@ def vks(namespace, storage_class):
         spec=spec(storage_class),
         next_reconcile_at=timezone.now(),
     )
-
-
-def drive(cluster: VksCluster, watch=None) -> list[str]:
-    """Run passes until converged; `watch(cluster)` runs after each pass. Returns phases seen."""
-    phases, now = [], timezone.now()
-    for _ in range(200):
-        wait = reconcilers.cluster_reconcile(cluster.pk, now=now)
-        if not VksCluster.objects.filter(pk=cluster.pk).exists():
-            return [*phases, "GONE"]
-        cluster.refresh_from_db()
-        phases.append(cluster.phase)
-        if watch:
-            watch(cluster)
-        if wait is None:
-            return phases
-        now = cluster.next_reconcile_at
-    raise AssertionError("did not converge")
-
-
-def change(cluster: VksCluster, mutate) -> None:
-    """What a service does: a new spec, a new generation, a pass due now."""
-    cluster.refresh_from_db()
-    mutate(cluster.spec["topology"])
-    cluster.generation += 1
-    cluster.next_reconcile_at = timezone.now()
-    cluster.save()
 
 
 def test_create_converges_with_control_plane_first_and_named_nodes(vks):
