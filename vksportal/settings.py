@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "rest_framework",
+    "drf_spectacular",
     "vksportal",
     "inventory",
     "workloads",
@@ -181,7 +183,44 @@ VKS_KUBERNETES_MIN_MINOR = env_int("VKS_KUBERNETES_MIN_MINOR", 26)
 VKS_KUBERNETES_MINORS_AHEAD = env_int("VKS_KUBERNETES_MINORS_AHEAD", 1)
 # Boot disk of a VKS node VM, in GiB: what the VM provisions and a namespace's storage counts.
 VKS_NODE_DISK_GIB = env_int("VKS_NODE_DISK_GIB", 20)
+# A limit of this simulator, not of the product: nodes per VKS node pool (every node is a VM row
+# and a reconcile step), so a typo such as 1500 replicas does not flood the inventory.
+VKS_MAX_NODES_PER_POOL = env_int("VKS_MAX_NODES_PER_POOL", 150)
 VKS_TREE_PAGE_SIZE = env_int("VKS_TREE_PAGE_SIZE", 200)
+
+# The REST front door (/api/...), shaped like the vSphere Automation API: bare JSON, vAPI error
+# bodies ({"error_type", "messages"}), sessions from POST /api/session sent back in the
+# `vmware-api-session-id` header. Browser cookie sessions work too (CSRF on for unsafe methods).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "inventory.api.authentication.SessionTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "workloads.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "URL_FORMAT_OVERRIDE": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "VKS Portal API",
+    "DESCRIPTION": (
+        "A vSphere Automation API-compatible subset: sessions, Supervisors, vSphere Namespaces "
+        "and VM classes. Create a session with POST /api/session (HTTP basic auth) and send its "
+        "token in the vmware-api-session-id header."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ConfigStatusEnum": "workloads.models.Namespace.ConfigStatus",  # = Supervisor's
+        "VmClassConfigStatusEnum": "workloads.models.VirtualMachineClass.ConfigStatus",
+    },
+}
+# An API session ends after this many seconds without a call, as vCenter's 30-minute idle timeout.
+VKS_API_SESSION_IDLE_SECONDS = env_int("VKS_API_SESSION_IDLE_SECONDS", 30 * 60)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,581 @@
+"""Admission of a VKS cluster spec: the Supervisor's validating webhooks, simulated.
+
+`admit` runs every rule on a normalised spec (VksCluster's docstring) for a namespace and raises
+SpecError with every problem found, keyed by field path (`metadata.name`,
+`spec.topology.controlPlane.replicas`, `spec.topology.nodePools[0].vmClass`, `spec.network.pods`,
+`limits.cpu`...), each message in the API server's words. Every front door (wizard, REST,
+manifest, kubectl) calls it before anything is stored, and again for every update with the
+cluster as it is (`existing`).
+
+The request sizes (`node_request`, `cluster_request`) are the reconciler's too: a node VM gets its
+VM class's vCPUs and memory and a boot disk of settings.VKS_NODE_DISK_GIB; its CPU counts at the
+clock of the slowest host of the Supervisor's cluster, as vSphere counts a VM's CPU limit in MHz.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network
+
+from django.conf import settings
+from django.db.models import Min, Sum
+
+from inventory.models import Host
+from workloads.manifests import (
+    BUILTIN_CLASSES,
+    CLUSTER_CLASSES,
+    CLUSTER_KIND,
+    CNIS,
+    OS_IMAGES,
+    RESOURCES,
+    TKC_KIND,
+    FieldErrors,
+)
+from workloads.models import Namespace, NamespaceStorage, VirtualMachineClass, VksCluster
+from workloads.releases import release_for, release_named, upgrade_error
+from workloads.selectors.namespaces import namespace_vms
+from workloads.specs import DNS_LABEL, SpecError, storage_class_name
+
+DNS1123_LABEL = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+    "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "
+    "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+)
+DNS1123_SUBDOMAIN = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
+    "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "
+    "regex used for validation is "
+    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+)
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+CONTROL_PLANE_REPLICAS = (1, 3)
+NETWORK_KEYS = ("cni", "pods", "services", "serviceDomain")
+
+
+# ---------------------------------------------------------------- what a cluster asks for
+
+
+@dataclass(frozen=True)
+class Request:
+    """What nodes ask of a namespace: CPU at the hosts' clock, memory, and disk."""
+
+    cpu_mhz: int = 0
+    memory_mib: int = 0
+    storage_mib: int = 0
+
+    def __add__(self, other: Request) -> Request:
+        return Request(
+            self.cpu_mhz + other.cpu_mhz,
+            self.memory_mib + other.memory_mib,
+            self.storage_mib + other.storage_mib,
+        )
+
+    def __mul__(self, count: int) -> Request:
+        return Request(self.cpu_mhz * count, self.memory_mib * count, self.storage_mib * count)
+
+
+def node_disk_mib() -> int:
+    return settings.VKS_NODE_DISK_GIB * 1024
+
+
+def node_request(vm_class: VirtualMachineClass, *, cpu_mhz_per_core: int) -> Request:
+    """One node of `vm_class`: its vCPUs at `cpu_mhz_per_core`, its memory, one boot disk."""
+    return Request(
+        cpu_mhz=vm_class.cpu_count * cpu_mhz_per_core,
+        memory_mib=vm_class.memory_mib,
+        storage_mib=node_disk_mib(),
+    )
+
+
+def cpu_mhz_per_core(namespace: Namespace) -> int:
+    """The clock of the slowest host of the Supervisor's cluster: what one vCPU may cost. One
+    query."""
+    slowest = Host.objects.filter(cluster=namespace.supervisor.cluster_id).aggregate(
+        mhz=Min("cpu_mhz")
+    )["mhz"]
+    return slowest or 0
+
+
+def _int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _groups(spec: dict) -> list[tuple[str, str, int]]:
+    """(VM class, storage class, replicas) of the control plane and each node pool; parts of a
+    malformed spec count as nothing (admission reports them)."""
+    topology = spec.get("topology") if isinstance(spec, dict) else None
+    if not isinstance(topology, dict):
+        return []
+    cp = topology.get("controlPlane")
+    pools = topology.get("nodePools")
+    parts = [cp] + (pools if isinstance(pools, list) else [])
+    groups = []
+    for part in parts:
+        if not isinstance(part, dict):
+            continue
+        replicas = part.get("replicas")
+        groups.append(
+            (
+                str(part.get("vmClass") or ""),
+                str(part.get("storageClass") or ""),
+                replicas if _int(replicas) and replicas > 0 else 0,
+            )
+        )
+    return groups
+
+
+@dataclass
+class _Demand:
+    total: Request = field(default_factory=Request)
+    by_storage_class: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def _demand(spec: dict, classes: dict[str, VirtualMachineClass], mhz: int) -> _Demand:
+    demand = _Demand()
+    for vm_class, storage_class, replicas in _groups(spec):
+        found = classes.get(vm_class)
+        if found is None:  # unknown class: admission says so; it asks for nothing meanwhile
+            continue
+        demand.total += node_request(found, cpu_mhz_per_core=mhz) * replicas
+        demand.by_storage_class[storage_class] += node_disk_mib() * replicas
+    return demand
+
+
+def _classes_for(*specs: dict) -> dict[str, VirtualMachineClass]:
+    names = {g[0] for spec in specs for g in _groups(spec)}
+    return {c.name: c for c in VirtualMachineClass.objects.filter(name__in=names)}
+
+
+def cluster_request(spec: dict, namespace: Namespace) -> Request:
+    """Everything the cluster's nodes ask of the namespace, by `node_request`. Two queries."""
+    return _demand(spec, _classes_for(spec), cpu_mhz_per_core(namespace)).total
+
+
+# ---------------------------------------------------------------- admission
+
+
+def admit(
+    *,
+    namespace: Namespace,
+    name: str,
+    spec: dict,
+    kind: str,
+    cluster_class: str,
+    existing: VksCluster | None = None,
+) -> None:
+    """Accept the cluster `name` with `spec` in `namespace` (a new one, or `existing` updated),
+    or raise SpecError with every problem found. Reads only; stores nothing."""
+    errors = FieldErrors()
+    ns = namespace
+    if existing is None and ns.is_deleting:
+        errors.add(
+            "metadata.namespace",
+            f"unable to create new content in namespace {ns.name} because it is being terminated",
+        )
+    clusters = list(VksCluster.objects.filter(namespace=ns).only("pk", "name", "spec", "kind"))
+    _check_kind(errors, kind, cluster_class, existing)
+    _check_name(errors, ns, name, kind, existing, clusters)
+    if not isinstance(spec, dict):
+        errors.invalid("spec", spec, "must be an object")
+        raise SpecError(dict(errors))
+    topology = spec.get("topology")
+    if not isinstance(topology, dict):
+        errors.required("spec.topology")
+        topology = {}
+    storage = list(NamespaceStorage.objects.filter(namespace=ns).select_related("policy"))
+    _check_topology(errors, ns, topology, existing, storage)
+    _check_network(errors, ns, spec.get("network"), existing)
+    others = [c for c in clusters if existing is None or c.pk != existing.pk]
+    _check_limits(errors, ns, spec, others, existing, storage)
+    errors.check()
+
+
+def _check_kind(errors: FieldErrors, kind: str, cluster_class: str, existing) -> None:
+    if not isinstance(kind, str) or kind not in RESOURCES:
+        errors.unsupported("kind", kind, (CLUSTER_KIND, TKC_KIND))
+    elif existing is not None and existing.kind != kind:
+        errors.invalid(
+            "kind",
+            kind,
+            f"cluster {existing.name} was created as a {existing.kind}; field is immutable",
+        )
+    if kind == CLUSTER_KIND and cluster_class not in CLUSTER_CLASSES:
+        errors.unsupported("spec.topology.class", cluster_class, CLUSTER_CLASSES)
+    elif kind == CLUSTER_KIND and existing is not None and existing.cluster_class != cluster_class:
+        # A cluster may be rebased onto a newer builtin class, never onto another family.
+        if not (existing.cluster_class in BUILTIN_CLASSES and cluster_class in BUILTIN_CLASSES):
+            errors.invalid(
+                "spec.topology.class",
+                cluster_class,
+                f"cannot rebase from ClusterClass {existing.cluster_class} to {cluster_class}",
+            )
+    if kind == TKC_KIND and cluster_class:
+        errors.invalid(
+            "spec.topology.class", cluster_class, "a TanzuKubernetesCluster has no ClusterClass"
+        )
+
+
+def _label_problems(value: str) -> list[str]:
+    problems = []
+    if len(value) > 63:
+        problems.append("must be no more than 63 characters")
+    if not DNS_LABEL.match(value):
+        problems.append(DNS1123_LABEL)
+    return problems
+
+
+def _check_name(errors, ns, name, kind, existing, clusters) -> None:
+    path = "metadata.name"
+    if not isinstance(name, str) or not name:
+        errors.required(path, "name or generateName is required")
+        return
+    if existing is not None and name != existing.name:
+        errors.invalid(path, name, "field is immutable")
+        return
+    problems = _label_problems(name)
+    if problems:
+        errors.invalid(path, name, "; ".join(problems))
+        return
+    taken = next(
+        (c for c in clusters if c.name == name and (existing is None or c.pk != existing.pk)),
+        None,
+    )
+    if taken is not None:
+        resource = RESOURCES.get(kind, RESOURCES[CLUSTER_KIND])
+        errors.add(path, f'{resource} "{name}" already exists')
+
+
+# ---------------------------------------------------------------- topology
+
+
+def _check_topology(
+    errors: FieldErrors, ns: Namespace, topology: dict, existing, storage: list[NamespaceStorage]
+) -> None:
+    t = "spec.topology"
+    bound = set(ns.vm_classes.values_list("name", flat=True))
+    classes = {storage_class_name(s.policy.name) for s in storage}
+    cp = topology.get("controlPlane")
+    if not isinstance(cp, dict):
+        errors.required(f"{t}.controlPlane")
+        cp = {}
+    replicas = cp.get("replicas")
+    p = f"{t}.controlPlane.replicas"
+    if not _int(replicas):
+        errors.invalid(p, replicas, "must be an integer")
+    elif replicas % 2 == 0:
+        errors.invalid(p, replicas, "control plane replicas must be an odd number (1 or 3)")
+    elif replicas not in CONTROL_PLANE_REPLICAS:
+        errors.invalid(p, replicas, "control plane replicas must be 1 or 3")
+    _check_classes(errors, ns, cp, f"{t}.controlPlane", bound, classes)
+    os_image = cp.get("osImage")
+    if os_image not in OS_IMAGES:
+        errors.unsupported(f"{t}.controlPlane.osImage", os_image, OS_IMAGES)
+
+    pools = topology.get("nodePools")
+    if pools is None or pools == []:
+        errors.required(f"{t}.nodePools", "a cluster needs at least one node pool")
+        pools = []
+    elif not isinstance(pools, list):
+        errors.invalid(f"{t}.nodePools", pools, "must be a list")
+        pools = []
+    seen: set[str] = set()
+    for i, pool in enumerate(pools):
+        pp = f"{t}.nodePools[{i}]"
+        if not isinstance(pool, dict):
+            errors.invalid(pp, pool, "must be an object")
+            continue
+        name = pool.get("name")
+        if not isinstance(name, str) or not name:
+            errors.required(f"{pp}.name")
+        elif problems := _label_problems(name):
+            errors.invalid(f"{pp}.name", name, "; ".join(problems))
+        elif name in seen:
+            errors.duplicate(f"{pp}.name", name)
+        else:
+            seen.add(name)
+        replicas = pool.get("replicas")
+        most = settings.VKS_MAX_NODES_PER_POOL
+        if not _int(replicas):
+            errors.invalid(f"{pp}.replicas", replicas, "must be an integer")
+        elif replicas < 0:
+            errors.invalid(f"{pp}.replicas", replicas, "must be greater than or equal to 0")
+        elif replicas > most:
+            errors.invalid(
+                f"{pp}.replicas",
+                replicas,
+                f"must be less than or equal to {most} (a limit of this simulator, "
+                "VKS_MAX_NODES_PER_POOL)",
+            )
+        _check_classes(errors, ns, pool, pp, bound, classes)
+    _check_release(errors, ns, topology, cp, existing)
+
+
+def _check_classes(errors, ns, part: dict, path: str, bound: set[str], storage: set[str]) -> None:
+    vm_class = part.get("vmClass")
+    if not isinstance(vm_class, str) or not vm_class:
+        errors.required(f"{path}.vmClass")
+    elif vm_class not in bound:
+        errors.invalid(
+            f"{path}.vmClass",
+            vm_class,
+            f'VM class "{vm_class}" is not bound to namespace "{ns.name}"',
+        )
+    storage_class = part.get("storageClass")
+    if not isinstance(storage_class, str) or not storage_class:
+        errors.required(f"{path}.storageClass")
+    elif storage_class not in storage:
+        available = ", ".join(sorted(storage)) or "none (add a storage policy to the namespace)"
+        errors.invalid(
+            f"{path}.storageClass",
+            storage_class,
+            f'storage class "{storage_class}" is not available in namespace "{ns.name}"; '
+            f"available storage classes: {available}",
+        )
+
+
+def _check_release(errors, ns: Namespace, topology: dict, cp: dict, existing) -> None:
+    path = "spec.topology.version"
+    version = topology.get("version")
+    if not isinstance(version, str) or not version:
+        errors.required(path, "name a Kubernetes release of the namespace")
+        return
+    current = existing.spec.get("topology", {}) if existing is not None else {}
+    current_version = current.get("version")
+    current_os = current.get("controlPlane", {}).get("osImage")
+    if version == current_version and cp.get("osImage") == current_os:
+        return  # nothing about the release changes: a scale or a class change
+    library = ns.kubernetes_library
+    if library is None:
+        errors.invalid(
+            path, version, f'namespace "{ns.name}" has no content library for Kubernetes releases'
+        )
+        return
+    target = release_named(library, version, supervisor=ns.supervisor)
+    if target is None:
+        errors.invalid(
+            path,
+            version,
+            f'Kubernetes release "{version}" is not available in namespace "{ns.name}" '
+            f"(content library {library.name})",
+        )
+        return
+    if version != current_version:
+        if existing is None:
+            problem = (
+                None
+                if target.compatible
+                else f"Kubernetes release {target.version} is not compatible with this "
+                f"Supervisor: {target.reason}"
+            )
+        else:
+            now = release_named(library, current_version, supervisor=ns.supervisor) or (
+                release_for(current_version, supervisor=ns.supervisor)
+            )
+            problem = upgrade_error(now, target) if now is not None else None
+        if problem:
+            errors.invalid(path, version, problem)
+    os_image = cp.get("osImage")
+    if os_image in OS_IMAGES and not any(i.startswith(f"{os_image}-") for i in target.os_images):
+        errors.invalid(
+            "spec.topology.controlPlane.osImage",
+            os_image,
+            f"Kubernetes release {target.version} has no {os_image} node image in content "
+            f"library {library.name} (it has: {', '.join(target.os_images)})",
+        )
+
+
+# ---------------------------------------------------------------- network
+
+
+def _supervisor_networks(ns: Namespace) -> list[tuple[str, object]]:
+    """(label, IPv4Network or (first, last) address range) of what the Supervisor uses."""
+    spec = ns.supervisor.spec or {}
+    found: list[tuple[str, object]] = []
+    for key, label in (
+        ("management_network", "the Supervisor's management network"),
+        ("workload_network", "the Supervisor's workload network"),
+    ):
+        section = spec.get(key) or {}
+        if section.get("gateway") and section.get("subnet_mask"):
+            try:
+                net = IPv4Network(f"{section['gateway']}/{section['subnet_mask']}", strict=False)
+            except ValueError:
+                continue
+            found.append((label, net))
+        elif section.get("floating_ip"):
+            found.append((f"{label}'s floating IP", IPv4Network(section["floating_ip"])))
+    for r in (spec.get("load_balancer") or {}).get("address_ranges") or []:
+        first = IPv4Address(r["address"])
+        last = first + r["count"] - 1
+        found.append((f"the Supervisor's load balancer range {first}-{last}", (first, last)))
+    # Not the Supervisor's own services CIDR: like a cluster's, it lives only inside its
+    # control plane, so the two may overlap (the defaults, 10.96.0.0/23 and 10.96.0.0/12, do).
+    return found
+
+
+def _overlaps(net: IPv4Network, other) -> bool:
+    if isinstance(other, tuple):
+        first, last = other
+        return first <= net.broadcast_address and last >= net.network_address
+    return net.overlaps(other)
+
+
+def _cidrs(errors: FieldErrors, network: dict, key: str) -> list[IPv4Network]:
+    path = f"spec.network.{key}"
+    values = network.get(key)
+    if values is None or values == []:
+        errors.required(path)
+        return []
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        errors.invalid(path, values, "must be a list of CIDR blocks")
+        return []
+    if len(values) > 1:
+        errors.too_many(path, len(values), 1)
+        return []
+    nets = []
+    for value in values:
+        try:
+            net = ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            errors.invalid(path, value, f"invalid CIDR address: {value}")
+            continue
+        if net.version != 4:
+            errors.invalid(path, value, "only IPv4 CIDR blocks are supported")
+            continue
+        nets.append(net)
+    return nets
+
+
+def _check_network(errors: FieldErrors, ns: Namespace, network, existing) -> None:
+    if not isinstance(network, dict):
+        errors.required("spec.network")
+        return
+    if existing is not None:
+        # Pods and services CIDRs, CNI and domain are fixed at creation, as the webhooks hold.
+        before = existing.spec.get("network", {})
+        for key in NETWORK_KEYS:
+            if network.get(key) != before.get(key):
+                errors.invalid(f"spec.network.{key}", network.get(key), "field is immutable")
+        return
+    cni = network.get("cni")
+    if cni not in CNIS:
+        errors.unsupported("spec.network.cni", cni, CNIS)
+    domain = network.get("serviceDomain")
+    if not isinstance(domain, str) or not domain:
+        errors.required("spec.network.serviceDomain")
+    elif len(domain) > 253 or not DNS_SUBDOMAIN.match(domain):
+        errors.invalid("spec.network.serviceDomain", domain, DNS1123_SUBDOMAIN)
+    pods = _cidrs(errors, network, "pods")
+    services = _cidrs(errors, network, "services")
+    for svc in services:
+        for pod in pods:
+            if svc.overlaps(pod):
+                errors.invalid(
+                    "spec.network.services",
+                    str(svc),
+                    f"the services CIDR {svc} overlaps the pods CIDR {pod}",
+                )
+    supervisor = _supervisor_networks(ns)
+    for key, nets in (("pods", pods), ("services", services)):
+        for net in nets:
+            for label, other in supervisor:
+                if _overlaps(net, other):
+                    shown = label if isinstance(other, tuple) else f"{label} {other}"
+                    errors.invalid(
+                        f"spec.network.{key}", str(net), f"the {key} CIDR {net} overlaps {shown}"
+                    )
+
+
+# ---------------------------------------------------------------- limits
+
+
+def _exceeds(
+    what: str, ns: Namespace, need: int, used: int, limit: int, *, cpu: bool = False, of: str = ""
+) -> str:
+    left = max(limit - used, 0)
+    if cpu:
+        unit = "MHz"
+    elif all(v % 1024 == 0 for v in (need, left, limit)):
+        unit = "GiB"
+    else:
+        unit = "MiB"
+
+    def amount(value: int) -> str:
+        return f"{value // 1024:,} GiB" if unit == "GiB" else f"{value:,} {unit}"
+
+    return (
+        f"The cluster needs {amount(need)} of {what}; namespace {ns.name} has {amount(left)} "
+        f"left of its {amount(limit)} limit{of} (exceeds by {amount(need - left)})."
+    )
+
+
+def _vm_service_usage(ns: Namespace, mhz: int) -> tuple[Request, dict[int, int]]:
+    """What the namespace's VMs that are not VKS nodes (VM Service VMs) hold, in total and as
+    disk per storage policy pk. One query."""
+    rows = (
+        namespace_vms(ns)
+        .filter(vks_node__isnull=True)
+        .order_by()
+        .values("storage_policy")
+        .annotate(cpus=Sum("num_cpu"), memory=Sum("memory_mib"), disk=Sum("disk_mib"))
+    )
+    total, by_policy = Request(), {}
+    for row in rows:
+        total += Request((row["cpus"] or 0) * mhz, row["memory"] or 0, row["disk"] or 0)
+        if row["storage_policy"] is not None:
+            by_policy[row["storage_policy"]] = row["disk"] or 0
+    return total, by_policy
+
+
+def _check_limits(
+    errors: FieldErrors, ns: Namespace, spec: dict, others, existing, storage
+) -> None:
+    """The cluster's nodes, with what the namespace's other clusters and VMs already ask for,
+    must fit its CPU, memory and storage limits and each storage policy's limit. An update
+    that asks for no more than before passes, so a cluster can always scale down."""
+    limited = [s for s in storage if s.limit_mib is not None]
+    if ns.cpu_limit_mhz is None and ns.memory_limit_mib is None and ns.storage_limit_mib is None:
+        if not limited:
+            return
+    mhz = cpu_mhz_per_core(ns)
+    before = existing.spec if existing is not None else {}
+    classes = _classes_for(spec, before, *(c.spec for c in others))
+    need = _demand(spec, classes, mhz)
+    had = _demand(before, classes, mhz)
+    used = _Demand()
+    for other in others:
+        d = _demand(other.spec, classes, mhz)
+        used.total += d.total
+        for key, mib in d.by_storage_class.items():
+            used.by_storage_class[key] += mib
+    vm_total, vm_by_policy = _vm_service_usage(ns, mhz)
+    used.total += vm_total
+
+    for key, what, limit, attr in (
+        ("limits.cpu", "CPU", ns.cpu_limit_mhz, "cpu_mhz"),
+        ("limits.memory", "memory", ns.memory_limit_mib, "memory_mib"),
+        ("limits.storage", "storage", ns.storage_limit_mib, "storage_mib"),
+    ):
+        wanted, before_n = getattr(need.total, attr), getattr(had.total, attr)
+        in_use = getattr(used.total, attr)
+        if limit is not None and wanted > before_n and in_use + wanted > limit:
+            errors.add(key, _exceeds(what, ns, wanted, in_use, limit, cpu=attr == "cpu_mhz"))
+    for s in limited:
+        name = storage_class_name(s.policy.name)
+        wanted = need.by_storage_class.get(name, 0)
+        in_use = used.by_storage_class.get(name, 0) + vm_by_policy.get(s.policy_id, 0)
+        if wanted > had.by_storage_class.get(name, 0) and in_use + wanted > s.limit_mib:
+            errors.add(
+                f"limits.storage.{name}",
+                _exceeds(
+                    f"storage class {name}",
+                    ns,
+                    wanted,
+                    in_use,
+                    s.limit_mib,
+                    of=f" for storage policy {s.policy.name}",
+                ),
+            )

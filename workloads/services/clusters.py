@@ -1,0 +1,235 @@
+"""VKS cluster operations for people with Can edit in the namespace: create (from the wizard or a
+manifest), change (scale, node pools, upgrade, any spec edit) and delete. Each admits the spec as
+the real webhooks would (nothing stored when it fails), writes it, bumps `generation`, opens the
+vCenter Task and hands the work to the reconciler on commit.
+
+Writers race: every change names the generation it was made against, and a stale one is refused
+(409) instead of silently overwriting the other person's change.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from inventory.tasklog import event_log, sso_principal, task_finish, task_open
+from workloads import admission
+from workloads.access import Role, require_role
+from workloads.models import Namespace, VksCluster
+from workloads.specs import SpecError
+from workloads.tasks import cluster_reconcile_task
+
+CAPI = "cluster.x-k8s.io/v1beta1"
+DEFAULT_CLASS = "builtin-generic-v3.4.0"
+
+
+class ClusterStateError(Exception):
+    """The cluster (or its namespace) is not in a state that allows the operation."""
+
+
+class ConflictError(Exception):
+    """The change was made against an older generation of the cluster (HTTP 409)."""
+
+
+def _conflict(cluster: VksCluster) -> ConflictError:
+    return ConflictError(
+        f'Operation cannot be fulfilled on clusters.cluster.x-k8s.io "{cluster.name}": the '
+        "object has been modified; please apply your changes to the latest version and try "
+        "again."
+    )
+
+
+def _open_task(cluster: VksCluster, name: str, user) -> None:
+    """Attach a task unless one is still running: that one carries on with the latest spec."""
+    if cluster.task is not None and not cluster.task.is_finished:
+        return
+    cluster.task = task_open(
+        name=name,
+        description_id=f"com.vmware.vks.{name.title().replace(' ', '')}",
+        operation="cluster.reconcile",
+        target=cluster.namespace.supervisor.cluster,
+        user=user,
+    )
+
+
+def _what_changed(before: dict, after: dict) -> str:
+    """The task name a change deserves, as people would call it."""
+    if before["topology"]["version"] != after["topology"]["version"]:
+        return "Upgrade VKS cluster"
+
+    def sizes(spec):
+        return [p.get("replicas") for p in spec["topology"]["nodePools"]]
+
+    pools = [p["name"] for p in before["topology"]["nodePools"]]
+    if pools == [p["name"] for p in after["topology"]["nodePools"]] and (
+        sizes(before) != sizes(after)
+        or before["topology"]["controlPlane"]["replicas"]
+        != after["topology"]["controlPlane"]["replicas"]
+    ):
+        return "Scale VKS cluster"
+    return "Update VKS cluster"
+
+
+@transaction.atomic
+def cluster_create(
+    *,
+    namespace: Namespace,
+    name: str,
+    spec: dict,
+    user,
+    kind: str = "Cluster",
+    api_version: str = CAPI,
+    cluster_class: str = DEFAULT_CLASS,
+) -> VksCluster:
+    """Admit and store a new cluster; the reconciler builds it node by node."""
+    require_role(user, namespace, Role.EDIT)
+    ns = Namespace.objects.select_for_update(of=("self",)).get(pk=namespace.pk)
+    if ns.is_deleting:
+        raise ClusterStateError(f"Namespace {ns.name} is being deleted.")
+    if ns.observed_generation == 0:  # its resource pool does not exist yet
+        raise ClusterStateError(f"Namespace {ns.name} is still being configured.")
+    name = (name or "").strip()
+    cluster_class = cluster_class if kind == "Cluster" else ""
+    admission.admit(namespace=ns, name=name, spec=spec, kind=kind, cluster_class=cluster_class)
+    now = timezone.now()
+    cluster = VksCluster(
+        name=name,
+        namespace=ns,
+        creator=sso_principal(user),
+        api_version=api_version,
+        kind=kind,
+        cluster_class=cluster_class,
+        spec=spec,
+        next_reconcile_at=now,
+    )
+    _open_task(cluster, "Create VKS cluster", user)
+    cluster.save()
+    event_log(
+        event_type="com.vmware.vks.ClusterCreated",
+        message=f"VKS cluster {name} created in namespace {ns.name}",
+        entity=ns.supervisor.cluster,
+        user=user,
+    )
+    cluster_reconcile_task.delay_on_commit(cluster.pk)
+    return cluster
+
+
+def _locked(cluster: VksCluster, generation: int | None) -> VksCluster:
+    locked = (
+        VksCluster.objects.select_for_update(of=("self",))
+        .select_related("namespace__supervisor__cluster", "task")
+        .get(pk=cluster.pk)
+    )
+    if locked.is_deleting:
+        raise ClusterStateError(f"VKS cluster {locked.name} is being deleted.")
+    if generation is not None and int(generation) != locked.generation:
+        raise _conflict(locked)
+    return locked
+
+
+@transaction.atomic
+def cluster_update(*, cluster: VksCluster, spec: dict, generation: int | None, user) -> VksCluster:
+    """Replace the spec (admitted against the namespace, the upgrade rules included), made
+    against `generation`; a no-op when nothing changes."""
+    require_role(user, cluster.namespace, Role.EDIT)
+    locked = _locked(cluster, generation)
+    admission.admit(
+        namespace=locked.namespace,
+        name=locked.name,
+        spec=spec,
+        kind=locked.kind,
+        cluster_class=locked.cluster_class,
+        existing=locked,
+    )
+    if spec == locked.spec:
+        return locked
+    task_name = _what_changed(locked.spec, spec)
+    locked.spec = spec
+    locked.generation = F("generation") + 1
+    locked.next_reconcile_at = timezone.now()
+    _open_task(locked, task_name, user)
+    locked.save()
+    locked.refresh_from_db(fields=["generation"])
+    event_log(
+        event_type="com.vmware.vks.ClusterUpdated",
+        message=f"VKS cluster {locked.name}: {task_name.split()[0].lower()} requested",
+        entity=locked.namespace.supervisor.cluster,
+        user=user,
+    )
+    cluster_reconcile_task.delay_on_commit(locked.pk)
+    return locked
+
+
+def _pool(spec: dict, name: str) -> dict:
+    pool = next((p for p in spec["topology"]["nodePools"] if p["name"] == name), None)
+    if pool is None:
+        raise SpecError({"nodePools": f'Node pool "{name}" does not exist in this cluster.'})
+    return pool
+
+
+def cluster_scale(
+    *, cluster: VksCluster, pool: str, replicas, generation: int | None, user
+) -> VksCluster:
+    """Ask for `replicas` workers in node pool `pool` (scaling down removes the newest)."""
+    spec = copy.deepcopy(cluster.spec)
+    _pool(spec, pool)["replicas"] = replicas
+    return cluster_update(cluster=cluster, spec=spec, generation=generation, user=user)
+
+
+def cluster_nodepool_add(
+    *, cluster: VksCluster, pool: dict, generation: int | None, user
+) -> VksCluster:
+    spec = copy.deepcopy(cluster.spec)
+    spec["topology"]["nodePools"].append(pool)
+    return cluster_update(cluster=cluster, spec=spec, generation=generation, user=user)
+
+
+def cluster_nodepool_remove(
+    *, cluster: VksCluster, pool: str, generation: int | None, user
+) -> VksCluster:
+    spec = copy.deepcopy(cluster.spec)
+    spec["topology"]["nodePools"].remove(_pool(spec, pool))
+    return cluster_update(cluster=cluster, spec=spec, generation=generation, user=user)
+
+
+def cluster_upgrade(
+    *, cluster: VksCluster, version: str, generation: int | None, user
+) -> VksCluster:
+    """Move to the next Kubernetes minor (admission refuses skips and downgrades, saying why);
+    the reconciler replaces every node, control plane first."""
+    spec = copy.deepcopy(cluster.spec)
+    spec["topology"]["version"] = version
+    return cluster_update(cluster=cluster, spec=spec, generation=generation, user=user)
+
+
+@transaction.atomic
+def cluster_delete(*, cluster: VksCluster, user) -> VksCluster:
+    """Ask for deletion: Deleting, workers then control plane nodes go, the row last."""
+    require_role(user, cluster.namespace, Role.EDIT)
+    locked = (
+        VksCluster.objects.select_for_update(of=("self",))
+        .select_related("namespace__supervisor__cluster", "task")
+        .get(pk=cluster.pk)
+    )
+    if locked.is_deleting:
+        return locked
+    now = timezone.now()
+    locked.deletion_requested_at, locked.next_reconcile_at = now, now
+    locked.generation = F("generation") + 1
+    locked.phase = VksCluster.Phase.DELETING  # shown at once; the reconciler agrees
+    if locked.task is not None and not locked.task.is_finished:
+        task_finish(locked.task, now=now, error="The operation was canceled by Delete VKS cluster.")
+    _open_task(locked, "Delete VKS cluster", user)
+    locked.save()
+    locked.refresh_from_db(fields=["generation"])
+    event_log(
+        event_type="com.vmware.vks.ClusterDeleteRequested",
+        message=f"VKS cluster {locked.name} delete requested",
+        entity=locked.namespace.supervisor.cluster,
+        user=user,
+    )
+    cluster_reconcile_task.delay_on_commit(locked.pk)
+    return locked
