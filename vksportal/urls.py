@@ -1,11 +1,25 @@
 from django.contrib.auth.views import LogoutView
-from django.urls import include, path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularJSONAPIView
+from rest_framework.permissions import AllowAny
 
+from inventory.api.views import NotFoundView
 from inventory.views import SsoLoginView
 
 urlpatterns = [
     path("login/", SsoLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
+    # The REST front door: vCenter's session and Workload Management's Automation API subset,
+    # its OpenAPI schema (generated; no Swagger UI, whose assets would come from a CDN), and a
+    # vAPI NOT_FOUND body for any other /api/ path.
+    path("api/", include("inventory.api.urls")),
+    path("api/", include("workloads.api.urls")),
+    path(
+        "api/openapi.json",
+        SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),
+        name="api-schema",
+    ),
+    re_path(r"^api/", NotFoundView.as_view()),
     path("workload-management/", include("workloads.urls")),
     path("", include("inventory.urls")),
 ]

@@ -235,6 +235,47 @@ def namespace_access_set(
 
 
 @transaction.atomic
+def namespace_access_add(
+    *,
+    namespace: Namespace,
+    subject_type: str,
+    subject: str,
+    role: str,
+    domain: str = SSO_DOMAIN,
+    user,
+) -> NamespaceAccess:
+    """Grant a role to a user or group holding none in the namespace yet (the Automation API's
+    Access.create): never overwrites an existing entry, which `namespace_access_set` changes."""
+    require_role(user, namespace, Role.OWNER)
+    name, dom = (subject or "").strip(), (domain or SSO_DOMAIN).strip().lower()
+    if "@" in name and subject_type == NamespaceAccess.SubjectType.USER:
+        name, _, dom = name.partition("@")
+    same = NamespaceAccess.objects.filter(
+        namespace=namespace, subject_type=subject_type, domain__iexact=dom
+    )
+    if subject_type == NamespaceAccess.SubjectType.USER:
+        same = same.filter(subject__iexact=name)  # SSO user names are case-insensitive
+    else:
+        same = same.filter(subject=name)
+    if name and same.exists():
+        kind = NamespaceAccess.SubjectType(subject_type).label.lower()
+        raise SpecError(
+            {
+                "subject": f"A permission for {kind} {name}@{dom} already exists in namespace "
+                f"{namespace.name}."
+            }
+        )
+    return namespace_access_set(
+        namespace=namespace,
+        subject_type=subject_type,
+        subject=name,
+        role=role,
+        domain=dom,
+        user=user,
+    )
+
+
+@transaction.atomic
 def namespace_access_remove(*, namespace: Namespace, entry_id: int, user) -> None:
     require_role(user, namespace, Role.OWNER)
     ns = _locked(namespace)
@@ -243,6 +284,19 @@ def namespace_access_remove(*, namespace: Namespace, entry_id: int, user) -> Non
         raise SpecError({"subject": "That permission no longer exists."})
     entry.delete()
     _changed(ns, what=f"permission of {entry.principal} removed", user=user)
+
+
+@transaction.atomic
+def namespace_description_set(*, namespace: Namespace, description: str, user) -> Namespace:
+    """Change the description the Namespaces list shows (administrators, as the namespace's
+    other settings). No-op if unchanged."""
+    require_configure(user, namespace)
+    ns = _locked(namespace)
+    description = (description or "").strip()
+    if ns.description == description:
+        return ns
+    ns.description = description
+    return _changed(ns, what="description changed", user=user)
 
 
 # ---------------------------------------------------------------- storage and limits

@@ -1,0 +1,64 @@
+"""API lists cost a fixed number of queries, however many namespaces or classes there are."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.conftest import NM, NS
+from workloads.models import Namespace, NamespaceAccess
+
+pytestmark = pytest.mark.django_db
+
+
+def more_namespaces(supervisor, count: int, *, grant: str | None = None) -> None:
+    start = Namespace.objects.filter(name__startswith="bulk-").count()
+    rows = Namespace.objects.bulk_create(
+        Namespace(name=f"bulk-{start + i}", supervisor=supervisor) for i in range(count)
+    )
+    if grant:
+        NamespaceAccess.objects.bulk_create(
+            NamespaceAccess(namespace=ns, subject_type="USER", subject=grant, role="VIEW")
+            for ns in rows
+        )
+
+
+# The session: its user, then SAVEPOINT / UPDATE django_session (the idle clock) / RELEASE.
+SESSION = 4
+
+
+def test_the_namespace_list_costs_the_same_for_2_or_30(
+    admin_api, namespace, django_assert_num_queries
+):
+    more_namespaces(namespace.supervisor, 1)
+    # + the user's groups and vCenter role, then the namespaces with usage as subqueries
+    with django_assert_num_queries(SESSION + 3):
+        assert len(admin_api.get(NS).json()) == 2
+    more_namespaces(namespace.supervisor, 28)
+    with django_assert_num_queries(SESSION + 3):
+        assert len(admin_api.get(NS).json()) == 30
+
+
+def test_a_developers_namespace_list_costs_the_same_for_1_or_30(
+    api_as, viewer, namespace, django_assert_num_queries
+):
+    client = api_as(viewer)
+    # + the user's groups and vCenter role, its groups for the access entries, the namespaces
+    with django_assert_num_queries(SESSION + 4):
+        assert len(client.get(NS).json()) == 1
+    more_namespaces(namespace.supervisor, 29, grant="vera")
+    with django_assert_num_queries(SESSION + 4):
+        assert len(client.get(NS).json()) == 30
+
+
+def test_the_vm_class_list_costs_the_same_however_many_namespaces_use_them(
+    admin, admin_api, namespace, django_assert_num_queries
+):
+    # + the user's groups and vCenter role, the classes, their namespaces (one prefetch)
+    with django_assert_num_queries(SESSION + 4):
+        admin_api.get(f"{NM}/virtual-machine-classes")
+    more_namespaces(namespace.supervisor, 10)
+    for ns in Namespace.objects.all():
+        ns.vm_classes.set(ns.vm_classes.model.objects.all())
+    with django_assert_num_queries(SESSION + 4):
+        rows = admin_api.get(f"{NM}/virtual-machine-classes").json()
+    assert len(rows[0]["namespaces"]) == 11
