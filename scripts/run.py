@@ -168,6 +168,7 @@ def main() -> int:
 
     manage("migrate", "--noinput")
     manage("load_estate", "demo")
+    manage("load_workloads", "demo")  # Supervisor, namespaces and VKS clusters, converged
 
     celery = [PYTHON, "-m", "celery", "-A", "vksportal"]
     commands = {
