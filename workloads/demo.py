@@ -163,14 +163,15 @@ def _namespace(sup: Supervisor, demo: DemoNamespace, admin) -> Namespace:
 
 
 def _cluster(ns: Namespace, demo: DemoNamespace) -> VksCluster:
-    """Made by the namespace's owner, on the newest compatible release but one (so an upgrade
-    is there to try)."""
+    """Made by the namespace's owner, on the newest release of the minor before the newest (so an
+    upgrade is there to try)."""
     cluster = VksCluster.objects.filter(namespace=ns, name=demo.cluster).first()
     if cluster is None:
         compatible = [
             r for r in releases_in(ns.kubernetes_library, supervisor=ns.supervisor) if r.compatible
         ]
-        release = compatible[1] if len(compatible) > 1 else compatible[0]
+        newest_minor = compatible[0].minor
+        release = next((r for r in compatible if r.minor < newest_minor), compatible[0])
         storage = storage_class_name(STORAGE_POLICY)
         spec = {
             "topology": {
