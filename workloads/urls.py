@@ -1,11 +1,12 @@
 from django.urls import path
 
-from workloads.views import namespaces, supervisors, vm_classes
+from workloads.views import clusters, namespaces, side_by_side, supervisors, vm_classes
 
 app_name = "workloads"
 urlpatterns = [
     path("", supervisors.home, name="home"),
     path("enable/", supervisors.enable, name="supervisor-enable"),
+    path("side-by-side/", side_by_side.side_by_side, name="side-by-side"),
     path(
         "supervisors/<uuid:supervisor_id>/",
         supervisors.supervisor_detail,
@@ -69,6 +70,59 @@ urlpatterns = [
         name="namespace-kubernetes-library-edit",
     ),
     path("namespaces/<slug:name>/delete/", namespaces.namespace_delete, name="namespace-delete"),
+    # VKS clusters of a namespace. Create and Apply sit beside the namespace's tabs (no tab has
+    # those names); a cluster's actions come before its tabs, which are only the three below.
+    path(
+        "namespaces/<slug:name>/create-cluster/",
+        clusters.cluster_create_view,
+        name="cluster-create",
+    ),
+    path("namespaces/<slug:name>/apply-yaml/", clusters.cluster_apply_view, name="cluster-apply"),
+    path(
+        "namespaces/<slug:name>/clusters/<slug:cluster>/",
+        clusters.cluster_detail,
+        name="cluster-detail",
+    ),
+    path(
+        "namespaces/<slug:name>/clusters/<slug:cluster>/scale/",
+        clusters.cluster_scale_view,
+        name="cluster-scale",
+    ),
+    path(
+        "namespaces/<slug:name>/clusters/<slug:cluster>/add-node-pool/",
+        clusters.cluster_pool_add,
+        name="cluster-pool-add",
+    ),
+    path(
+        "namespaces/<slug:name>/clusters/<slug:cluster>/node-pools/<slug:pool>/remove/",
+        clusters.cluster_pool_remove,
+        name="cluster-pool-remove",
+    ),
+    path(
+        "namespaces/<slug:name>/clusters/<slug:cluster>/upgrade/",
+        clusters.cluster_upgrade_view,
+        name="cluster-upgrade",
+    ),
+    path(
+        "namespaces/<slug:name>/clusters/<slug:cluster>/delete/",
+        clusters.cluster_delete_view,
+        name="cluster-delete",
+    ),
+    path(
+        "namespaces/<slug:name>/clusters/<slug:cluster>/kubeconfig/",
+        clusters.cluster_kubeconfig,
+        name="cluster-kubeconfig",
+    ),
+    path(
+        "namespaces/<slug:name>/clusters/<slug:cluster>/manifest.yaml",
+        clusters.cluster_manifest,
+        name="cluster-manifest",
+    ),
+    path(
+        "namespaces/<slug:name>/clusters/<slug:cluster>/<slug:tab>/",
+        clusters.cluster_detail,
+        name="cluster-detail",
+    ),
     path(
         "namespaces/<slug:name>/<slug:tab>/",
         namespaces.namespace_detail,

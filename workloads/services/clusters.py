@@ -206,8 +206,9 @@ def cluster_upgrade(
 
 
 @transaction.atomic
-def cluster_delete(*, cluster: VksCluster, user) -> VksCluster:
-    """Ask for deletion: Deleting, workers then control plane nodes go, the row last."""
+def cluster_delete(*, cluster: VksCluster, user, generation: int | None = None) -> VksCluster:
+    """Ask for deletion: Deleting, workers then control plane nodes go, the row last. Made
+    against `generation` (a confirm dialog's), a stale one is refused like any change."""
     require_role(user, cluster.namespace, Role.EDIT)
     locked = (
         VksCluster.objects.select_for_update(of=("self",))
@@ -216,6 +217,8 @@ def cluster_delete(*, cluster: VksCluster, user) -> VksCluster:
     )
     if locked.is_deleting:
         return locked
+    if generation is not None and int(generation) != locked.generation:
+        raise _conflict(locked)
     now = timezone.now()
     locked.deletion_requested_at, locked.next_reconcile_at = now, now
     locked.generation = F("generation") + 1

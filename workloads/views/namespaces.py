@@ -28,7 +28,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_clien
 from inventory.permissions import DENIED, Privilege, has
 from inventory.tasklog import SSO_DOMAIN
 from workloads import selectors, services
-from workloads.access import Role, namespace_role
+from workloads.access import RANK, Role, namespace_role
 from workloads.models import Namespace, NamespaceAccess
 from workloads.specs import SpecError
 from workloads.views.common import detail_url, home_url, partial, refuse
@@ -41,7 +41,7 @@ NAMESPACE_TABS = (
     ("storage", "Storage"),
     ("compute", "Compute"),
 )
-REGIONS = ("main", "tab-body", "namespace-status")
+REGIONS = ("main", "tab-body", "namespace-status", "cluster-grid")
 SUMMARY_PERMISSIONS = 5  # entries the Permissions card lists before "and n more"
 
 # Units the limit fields offer, as multiples of what the services take (MHz, MiB).
@@ -106,6 +106,17 @@ def _meter(label: str, used: int, limit: int | None, unit: str) -> dict:
     return {"label": label, "used": used, "limit": limit, "unit": unit, "percent": percent}
 
 
+def _cluster_grid_context(ns: Namespace) -> dict:
+    """The Compute tab's VKS clusters, `kubectl get cluster` style; the grid polls while one of
+    them is still changing."""
+    rows = selectors.cluster_rows(ns)
+    return {
+        "namespace": ns,
+        "clusters": rows,
+        "clusters_unsettled": any(r.unsettled for r in rows),
+    }
+
+
 def _detail_context(request, ns: Namespace, tab: str, *, status_only: bool = False) -> dict:
     user = request.user
     role = namespace_role(user, ns)
@@ -153,7 +164,10 @@ def _detail_context(request, ns: Namespace, tab: str, *, status_only: bool = Fal
         }
         context["storage_limit"] = ns.storage_limit_mib
     elif tab == "compute":
-        context["clusters"] = selectors.namespace_clusters(ns)
+        context.update(_cluster_grid_context(ns))
+        context["can_edit_clusters"] = (
+            role is not None and RANK[role] >= RANK[Role.EDIT] and not ns.is_deleting
+        )
         context["vm_classes"] = selectors.namespace_vm_classes(ns)
         context["libraries"] = selectors.namespace_libraries(ns)
     return context
@@ -164,14 +178,18 @@ def _detail_context(request, ns: Namespace, tab: str, *, status_only: bool = Fal
 def namespace_detail(request, name: str, tab: str = "summary"):
     if tab not in dict(NAMESPACE_TABS):
         raise Http404(f"A namespace has no {tab!r} tab")
-    polling = bool(request.htmx) and request.htmx.target == "namespace-status"
+    target = request.htmx.target if request.htmx else None
+    polling = target in ("namespace-status", "cluster-grid")
     try:
         ns = selectors.namespace_get(request.user, name)
     except Http404:
         if polling:  # removed (or access withdrawn) while the page was open: back to the list
             return HttpResponseClientRedirect(home_url())
         raise
-    context = _detail_context(request, ns, tab, status_only=polling)
+    if target == "cluster-grid":
+        context = _cluster_grid_context(ns)
+    else:
+        context = _detail_context(request, ns, tab, status_only=polling)
     return render(request, partial(request, DETAIL_TEMPLATE, REGIONS), context)
 
 

@@ -1,0 +1,826 @@
+"""VKS cluster pages: the cluster's own page (Summary, Nodes, YAML), the Create Cluster wizard,
+Apply YAML, the day-2 dialogs (scale, add and remove node pools, upgrade, delete) and the
+kubeconfig and manifest downloads.
+
+Every way in ends in one cluster service, which checks the role again and runs admission: the
+views parse the form (or the manifest), show admission's messages at their fields with 400 and
+store nothing. Every change form carries the `generation` it was made against; a stale one is
+refused by the service (409) and the dialog comes back with the latest values and the message in
+the alert bar. Dialogs are pages of their own that htmx swaps into `#main`, so each also works
+as a plain link and form post."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import yaml
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
+
+from inventory.permissions import Privilege, has
+from workloads import selectors
+from workloads.access import RANK, Role, namespace_role, require_role
+from workloads.kubeconfig import kubeconfig
+from workloads.manifests import (
+    CNIS,
+    DEFAULT_CLUSTER_CLASS,
+    DEFAULTS,
+    OS_IMAGES,
+    PUBLIC_CLASS_NAMESPACE,
+    export_manifest,
+    parse_manifest,
+)
+from workloads.models import Namespace, VksCluster
+from workloads.services.clusters import (
+    ClusterStateError,
+    ConflictError,
+    cluster_create,
+    cluster_delete,
+    cluster_nodepool_add,
+    cluster_nodepool_remove,
+    cluster_scale,
+    cluster_update,
+    cluster_upgrade,
+)
+from workloads.specs import SpecError
+from workloads.views import namespaces
+from workloads.views.common import partial, refuse
+
+DETAIL_TEMPLATE = "workloads/cluster_detail.html"
+DIALOG_TEMPLATE = "workloads/cluster_dialog.html"
+CREATE_TEMPLATE = "workloads/cluster_create.html"
+APPLY_TEMPLATE = "workloads/cluster_apply.html"
+CLUSTER_TABS = (("summary", "Summary"), ("nodes", "Nodes"), ("yaml", "YAML"))
+LIVE = "cluster-live"  # the region that follows the reconciler while the cluster changes
+REGIONS = ("main", LIVE)
+FORM = "form"  # the error key of problems no field of the form owns
+
+
+def cluster_url(namespace_name: str, name: str, tab: str = "summary") -> str:
+    args = [namespace_name, name] if tab == "summary" else [namespace_name, name, tab]
+    return reverse("workloads:cluster-detail", args=args)
+
+
+def _may_edit(user, ns: Namespace) -> bool:
+    role = namespace_role(user, ns)
+    return role is not None and RANK[role] >= RANK[Role.EDIT]
+
+
+def _number(raw) -> int | str:
+    """A count as typed: an integer if it is one, else the text for admission to refuse with
+    the API server's words (`Invalid value: "x": must be an integer`)."""
+    text = (raw or "").strip()
+    return int(text) if re.fullmatch(r"-?\d{1,9}", text) else text
+
+
+def _generation(post) -> int | None:
+    raw = (post.get("generation") or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _refused(request, render_page: Callable, message: str, status: int = 409) -> HttpResponse:
+    """The page again (with the latest values) and the service's words in the alert bar: out
+    of band for htmx, a message for a plain post."""
+    if request.htmx:
+        return render_page(status=status, alert=message)
+    messages.error(request, message)
+    return render_page(status=status)
+
+
+# ---------------------------------------------------------------- the cluster page
+
+
+def _detail_context(request, cluster: VksCluster, tab: str) -> dict:
+    user, ns = request.user, cluster.namespace
+    nodes = selectors.cluster_nodes(cluster)
+    role = namespace_role(user, ns)
+    context = {
+        "cluster": cluster,
+        "namespace": ns,
+        "tab": tab,
+        "tabs": [(s, label, cluster_url(ns.name, cluster.name, s)) for s, label in CLUSTER_TABS],
+        "live_url": cluster_url(ns.name, cluster.name, tab),
+        "unsettled": selectors.cluster_is_unsettled(cluster),
+        "ready": selectors.ready_condition(cluster),
+        "role_label": Role(role).label if role else "",
+        "can_edit": _may_edit(user, ns) and not cluster.is_deleting and not ns.is_deleting,
+        "can_view_inventory": has(user, Privilege.VIEW),
+        "compute_url": namespaces.namespace_url(ns.name, "compute"),
+        "nodes": nodes,
+    }
+    if tab == "summary":
+        context["summary"] = selectors.cluster_summary(cluster, nodes)
+        context["conditions"] = selectors.cluster_conditions(cluster)
+    elif tab == "yaml":
+        context["manifest"] = export_manifest(cluster, nodes=nodes)
+    return context
+
+
+@require_GET
+@login_required
+def cluster_detail(request, name: str, cluster: str, tab: str = "summary"):
+    if tab not in dict(CLUSTER_TABS):
+        raise Http404(f"A VKS cluster has no {tab!r} tab")
+    polling = bool(request.htmx) and request.htmx.target == LIVE
+    try:
+        found = selectors.cluster_get(request.user, name, cluster)
+    except Http404:
+        if polling:  # deleted (or access withdrawn) while the page was open: back to the list
+            return HttpResponseClientRedirect(namespaces.namespace_url(name, "compute"))
+        raise
+    context = _detail_context(request, found, tab)
+    return render(request, partial(request, DETAIL_TEMPLATE, REGIONS), context)
+
+
+def _page_after(request, ns: Namespace, name: str, message: str):
+    """After a change: the cluster's page (the Namespace's Compute tab once it is gone), with
+    the Recent Tasks pane nudged to fetch the new task at once."""
+    try:
+        cluster = selectors.cluster_get(request.user, ns.name, name)
+    except Http404:
+        return namespaces._page_after(request, ns.name, "compute", message)
+    url = cluster_url(ns.name, name)
+    if not request.htmx:
+        if message:
+            messages.info(request, message)
+        return redirect(url)
+    response = render(
+        request, f"{DETAIL_TEMPLATE}#main", _detail_context(request, cluster, "summary")
+    )
+    return trigger_client_event(push_url(response, url), "task-started")
+
+
+@require_GET
+@login_required
+def cluster_manifest(request, name: str, cluster: str):
+    """The YAML tab's Download: `kubectl get cluster <name> -o yaml`, as a file."""
+    found = selectors.cluster_get(request.user, name, cluster)
+    text = export_manifest(found, nodes=selectors.cluster_nodes(found))
+    response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{found.name}.yaml"'
+    return response
+
+
+@require_GET
+@login_required
+def cluster_kubeconfig(request, name: str, cluster: str):
+    """DOWNLOAD KUBECONFIG: the admin kubeconfig, for Can edit (bound to cluster-admin inside
+    the cluster, as on a real Supervisor); 409 until the cluster has an API endpoint."""
+    found = selectors.cluster_get(request.user, name, cluster)
+    require_role(request.user, found.namespace, Role.EDIT)
+    if not found.api_endpoint or not found.certificate_authority:
+        message = (
+            f"VKS cluster {found.name} has no API endpoint yet; its kubeconfig is available "
+            "once the load balancer serves it."
+        )
+        if request.htmx:
+            return refuse(request, ClusterStateError(message), "")
+        messages.error(request, message)  # the download link is plain: the page, and why
+        context = _detail_context(request, found, "summary")
+        return render(request, DETAIL_TEMPLATE, context, status=409)
+    text = kubeconfig(found, now=timezone.now())
+    response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{found.name}-kubeconfig.yaml"'
+    return response
+
+
+# ---------------------------------------------------------------- day-2 dialogs
+
+
+@dataclass(frozen=True)
+class Dialog:
+    title: str
+    submit: str
+    fields: str  # the form's fields fragment
+    names: tuple[str, ...] = ()  # the fields it shows errors at
+    danger: bool = False
+
+
+DIALOGS = {
+    "scale": Dialog(
+        "Scale Node Pool", "Scale", "workloads/_cluster_scale_form.html", ("pool", "replicas")
+    ),
+    "pool-add": Dialog(
+        "Add Node Pool",
+        "Add",
+        "workloads/_cluster_pool_form.html",
+        ("name", "replicas", "vm_class", "storage_class"),
+    ),
+    "pool-remove": Dialog(
+        "Remove Node Pool", "Remove", "workloads/_cluster_confirm.html", danger=True
+    ),
+    "upgrade": Dialog(
+        "Upgrade VKS Cluster", "Upgrade", "workloads/_cluster_upgrade_form.html", ("version",)
+    ),
+    "delete": Dialog(
+        "Delete VKS Cluster", "Delete", "workloads/_cluster_confirm.html", danger=True
+    ),
+}
+
+
+def _field_of(key: str) -> str:
+    """The form field an admission error belongs to (by its field path), or FORM."""
+    if key == "spec.topology.version":
+        return "version"
+    if key.endswith(".replicas"):
+        return "replicas"
+    if key.endswith(".vmClass"):
+        return "vm_class"
+    if key.endswith(".storageClass"):
+        return "storage_class"
+    if re.search(r"nodePools\[\d+\]\.name$", key):
+        return "name"
+    if key in ("nodePools", "spec.topology.nodePools"):
+        return "pool"
+    return FORM
+
+
+def dialog_errors(errors: dict[str, str], names: tuple[str, ...], limits_at: str = "") -> dict:
+    """Admission's {path: message} as {field: message}, plus FORM: [messages no field shows]."""
+    shown: dict = {FORM: []}
+    for key, message in errors.items():
+        field = limits_at if limits_at and key.startswith("limits") else _field_of(key)
+        if field in names and field not in shown:
+            shown[field] = _at_field(key, message)
+        else:
+            shown[FORM].append(message)
+    return shown
+
+
+def _at_field(path: str, message: str) -> str:
+    """A message shown beside its field needs no field path in front."""
+    return message.removeprefix(f"{path}: ")
+
+
+def _pool_names(cluster: VksCluster) -> list[str]:
+    return [p["name"] for p in cluster.spec["topology"]["nodePools"]]
+
+
+def _pool_named(cluster: VksCluster, pool: str | None) -> dict | None:
+    return next((p for p in cluster.spec["topology"]["nodePools"] if p["name"] == pool), None)
+
+
+def _unused(taken: set[str], pattern: str) -> str:
+    """The first name `pattern.format(n)` (n = 1, 2, ...) that `taken` does not hold."""
+    names = (pattern.format(n) for n in range(1, len(taken) + 2))
+    return next(name for name in names if name not in taken)
+
+
+def _scale_fields(request, cluster, pool, posted) -> dict:
+    pools = cluster.spec["topology"]["nodePools"]
+    if posted is not None:
+        values = {"pool": posted.get("pool", ""), "replicas": posted.get("replicas", "")}
+    else:
+        chosen = _pool_named(cluster, request.GET.get("pool")) or (pools[0] if pools else None)
+        values = {
+            "pool": chosen["name"] if chosen else "",
+            "replicas": str(chosen["replicas"]) if chosen else "",
+        }
+    return {"values": values, "pools": pools}
+
+
+def _pool_add_fields(request, cluster, pool, posted) -> dict:
+    ns = cluster.namespace
+    cp = cluster.spec["topology"]["controlPlane"]
+    keys = ("name", "replicas", "vm_class", "storage_class")
+    if posted is not None:
+        values = {k: posted.get(k, "") for k in keys}
+    else:
+        values = {
+            "name": _unused(set(_pool_names(cluster)), "node-pool-{}"),
+            "replicas": "1",
+            "vm_class": cp["vmClass"],
+            "storage_class": cp["storageClass"],
+        }
+    vm_classes = selectors.namespace_vm_classes(ns)
+    return {
+        "values": values,
+        "vm_classes": vm_classes,
+        "vm_class_names": [c.name for c in vm_classes],
+        "storage_classes": selectors.namespace_storage_classes(ns),
+    }
+
+
+def _upgrade_fields(request, cluster, pool, posted) -> dict:
+    release, updates = selectors.cluster_release(cluster)
+    chosen = posted.get("version", "") if posted is not None else ""
+    return {
+        "release": release,
+        "updates": updates,
+        "values": {"version": chosen or (updates[0].name if updates else "")},
+    }
+
+
+def _confirm_fields(request, cluster, pool, posted) -> dict:
+    return {"pool": _pool_named(cluster, pool)}
+
+
+FIELDS: dict[str, Callable] = {
+    "scale": _scale_fields,
+    "pool-add": _pool_add_fields,
+    "pool-remove": _confirm_fields,
+    "upgrade": _upgrade_fields,
+    "delete": _confirm_fields,
+}
+
+
+def _apply_scale(request, cluster, pool):
+    post = request.POST
+    return cluster_scale(
+        cluster=cluster,
+        pool=post.get("pool", ""),
+        replicas=_number(post.get("replicas")),
+        generation=_generation(post),
+        user=request.user,
+    )
+
+
+def _apply_pool_add(request, cluster, pool):
+    post = request.POST
+    new = {
+        "name": post.get("name", "").strip(),
+        "replicas": _number(post.get("replicas")),
+        "vmClass": post.get("vm_class", ""),
+        "storageClass": post.get("storage_class", ""),
+    }
+    return cluster_nodepool_add(
+        cluster=cluster, pool=new, generation=_generation(post), user=request.user
+    )
+
+
+def _apply_pool_remove(request, cluster, pool):
+    return cluster_nodepool_remove(
+        cluster=cluster, pool=pool, generation=_generation(request.POST), user=request.user
+    )
+
+
+def _apply_upgrade(request, cluster, pool):
+    post = request.POST
+    return cluster_upgrade(
+        cluster=cluster,
+        version=post.get("version", "").strip(),
+        generation=_generation(post),
+        user=request.user,
+    )
+
+
+def _apply_delete(request, cluster, pool):
+    return cluster_delete(cluster=cluster, generation=_generation(request.POST), user=request.user)
+
+
+APPLY: dict[str, Callable] = {
+    "scale": _apply_scale,
+    "pool-add": _apply_pool_add,
+    "pool-remove": _apply_pool_remove,
+    "upgrade": _apply_upgrade,
+    "delete": _apply_delete,
+}
+LIMITS_AT = {"scale": "replicas", "pool-add": "replicas"}  # quota messages: the count asked for
+MESSAGES = {
+    "scale": "Scale VKS cluster task queued.",
+    "pool-add": "Update VKS cluster task queued.",
+    "pool-remove": "Update VKS cluster task queued.",
+    "upgrade": "Upgrade VKS cluster task queued.",
+    "delete": "Delete VKS cluster task queued.",
+}
+
+
+def _render_dialog(
+    request, cluster, kind, *, pool, posted=None, errors=None, status=200, alert=""
+) -> HttpResponse:
+    ns = cluster.namespace
+    dialog = DIALOGS[kind]
+    context = {
+        "cluster": cluster,
+        "namespace": ns,
+        "kind": kind,
+        "dialog": dialog,
+        "action": request.get_full_path(),
+        "back": cluster_url(ns.name, cluster.name),
+        "errors": errors or {FORM: []},
+        "alert": alert,
+        **FIELDS[kind](request, cluster, pool, posted),
+    }
+    return render(request, partial(request, DIALOG_TEMPLATE, ("main",)), context, status=status)
+
+
+def _cluster_dialog(request, name: str, cluster_name: str, kind: str, pool: str | None = None):
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    cluster = selectors.cluster_get(request.user, name, cluster_name)  # 404 without a role
+    ns = cluster.namespace
+    back = cluster_url(ns.name, cluster.name)
+    try:
+        require_role(request.user, ns, Role.EDIT)  # the service checks again on POST
+        if cluster.is_deleting:
+            raise ClusterStateError(f"VKS cluster {cluster.name} is being deleted.")
+        if pool is not None and _pool_named(cluster, pool) is None:
+            raise Http404(f'Node pool "{pool}" does not exist in cluster {cluster.name}.')
+    except (PermissionDenied, ClusterStateError) as error:
+        return refuse(request, error, back)
+    if request.method == "GET":
+        return _render_dialog(request, cluster, kind, pool=pool)
+    try:
+        after = APPLY[kind](request, cluster, pool)
+    except PermissionDenied as error:
+        return refuse(request, error, back)
+    except (ConflictError, ClusterStateError) as error:
+        fresh = selectors.cluster_get(request.user, name, cluster_name)
+
+        def page(status: int, alert: str = ""):
+            return _render_dialog(request, fresh, kind, pool=pool, status=status, alert=alert)
+
+        return _refused(request, page, str(error))
+    except SpecError as error:
+        errors = dialog_errors(error.errors, DIALOGS[kind].names, LIMITS_AT.get(kind, ""))
+        return _render_dialog(
+            request, cluster, kind, pool=pool, posted=request.POST, errors=errors, status=400
+        )
+    changed = after.generation != cluster.generation
+    return _page_after(
+        request, ns, cluster.name, MESSAGES[kind] if changed else "No settings were changed."
+    )
+
+
+def _dialog_view(kind: str) -> Callable:
+    """The view of one dialog kind; urls.py names it (`pool` for a node pool's own)."""
+
+    @login_required
+    def view(request, name: str, cluster: str, pool: str | None = None):
+        return _cluster_dialog(request, name, cluster, kind, pool)
+
+    return view
+
+
+cluster_scale_view = _dialog_view("scale")
+cluster_pool_add = _dialog_view("pool-add")
+cluster_pool_remove = _dialog_view("pool-remove")
+cluster_upgrade_view = _dialog_view("upgrade")
+cluster_delete_view = _dialog_view("delete")
+
+
+# ---------------------------------------------------------------- Create Cluster wizard
+
+
+WIZARD_FIELDS = {  # admission's field paths -> the wizard's fields
+    "metadata.name": "name",
+    "spec.topology.version": "version",
+    "spec.topology.controlPlane.replicas": "cp_replicas",
+    "spec.topology.controlPlane.vmClass": "cp_vm_class",
+    "spec.topology.controlPlane.storageClass": "cp_storage_class",
+    "spec.topology.controlPlane.osImage": "os_image",
+    "spec.topology.nodePools": "pools",
+    "spec.network.cni": "cni",
+    "spec.network.pods": "pods_cidr",
+    "spec.network.services": "services_cidr",
+    "spec.network.serviceDomain": "service_domain",
+}
+POOL_FIELD = re.compile(
+    r"^spec\.topology\.nodePools\[(\d+)\]\.(name|replicas|vmClass|storageClass)$"
+)
+POOL_KEYS = {
+    "name": "name",
+    "replicas": "replicas",
+    "vmClass": "vm_class",
+    "storageClass": "storage_class",
+}
+SCALAR_FIELDS = (
+    "name",
+    "version",
+    "os_image",
+    "cp_replicas",
+    "cp_vm_class",
+    "cp_storage_class",
+    "cni",
+    "pods_cidr",
+    "services_cidr",
+    "service_domain",
+)
+
+
+def _pick(preferred: str, choices: list[str]) -> str:
+    return preferred if preferred in choices else (choices[0] if choices else "")
+
+
+def _wizard_defaults(ns: Namespace, releases, vm_classes, storage_classes) -> dict:
+    vm_class = _pick("best-effort-small", [c.name for c in vm_classes])
+    storage_class = _pick("", storage_classes)
+    return {
+        "name": "",
+        "version": releases[0].name if releases else "",
+        "os_image": DEFAULTS["osImage"],
+        "cp_replicas": "1",
+        "cp_vm_class": vm_class,
+        "cp_storage_class": storage_class,
+        "pools": [
+            {
+                "name": "node-pool-1",
+                "replicas": "3",
+                "vm_class": vm_class,
+                "storage_class": storage_class,
+            }
+        ],
+        "cni": DEFAULTS["cni"],
+        "pods_cidr": DEFAULTS["pods"][0],
+        "services_cidr": DEFAULTS["services"][0],
+        "service_domain": DEFAULTS["serviceDomain"],
+    }
+
+
+def _wizard_posted(post) -> dict:
+    values = {k: (post.get(k) or "").strip() for k in SCALAR_FIELDS}
+    columns = [post.getlist(f"pool_{k}") for k in ("name", "replicas", "vm_class", "storage_class")]
+    values["pools"] = [
+        {"name": n.strip(), "replicas": r.strip(), "vm_class": v, "storage_class": s}
+        for n, r, v, s in zip(*columns, strict=False)
+    ]
+    return values
+
+
+def _wizard_spec(values: dict) -> dict:
+    """The normalised spec (VksCluster's docstring) the wizard's fields describe."""
+    return {
+        "topology": {
+            "version": values["version"],
+            "controlPlane": {
+                "replicas": _number(values["cp_replicas"]),
+                "vmClass": values["cp_vm_class"],
+                "storageClass": values["cp_storage_class"],
+                "osImage": values["os_image"],
+            },
+            "nodePools": [
+                {
+                    "name": p["name"],
+                    "replicas": _number(p["replicas"]),
+                    "vmClass": p["vm_class"],
+                    "storageClass": p["storage_class"],
+                }
+                for p in values["pools"]
+            ],
+        },
+        "network": {
+            "cni": values["cni"],
+            "pods": [values["pods_cidr"]] if values["pods_cidr"] else [],
+            "services": [values["services_cidr"]] if values["services_cidr"] else [],
+            "serviceDomain": values["service_domain"],
+        },
+    }
+
+
+def wizard_errors(errors: dict[str, str]) -> tuple[dict, dict[int, dict], list[str]]:
+    """Admission's {path: message} as (field errors, {pool row: field errors}, the rest)."""
+    fields: dict[str, str] = {}
+    rows: dict[int, dict] = {}
+    rest: list[str] = []
+    for key, message in errors.items():
+        pool = POOL_FIELD.match(key)
+        if pool:
+            row = rows.setdefault(int(pool[1]), {})
+            row.setdefault(POOL_KEYS[pool[2]], _at_field(key, message))
+        elif key in WIZARD_FIELDS:
+            fields.setdefault(WIZARD_FIELDS[key], _at_field(key, message))
+        else:
+            rest.append(message)
+    return fields, rows, rest
+
+
+def _wizard_page(request, ns: Namespace, *, values=None, errors=None, status=200, alert=""):
+    releases = selectors.namespace_releases(ns)
+    vm_classes = selectors.namespace_vm_classes(ns)
+    storage_classes = selectors.namespace_storage_classes(ns)
+    if values is None:
+        values = _wizard_defaults(ns, releases, vm_classes, storage_classes)
+    fields, row_errors, rest = wizard_errors(errors or {})
+    pools = [{**p, "errors": row_errors.get(i, {})} for i, p in enumerate(values["pools"])]
+    context = {
+        "namespace": ns,
+        "values": values,
+        "pools": pools,
+        "errors": fields,
+        "form_errors": rest,
+        "alert": alert,
+        "releases": releases,
+        "release_names": [r.name for r in releases],
+        "vm_classes": vm_classes,
+        "vm_class_names": [c.name for c in vm_classes],
+        "storage_classes": storage_classes,
+        "os_images": OS_IMAGES,
+        "cnis": CNIS,
+        "cluster_class": DEFAULT_CLUSTER_CLASS,
+        "action": request.get_full_path(),
+        "back": namespaces.namespace_url(ns.name, "compute"),
+    }
+    return render(request, partial(request, CREATE_TEMPLATE, ("main",)), context, status=status)
+
+
+def _namespace_for_edit(request, name: str) -> tuple[Namespace, HttpResponse | None]:
+    ns = selectors.namespace_get(request.user, name)  # 404 without a role
+    try:
+        require_role(request.user, ns, Role.EDIT)
+    except PermissionDenied as error:
+        return ns, refuse(request, error, namespaces.namespace_url(ns.name, "compute"))
+    return ns, None
+
+
+@login_required
+def cluster_create_view(request, name: str):
+    """CREATE CLUSTER: one page of sections. "Add node pool" and "Remove" post the form back
+    to show one row more or less; Create builds the spec and calls `cluster_create`."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    ns, refused = _namespace_for_edit(request, name)
+    if refused is not None:
+        return refused
+    if request.method == "GET":
+        return _wizard_page(request, ns)
+    values = _wizard_posted(request.POST)
+    op = request.POST.get("op", "create")
+    if op == "add-pool":
+        taken = {p["name"] for p in values["pools"]}
+        last = values["pools"][-1] if values["pools"] else {}
+        values["pools"].append(
+            {
+                "name": _unused(taken, "node-pool-{}"),
+                "replicas": "1",
+                "vm_class": last.get("vm_class", values["cp_vm_class"]),
+                "storage_class": last.get("storage_class", values["cp_storage_class"]),
+            }
+        )
+        return _wizard_page(request, ns, values=values)
+    if op.startswith("remove-pool-"):
+        index = op.removeprefix("remove-pool-")
+        if index.isdigit() and int(index) < len(values["pools"]):
+            del values["pools"][int(index)]
+        return _wizard_page(request, ns, values=values)
+    try:
+        cluster = cluster_create(
+            namespace=ns,
+            name=values["name"],
+            spec=_wizard_spec(values),
+            kind="Cluster",
+            cluster_class=DEFAULT_CLUSTER_CLASS,
+            user=request.user,
+        )
+    except PermissionDenied as error:
+        return refuse(request, error, namespaces.namespace_url(ns.name, "compute"))
+    except ClusterStateError as error:
+
+        def page(status: int, alert: str = ""):
+            return _wizard_page(request, ns, values=values, status=status, alert=alert)
+
+        return _refused(request, page, str(error))
+    except SpecError as error:
+        return _wizard_page(request, ns, values=values, errors=error.errors, status=400)
+    return _page_after(request, ns, cluster.name, "Create VKS cluster task queued.")
+
+
+# ---------------------------------------------------------------- Apply YAML
+
+
+EXAMPLES = {
+    "example-tkc": "workloads/examples/tanzukubernetescluster.yaml",
+    "example-cluster": "workloads/examples/cluster.yaml",
+}
+
+
+def example_manifest(ns: Namespace, which: str) -> str:
+    """A manifest as VMware's docs write it, filled with this namespace's newest compatible
+    release, a VM class and a storage class it offers, and a name not taken yet."""
+    releases = selectors.namespace_releases(ns)
+    vm_classes = [c.name for c in selectors.namespace_vm_classes(ns)]
+    storage_classes = selectors.namespace_storage_classes(ns)
+    taken = selectors.namespace_cluster_names(ns)
+    context = {
+        "name": _unused(taken, "tkc-{:02d}" if which == "example-tkc" else "cluster-{:02d}"),
+        "namespace": ns.name,
+        "release": releases[0].name if releases else "v1.32.7---vmware.3-fips-vkr.1",
+        "vm_class": _pick("best-effort-small", vm_classes) or "best-effort-small",
+        "storage_class": _pick("", storage_classes) or "vsan-default-storage-policy",
+        "cluster_class": DEFAULT_CLUSTER_CLASS,
+        "class_namespace": PUBLIC_CLASS_NAMESPACE,
+        "defaults": DEFAULTS,
+    }
+    return render_to_string(EXAMPLES[which], context)
+
+
+def _manifest_generation(text: str) -> int | None:
+    """`metadata.generation` of an applied manifest (an exported one carries it), if given: the
+    version the change was made against. The manifest parsed already, so this does too."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    metadata = document.get("metadata") if isinstance(document, dict) else None
+    generation = metadata.get("generation") if isinstance(metadata, dict) else None
+    return generation if isinstance(generation, int) and not isinstance(generation, bool) else None
+
+
+def apply_errors(errors: dict[str, str]) -> list[tuple[str, str]]:
+    """(field path, message) for each problem, the message without the path it starts with."""
+    rows = []
+    for path, message in errors.items():
+        prefix = f"{path}: "
+        rows.append((path, message[len(prefix) :] if message.startswith(prefix) else message))
+    return rows
+
+
+def _apply_page(request, ns: Namespace, *, text="", errors=None, status=200, alert=""):
+    context = {
+        "namespace": ns,
+        "text": text,
+        "errors": apply_errors(errors or {}),
+        "alert": alert,
+        "action": request.get_full_path(),
+        "back": namespaces.namespace_url(ns.name, "compute"),
+        "examples": (
+            ("example-tkc", "TanzuKubernetesCluster (v1alpha3)"),
+            ("example-cluster", f"Cluster (v1beta1, {DEFAULT_CLUSTER_CLASS})"),
+        ),
+    }
+    return render(request, partial(request, APPLY_TEMPLATE, ("main",)), context, status=status)
+
+
+def _uploaded_text(request) -> tuple[str | None, str]:
+    """The uploaded file's text (None if no file), or an error message."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        return None, ""
+    if upload.size > 1024 * 1024:
+        return "", "The file is larger than 1 MB; a cluster manifest is a few kilobytes."
+    try:
+        return upload.read().decode("utf-8"), ""
+    except UnicodeDecodeError:
+        return "", f"{upload.name} is not a UTF-8 text file."
+
+
+@login_required
+def cluster_apply_view(request, name: str):
+    """APPLY YAML: `kubectl apply -f` for one cluster manifest. A new name creates the cluster;
+    an existing one of the same kind is updated (against `metadata.generation` if the manifest
+    gives one)."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    ns, refused = _namespace_for_edit(request, name)
+    if refused is not None:
+        return refused
+    if request.method == "GET":
+        text = ""
+        source = request.GET.get("cluster")
+        if source:  # "Edit and apply" from a cluster's YAML tab
+            existing = selectors.cluster_get(request.user, ns.name, source)
+            text = export_manifest(existing, nodes=selectors.cluster_nodes(existing))
+        return _apply_page(request, ns, text=text)
+    op = request.POST.get("op", "apply")
+    text = request.POST.get("manifest", "")
+    if op in EXAMPLES:
+        return _apply_page(request, ns, text=example_manifest(ns, op))
+    uploaded, problem = _uploaded_text(request)
+    if problem:
+        return _apply_page(request, ns, text=text, errors={"file": problem}, status=400)
+    if uploaded is not None:
+        text = uploaded
+    try:
+        manifest = parse_manifest(text, namespace_name=ns.name)
+        existing = selectors.cluster_find(ns, manifest.name)
+        if existing is not None and existing.kind == manifest.kind:
+            before = existing.generation
+            cluster = cluster_update(
+                cluster=existing,
+                spec=manifest.spec,
+                generation=_manifest_generation(text),
+                user=request.user,
+            )
+            changed = cluster.generation != before
+            message = "Update VKS cluster task queued." if changed else "No settings were changed."
+        else:  # a new name, or another kind's: admission says whether the name is free
+            cluster = cluster_create(
+                namespace=ns,
+                name=manifest.name,
+                spec=manifest.spec,
+                kind=manifest.kind,
+                api_version=manifest.api_version,
+                cluster_class=manifest.cluster_class,
+                user=request.user,
+            )
+            message = "Create VKS cluster task queued."
+    except PermissionDenied as error:
+        return refuse(request, error, namespaces.namespace_url(ns.name, "compute"))
+    except (ConflictError, ClusterStateError) as error:
+
+        def page(status: int, alert: str = ""):
+            return _apply_page(request, ns, text=text, status=status, alert=alert)
+
+        return _refused(request, page, str(error))
+    except SpecError as error:
+        return _apply_page(request, ns, text=text, errors=error.errors, status=400)
+    return _page_after(request, ns, cluster.name, message)
