@@ -158,9 +158,6 @@ def namespace_libraries(namespace: Namespace) -> list[ContentLibrary]:
     return list(namespace.content_libraries.order_by("name"))
 
 
-def namespace_clusters(namespace: Namespace) -> list[VksCluster]:
-    return list(VksCluster.objects.filter(namespace=namespace).order_by("name"))
-
 
 # ---------------------------------------------------------------- the namespace pages and dialogs
 
