@@ -14,6 +14,7 @@ from tests.workloads.conftest import (  # noqa: F401  (fixtures)
     namespace,
     owner,
     raw_spec,
+    storage_class,
     stranger,
     supervisor,
     viewer,

@@ -7,6 +7,11 @@
     VmClassInUseError      400 RESOURCE_IN_USE
 
 Everything else (DRF's own, Http404, PermissionDenied) as `inventory.api.errors` maps it.
+
+The Kubernetes-style views (workloads.api.kubernetes, `status_errors`) answer with the API
+server's `Status` body instead: 400 BadRequest, 401 Unauthorized, 403 Forbidden, 404 NotFound,
+409 AlreadyExists or Conflict (a stale generation, a cluster being deleted), 422 Invalid with a
+cause per field of the SpecError.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 from rest_framework.response import Response
 
 from inventory.api import errors as base
+from workloads.api.kubernetes.status import status_exception_handler
 from workloads.services import NamespaceStateError, SupervisorStateError, VmClassInUseError
 from workloads.specs import SpecError
 
@@ -37,6 +43,8 @@ def spec_error_response(exc: SpecError, fields: dict[str, str]) -> Response:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if getattr(context.get("view"), "status_errors", False):
+        return status_exception_handler(exc, context)
     if isinstance(exc, SpecError):
         # Each view says how its service's field names read in the API (`spec_fields`).
         fields = getattr(context.get("view"), "spec_fields", {})

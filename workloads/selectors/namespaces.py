@@ -158,7 +158,6 @@ def namespace_libraries(namespace: Namespace) -> list[ContentLibrary]:
     return list(namespace.content_libraries.order_by("name"))
 
 
-
 # ---------------------------------------------------------------- the namespace pages and dialogs
 
 

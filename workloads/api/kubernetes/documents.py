@@ -1,0 +1,135 @@
+"""What the Kubernetes-style endpoints read and write: manifest bodies (JSON or YAML, as text
+for `parse_manifest`), the generation a change names, and the documents they answer with."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+
+import yaml
+from rest_framework.parsers import BaseParser
+
+from workloads.api.kubernetes.status import Resource, StatusError
+from workloads.kubeconfig import kubeconfig
+from workloads.manifests import cluster_uid, export_manifest
+from workloads.models import VksCluster
+
+MAX_BODY = 1024 * 1024  # a cluster manifest is a few kilobytes; the pages take 1 MB too
+KUBECONFIG_SUFFIX = "-kubeconfig"
+KUBECONFIG_SECRET_TYPE = "cluster.x-k8s.io/secret"
+CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name"
+
+
+class ManifestParser(BaseParser):
+    """The body as text for `parse_manifest`: JSON is YAML, so one reader takes both."""
+
+    media_type = "application/yaml"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> str:
+        data = stream.read(MAX_BODY + 1) if stream is not None else b""
+        if len(data) > MAX_BODY:
+            raise StatusError(413, "RequestEntityTooLarge", "the request body is larger than 1MiB")
+        charset = (parser_context or {}).get("encoding") or "utf-8"
+        try:
+            return data.decode(charset)
+        except (UnicodeDecodeError, LookupError):
+            raise StatusError.bad_request(f"the request body is not {charset} text") from None
+
+
+class ManifestJsonParser(ManifestParser):
+    media_type = "application/json"
+
+
+class ManifestXYamlParser(ManifestParser):
+    media_type = "application/x-yaml"
+
+
+def document_of(text: str) -> dict | None:
+    """The body's one object for a first look (names, versions), or None: `parse_manifest`
+    then says what is wrong with it."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def metadata_of(document: dict | None) -> dict:
+    metadata = (document or {}).get("metadata")
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def generation_of(metadata: dict) -> int | None:
+    """The generation a change was made against: `resourceVersion` (which this API sets to the
+    generation) or `generation`; None, when neither is given, is an unconditional update. A
+    value that is no generation can never match: 0 (generations start at 1) makes the service
+    refuse it with its own 409."""
+    for key in ("resourceVersion", "generation"):
+        value = metadata.get(key)
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            return 0
+        if isinstance(value, int):
+            return value
+        return int(value) if isinstance(value, str) and value.isdigit() else 0
+    return None
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+# ---------------------------------------------------------------- output documents
+
+
+def cluster_object(cluster: VksCluster, *, nodes=None) -> dict:
+    """The cluster as the YAML tab shows it, `resourceVersion` added after `generation`."""
+    document = yaml.safe_load(export_manifest(cluster, nodes=nodes))
+    metadata = {}
+    for key, value in document["metadata"].items():
+        metadata[key] = value
+        if key == "generation":
+            metadata["resourceVersion"] = str(value)
+    document["metadata"] = metadata
+    return document
+
+
+def cluster_list(resource: Resource, clusters: list[VksCluster]) -> dict:
+    """A `<Kind>List`. Its resourceVersion is the newest item's: enough to tell two lists apart
+    for a client that compares them (this API has no watch)."""
+    newest = max((c.updated_at for c in clusters), default=None)
+    version = str(int(newest.timestamp() * 1_000_000)) if newest else "0"
+    return {
+        "apiVersion": resource.api_version,
+        "kind": f"{resource.kind}List",
+        "metadata": {"resourceVersion": version},
+        "items": [cluster_object(c, nodes=list(c.nodes.all())) for c in clusters],
+    }
+
+
+def kubeconfig_secret(cluster: VksCluster, *, now: datetime) -> dict:
+    """`<cluster>-kubeconfig` as Cluster API writes it: the admin kubeconfig, base64, in `value`."""
+    text = kubeconfig(cluster, now=now)
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": f"{cluster.name}{KUBECONFIG_SUFFIX}",
+            "namespace": cluster.namespace.name,
+            "creationTimestamp": _timestamp(cluster.created_at),
+            "labels": {CLUSTER_NAME_LABEL: cluster.name},
+            "ownerReferences": [
+                {
+                    "apiVersion": cluster.api_version,
+                    "kind": cluster.kind,
+                    "name": cluster.name,
+                    "uid": cluster_uid(cluster),
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+        },
+        "type": KUBECONFIG_SECRET_TYPE,
+        "data": {"value": base64.b64encode(text.encode()).decode()},
+    }
