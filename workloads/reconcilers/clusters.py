@@ -33,9 +33,8 @@ from inventory.tasklog import event_log, task_finish, task_progress, tasks_chang
 from workloads import cluster_status, pki
 from workloads.cluster_status import node_current, node_ready
 from workloads.models import NamespaceStorage, VirtualMachineClass, VksCluster, VksNode
-from workloads.reconcilers.common import lock_if_due, sim
+from workloads.reconcilers.common import StepFailed, lock_if_due, sim
 from workloads.reconcilers.namespaces import namespace_folder, namespace_pool
-from workloads.reconcilers.supervisors import StepFailed
 from workloads.specs import addresses, storage_class_name
 
 MANAGED_BY = "VMware vSphere Kubernetes Service"

@@ -1,4 +1,5 @@
-"""What every reconciler shares: simulated step durations and the per-object pass lock."""
+"""What every reconciler shares: simulated step durations, the per-object pass lock, and the
+error a step raises when the environment cannot satisfy the spec."""
 
 from __future__ import annotations
 
@@ -20,6 +21,15 @@ DURATION = {
     "vks_node": 60,  # create a VKS node VM, or boot it (VKS-REFERENCE §2.3: ~5 min a cluster)
     "vks_node_delete": 20,
 }
+
+
+class StepFailed(Exception):
+    """The environment cannot satisfy the spec: the stage's condition goes False with this
+    reason and message, Config Status becomes ERROR, and a later pass retries."""
+
+    def __init__(self, stage: str, reason: str, message: str):
+        super().__init__(message)
+        self.stage, self.reason, self.message = stage, reason, message
 
 
 def sim(key: str) -> float:

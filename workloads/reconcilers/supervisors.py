@@ -32,7 +32,7 @@ from inventory.operations import mark_running
 from inventory.tasklog import event_log, task_finish, task_progress, tasks_changed
 from workloads import status
 from workloads.models import Supervisor
-from workloads.reconcilers.common import NAMESPACES, lock_if_due, sim
+from workloads.reconcilers.common import NAMESPACES, StepFailed, lock_if_due, sim
 from workloads.specs import SIZES, addresses, range_text
 
 logger = logging.getLogger(__name__)
@@ -41,15 +41,6 @@ CP_NAME = "SupervisorControlPlaneVM ({})"
 CP_PREFIX = "SupervisorControlPlaneVM ("
 MANAGED_BY = "vSphere Supervisor"
 SPHERELET_VERSION = "8.0.3-24280767"
-
-
-class StepFailed(Exception):
-    """The environment cannot satisfy the spec: the stage's condition goes False with this
-    reason and message, Config Status becomes ERROR, and a later pass retries."""
-
-    def __init__(self, stage: str, reason: str, message: str):
-        super().__init__(message)
-        self.stage, self.reason, self.message = stage, reason, message
 
 
 @dataclass
