@@ -1,6 +1,13 @@
 from django.urls import path
 
-from workloads.views import clusters, namespaces, side_by_side, supervisors, vm_classes
+from workloads.views import (
+    cluster_create,
+    clusters,
+    namespaces,
+    side_by_side,
+    supervisors,
+    vm_classes,
+)
 
 app_name = "workloads"
 urlpatterns = [
@@ -74,10 +81,14 @@ urlpatterns = [
     # those names); a cluster's actions come before its tabs, which are only the three below.
     path(
         "namespaces/<slug:name>/create-cluster/",
-        clusters.cluster_create_view,
+        cluster_create.cluster_create_view,
         name="cluster-create",
     ),
-    path("namespaces/<slug:name>/apply-yaml/", clusters.cluster_apply_view, name="cluster-apply"),
+    path(
+        "namespaces/<slug:name>/apply-yaml/",
+        cluster_create.cluster_apply_view,
+        name="cluster-apply",
+    ),
     path(
         "namespaces/<slug:name>/clusters/<slug:cluster>/",
         clusters.cluster_detail,

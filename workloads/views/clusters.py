@@ -1,6 +1,6 @@
-"""VKS cluster pages: the cluster's own page (Summary, Nodes, YAML), the Create Cluster wizard,
-Apply YAML, the day-2 dialogs (scale, add and remove node pools, upgrade, delete) and the
-kubeconfig and manifest downloads.
+"""VKS cluster pages: the cluster's own page (Summary, Nodes, YAML), the day-2 dialogs (scale,
+add and remove node pools, upgrade, delete) and the kubeconfig and manifest downloads. The ways
+in (the Create Cluster wizard and Apply YAML) are in `cluster_create`.
 
 Every way in ends in one cluster service, which checks the role again and runs admission: the
 views parse the form (or the manifest), show admission's messages at their fields with 400 and
@@ -15,13 +15,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import yaml
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -32,24 +30,16 @@ from workloads import selectors
 from workloads.access import RANK, Role, namespace_role, require_role
 from workloads.kubeconfig import kubeconfig
 from workloads.manifests import (
-    CNIS,
-    DEFAULT_CLUSTER_CLASS,
-    DEFAULTS,
-    OS_IMAGES,
-    PUBLIC_CLASS_NAMESPACE,
     export_manifest,
-    parse_manifest,
 )
 from workloads.models import Namespace, VksCluster
 from workloads.services.clusters import (
     ClusterStateError,
     ConflictError,
-    cluster_create,
     cluster_delete,
     cluster_nodepool_add,
     cluster_nodepool_remove,
     cluster_scale,
-    cluster_update,
     cluster_upgrade,
 )
 from workloads.specs import SpecError
@@ -58,8 +48,6 @@ from workloads.views.common import partial, refuse
 
 DETAIL_TEMPLATE = "workloads/cluster_detail.html"
 DIALOG_TEMPLATE = "workloads/cluster_dialog.html"
-CREATE_TEMPLATE = "workloads/cluster_create.html"
-APPLY_TEMPLATE = "workloads/cluster_apply.html"
 CLUSTER_TABS = (("summary", "Summary"), ("nodes", "Nodes"), ("yaml", "YAML"))
 LIVE = "cluster-live"  # the region that follows the reconciler while the cluster changes
 REGIONS = ("main", LIVE)
@@ -76,7 +64,7 @@ def _may_edit(user, ns: Namespace) -> bool:
     return role is not None and RANK[role] >= RANK[Role.EDIT]
 
 
-def _number(raw) -> int | str:
+def form_number(raw) -> int | str:
     """A count as typed: an integer if it is one, else the text for admission to refuse with
     the API server's words (`Invalid value: "x": must be an integer`)."""
     text = (raw or "").strip()
@@ -88,7 +76,7 @@ def _generation(post) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def _refused(request, render_page: Callable, message: str, status: int = 409) -> HttpResponse:
+def refused(request, render_page: Callable, message: str, status: int = 409) -> HttpResponse:
     """The page again (with the latest values) and the service's words in the alert bar: out
     of band for htmx, a message for a plain post."""
     if request.htmx:
@@ -142,7 +130,7 @@ def cluster_detail(request, name: str, cluster: str, tab: str = "summary"):
     return render(request, partial(request, DETAIL_TEMPLATE, REGIONS), context)
 
 
-def _page_after(request, ns: Namespace, name: str, message: str):
+def page_after(request, ns: Namespace, name: str, message: str):
     """After a change: the cluster's page (the Namespace's Compute tab once it is gone), with
     the Recent Tasks pane nudged to fetch the new task at once."""
     try:
@@ -251,13 +239,13 @@ def dialog_errors(errors: dict[str, str], names: tuple[str, ...], limits_at: str
     for key, message in errors.items():
         field = limits_at if limits_at and key.startswith("limits") else _field_of(key)
         if field in names and field not in shown:
-            shown[field] = _at_field(key, message)
+            shown[field] = at_field(key, message)
         else:
             shown[FORM].append(message)
     return shown
 
 
-def _at_field(path: str, message: str) -> str:
+def at_field(path: str, message: str) -> str:
     """A message shown beside its field needs no field path in front."""
     return message.removeprefix(f"{path}: ")
 
@@ -270,7 +258,7 @@ def _pool_named(cluster: VksCluster, pool: str | None) -> dict | None:
     return next((p for p in cluster.spec["topology"]["nodePools"] if p["name"] == pool), None)
 
 
-def _unused(taken: set[str], pattern: str) -> str:
+def unused_name(taken: set[str], pattern: str) -> str:
     """The first name `pattern.format(n)` (n = 1, 2, ...) that `taken` does not hold."""
     names = (pattern.format(n) for n in range(1, len(taken) + 2))
     return next(name for name in names if name not in taken)
@@ -297,7 +285,7 @@ def _pool_add_fields(request, cluster, pool, posted) -> dict:
         values = {k: posted.get(k, "") for k in keys}
     else:
         values = {
-            "name": _unused(set(_pool_names(cluster)), "node-pool-{}"),
+            "name": unused_name(set(_pool_names(cluster)), "node-pool-{}"),
             "replicas": "1",
             "vm_class": cp["vmClass"],
             "storage_class": cp["storageClass"],
@@ -339,7 +327,7 @@ def _apply_scale(request, cluster, pool):
     return cluster_scale(
         cluster=cluster,
         pool=post.get("pool", ""),
-        replicas=_number(post.get("replicas")),
+        replicas=form_number(post.get("replicas")),
         generation=_generation(post),
         user=request.user,
     )
@@ -349,7 +337,7 @@ def _apply_pool_add(request, cluster, pool):
     post = request.POST
     new = {
         "name": post.get("name", "").strip(),
-        "replicas": _number(post.get("replicas")),
+        "replicas": form_number(post.get("replicas")),
         "vmClass": post.get("vm_class", ""),
         "storageClass": post.get("storage_class", ""),
     }
@@ -440,14 +428,14 @@ def _cluster_dialog(request, name: str, cluster_name: str, kind: str, pool: str 
         def page(status: int, alert: str = ""):
             return _render_dialog(request, fresh, kind, pool=pool, status=status, alert=alert)
 
-        return _refused(request, page, str(error))
+        return refused(request, page, str(error))
     except SpecError as error:
         errors = dialog_errors(error.errors, DIALOGS[kind].names, LIMITS_AT.get(kind, ""))
         return _render_dialog(
             request, cluster, kind, pool=pool, posted=request.POST, errors=errors, status=400
         )
     changed = after.generation != cluster.generation
-    return _page_after(
+    return page_after(
         request, ns, cluster.name, MESSAGES[kind] if changed else "No settings were changed."
     )
 
@@ -467,360 +455,3 @@ cluster_pool_add = _dialog_view("pool-add")
 cluster_pool_remove = _dialog_view("pool-remove")
 cluster_upgrade_view = _dialog_view("upgrade")
 cluster_delete_view = _dialog_view("delete")
-
-
-# ---------------------------------------------------------------- Create Cluster wizard
-
-
-WIZARD_FIELDS = {  # admission's field paths -> the wizard's fields
-    "metadata.name": "name",
-    "spec.topology.version": "version",
-    "spec.topology.controlPlane.replicas": "cp_replicas",
-    "spec.topology.controlPlane.vmClass": "cp_vm_class",
-    "spec.topology.controlPlane.storageClass": "cp_storage_class",
-    "spec.topology.controlPlane.osImage": "os_image",
-    "spec.topology.nodePools": "pools",
-    "spec.network.cni": "cni",
-    "spec.network.pods": "pods_cidr",
-    "spec.network.services": "services_cidr",
-    "spec.network.serviceDomain": "service_domain",
-}
-POOL_FIELD = re.compile(
-    r"^spec\.topology\.nodePools\[(\d+)\]\.(name|replicas|vmClass|storageClass)$"
-)
-POOL_KEYS = {
-    "name": "name",
-    "replicas": "replicas",
-    "vmClass": "vm_class",
-    "storageClass": "storage_class",
-}
-SCALAR_FIELDS = (
-    "name",
-    "version",
-    "os_image",
-    "cp_replicas",
-    "cp_vm_class",
-    "cp_storage_class",
-    "cni",
-    "pods_cidr",
-    "services_cidr",
-    "service_domain",
-)
-
-
-def _pick(preferred: str, choices: list[str]) -> str:
-    return preferred if preferred in choices else (choices[0] if choices else "")
-
-
-def _wizard_defaults(ns: Namespace, releases, vm_classes, storage_classes) -> dict:
-    vm_class = _pick("best-effort-small", [c.name for c in vm_classes])
-    storage_class = _pick("", storage_classes)
-    return {
-        "name": "",
-        "version": releases[0].name if releases else "",
-        "os_image": DEFAULTS["osImage"],
-        "cp_replicas": "1",
-        "cp_vm_class": vm_class,
-        "cp_storage_class": storage_class,
-        "pools": [
-            {
-                "name": "node-pool-1",
-                "replicas": "3",
-                "vm_class": vm_class,
-                "storage_class": storage_class,
-            }
-        ],
-        "cni": DEFAULTS["cni"],
-        "pods_cidr": DEFAULTS["pods"][0],
-        "services_cidr": DEFAULTS["services"][0],
-        "service_domain": DEFAULTS["serviceDomain"],
-    }
-
-
-def _wizard_posted(post) -> dict:
-    values = {k: (post.get(k) or "").strip() for k in SCALAR_FIELDS}
-    columns = [post.getlist(f"pool_{k}") for k in ("name", "replicas", "vm_class", "storage_class")]
-    values["pools"] = [
-        {"name": n.strip(), "replicas": r.strip(), "vm_class": v, "storage_class": s}
-        for n, r, v, s in zip(*columns, strict=False)
-    ]
-    return values
-
-
-def _wizard_spec(values: dict) -> dict:
-    """The normalised spec (VksCluster's docstring) the wizard's fields describe."""
-    return {
-        "topology": {
-            "version": values["version"],
-            "controlPlane": {
-                "replicas": _number(values["cp_replicas"]),
-                "vmClass": values["cp_vm_class"],
-                "storageClass": values["cp_storage_class"],
-                "osImage": values["os_image"],
-            },
-            "nodePools": [
-                {
-                    "name": p["name"],
-                    "replicas": _number(p["replicas"]),
-                    "vmClass": p["vm_class"],
-                    "storageClass": p["storage_class"],
-                }
-                for p in values["pools"]
-            ],
-        },
-        "network": {
-            "cni": values["cni"],
-            "pods": [values["pods_cidr"]] if values["pods_cidr"] else [],
-            "services": [values["services_cidr"]] if values["services_cidr"] else [],
-            "serviceDomain": values["service_domain"],
-        },
-    }
-
-
-def wizard_errors(errors: dict[str, str]) -> tuple[dict, dict[int, dict], list[str]]:
-    """Admission's {path: message} as (field errors, {pool row: field errors}, the rest)."""
-    fields: dict[str, str] = {}
-    rows: dict[int, dict] = {}
-    rest: list[str] = []
-    for key, message in errors.items():
-        pool = POOL_FIELD.match(key)
-        if pool:
-            row = rows.setdefault(int(pool[1]), {})
-            row.setdefault(POOL_KEYS[pool[2]], _at_field(key, message))
-        elif key in WIZARD_FIELDS:
-            fields.setdefault(WIZARD_FIELDS[key], _at_field(key, message))
-        else:
-            rest.append(message)
-    return fields, rows, rest
-
-
-def _wizard_page(request, ns: Namespace, *, values=None, errors=None, status=200, alert=""):
-    releases = selectors.namespace_releases(ns)
-    vm_classes = selectors.namespace_vm_classes(ns)
-    storage_classes = selectors.namespace_storage_classes(ns)
-    if values is None:
-        values = _wizard_defaults(ns, releases, vm_classes, storage_classes)
-    fields, row_errors, rest = wizard_errors(errors or {})
-    pools = [{**p, "errors": row_errors.get(i, {})} for i, p in enumerate(values["pools"])]
-    context = {
-        "namespace": ns,
-        "values": values,
-        "pools": pools,
-        "errors": fields,
-        "form_errors": rest,
-        "alert": alert,
-        "releases": releases,
-        "release_names": [r.name for r in releases],
-        "vm_classes": vm_classes,
-        "vm_class_names": [c.name for c in vm_classes],
-        "storage_classes": storage_classes,
-        "os_images": OS_IMAGES,
-        "cnis": CNIS,
-        "cluster_class": DEFAULT_CLUSTER_CLASS,
-        "action": request.get_full_path(),
-        "back": namespaces.namespace_url(ns.name, "compute"),
-    }
-    return render(request, partial(request, CREATE_TEMPLATE, ("main",)), context, status=status)
-
-
-def _namespace_for_edit(request, name: str) -> tuple[Namespace, HttpResponse | None]:
-    ns = selectors.namespace_get(request.user, name)  # 404 without a role
-    try:
-        require_role(request.user, ns, Role.EDIT)
-    except PermissionDenied as error:
-        return ns, refuse(request, error, namespaces.namespace_url(ns.name, "compute"))
-    return ns, None
-
-
-@login_required
-def cluster_create_view(request, name: str):
-    """CREATE CLUSTER: one page of sections. "Add node pool" and "Remove" post the form back
-    to show one row more or less; Create builds the spec and calls `cluster_create`."""
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
-    ns, refused = _namespace_for_edit(request, name)
-    if refused is not None:
-        return refused
-    if request.method == "GET":
-        return _wizard_page(request, ns)
-    values = _wizard_posted(request.POST)
-    op = request.POST.get("op", "create")
-    if op == "add-pool":
-        taken = {p["name"] for p in values["pools"]}
-        last = values["pools"][-1] if values["pools"] else {}
-        values["pools"].append(
-            {
-                "name": _unused(taken, "node-pool-{}"),
-                "replicas": "1",
-                "vm_class": last.get("vm_class", values["cp_vm_class"]),
-                "storage_class": last.get("storage_class", values["cp_storage_class"]),
-            }
-        )
-        return _wizard_page(request, ns, values=values)
-    if op.startswith("remove-pool-"):
-        index = op.removeprefix("remove-pool-")
-        if index.isdigit() and int(index) < len(values["pools"]):
-            del values["pools"][int(index)]
-        return _wizard_page(request, ns, values=values)
-    try:
-        cluster = cluster_create(
-            namespace=ns,
-            name=values["name"],
-            spec=_wizard_spec(values),
-            kind="Cluster",
-            cluster_class=DEFAULT_CLUSTER_CLASS,
-            user=request.user,
-        )
-    except PermissionDenied as error:
-        return refuse(request, error, namespaces.namespace_url(ns.name, "compute"))
-    except ClusterStateError as error:
-
-        def page(status: int, alert: str = ""):
-            return _wizard_page(request, ns, values=values, status=status, alert=alert)
-
-        return _refused(request, page, str(error))
-    except SpecError as error:
-        return _wizard_page(request, ns, values=values, errors=error.errors, status=400)
-    return _page_after(request, ns, cluster.name, "Create VKS cluster task queued.")
-
-
-# ---------------------------------------------------------------- Apply YAML
-
-
-EXAMPLES = {
-    "example-tkc": "workloads/examples/tanzukubernetescluster.yaml",
-    "example-cluster": "workloads/examples/cluster.yaml",
-}
-
-
-def example_manifest(ns: Namespace, which: str) -> str:
-    """A manifest as VMware's docs write it, filled with this namespace's newest compatible
-    release, a VM class and a storage class it offers, and a name not taken yet."""
-    releases = selectors.namespace_releases(ns)
-    vm_classes = [c.name for c in selectors.namespace_vm_classes(ns)]
-    storage_classes = selectors.namespace_storage_classes(ns)
-    taken = selectors.namespace_cluster_names(ns)
-    context = {
-        "name": _unused(taken, "tkc-{:02d}" if which == "example-tkc" else "cluster-{:02d}"),
-        "namespace": ns.name,
-        "release": releases[0].name if releases else "v1.32.7---vmware.3-fips-vkr.1",
-        "vm_class": _pick("best-effort-small", vm_classes) or "best-effort-small",
-        "storage_class": _pick("", storage_classes) or "vsan-default-storage-policy",
-        "cluster_class": DEFAULT_CLUSTER_CLASS,
-        "class_namespace": PUBLIC_CLASS_NAMESPACE,
-        "defaults": DEFAULTS,
-    }
-    return render_to_string(EXAMPLES[which], context)
-
-
-def _manifest_generation(text: str) -> int | None:
-    """`metadata.generation` of an applied manifest (an exported one carries it), if given: the
-    version the change was made against. The manifest parsed already, so this does too."""
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return None
-    metadata = document.get("metadata") if isinstance(document, dict) else None
-    generation = metadata.get("generation") if isinstance(metadata, dict) else None
-    return generation if isinstance(generation, int) and not isinstance(generation, bool) else None
-
-
-def apply_errors(errors: dict[str, str]) -> list[tuple[str, str]]:
-    """(field path, message) for each problem, the message without the path it starts with."""
-    rows = []
-    for path, message in errors.items():
-        prefix = f"{path}: "
-        rows.append((path, message[len(prefix) :] if message.startswith(prefix) else message))
-    return rows
-
-
-def _apply_page(request, ns: Namespace, *, text="", errors=None, status=200, alert=""):
-    context = {
-        "namespace": ns,
-        "text": text,
-        "errors": apply_errors(errors or {}),
-        "alert": alert,
-        "action": request.get_full_path(),
-        "back": namespaces.namespace_url(ns.name, "compute"),
-        "examples": (
-            ("example-tkc", "TanzuKubernetesCluster (v1alpha3)"),
-            ("example-cluster", f"Cluster (v1beta1, {DEFAULT_CLUSTER_CLASS})"),
-        ),
-    }
-    return render(request, partial(request, APPLY_TEMPLATE, ("main",)), context, status=status)
-
-
-def _uploaded_text(request) -> tuple[str | None, str]:
-    """The uploaded file's text (None if no file), or an error message."""
-    upload = request.FILES.get("file")
-    if upload is None:
-        return None, ""
-    if upload.size > 1024 * 1024:
-        return "", "The file is larger than 1 MB; a cluster manifest is a few kilobytes."
-    try:
-        return upload.read().decode("utf-8"), ""
-    except UnicodeDecodeError:
-        return "", f"{upload.name} is not a UTF-8 text file."
-
-
-@login_required
-def cluster_apply_view(request, name: str):
-    """APPLY YAML: `kubectl apply -f` for one cluster manifest. A new name creates the cluster;
-    an existing one of the same kind is updated (against `metadata.generation` if the manifest
-    gives one)."""
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
-    ns, refused = _namespace_for_edit(request, name)
-    if refused is not None:
-        return refused
-    if request.method == "GET":
-        text = ""
-        source = request.GET.get("cluster")
-        if source:  # "Edit and apply" from a cluster's YAML tab
-            existing = selectors.cluster_get(request.user, ns.name, source)
-            text = export_manifest(existing, nodes=selectors.cluster_nodes(existing))
-        return _apply_page(request, ns, text=text)
-    op = request.POST.get("op", "apply")
-    text = request.POST.get("manifest", "")
-    if op in EXAMPLES:
-        return _apply_page(request, ns, text=example_manifest(ns, op))
-    uploaded, problem = _uploaded_text(request)
-    if problem:
-        return _apply_page(request, ns, text=text, errors={"file": problem}, status=400)
-    if uploaded is not None:
-        text = uploaded
-    try:
-        manifest = parse_manifest(text, namespace_name=ns.name)
-        existing = selectors.cluster_find(ns, manifest.name)
-        if existing is not None and existing.kind == manifest.kind:
-            before = existing.generation
-            cluster = cluster_update(
-                cluster=existing,
-                spec=manifest.spec,
-                generation=_manifest_generation(text),
-                user=request.user,
-            )
-            changed = cluster.generation != before
-            message = "Update VKS cluster task queued." if changed else "No settings were changed."
-        else:  # a new name, or another kind's: admission says whether the name is free
-            cluster = cluster_create(
-                namespace=ns,
-                name=manifest.name,
-                spec=manifest.spec,
-                kind=manifest.kind,
-                api_version=manifest.api_version,
-                cluster_class=manifest.cluster_class,
-                user=request.user,
-            )
-            message = "Create VKS cluster task queued."
-    except PermissionDenied as error:
-        return refuse(request, error, namespaces.namespace_url(ns.name, "compute"))
-    except (ConflictError, ClusterStateError) as error:
-
-        def page(status: int, alert: str = ""):
-            return _apply_page(request, ns, text=text, status=status, alert=alert)
-
-        return _refused(request, page, str(error))
-    except SpecError as error:
-        return _apply_page(request, ns, text=text, errors=error.errors, status=400)
-    return _page_after(request, ns, cluster.name, message)
