@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -33,7 +32,13 @@ from inventory.tasklog import event_log, task_finish, task_progress, tasks_chang
 from workloads import cluster_status, pki
 from workloads.cluster_status import node_current, node_ready
 from workloads.models import NamespaceStorage, VirtualMachineClass, VksCluster, VksNode
-from workloads.reconcilers.common import StepFailed, lock_if_due, sim
+from workloads.reconcilers.common import (
+    StepFailed,
+    create_pool,
+    create_vm_folder,
+    run_pass,
+    sim,
+)
 from workloads.reconcilers.namespaces import namespace_folder, namespace_pool
 from workloads.specs import addresses, storage_class_name
 
@@ -156,17 +161,8 @@ def _infrastructure(cluster: VksCluster, now: datetime) -> str | None:
                 "WaitingForNamespace",
                 f"Namespace {ns.name} has no resource pool yet.",
             )
-        pool = ResourcePool(cluster=parent.cluster, parent=parent, name=cluster.name)
-        pool.assign_moid()
-        pool.save()
-        folder = Folder(
-            datacenter_id=parent.cluster.datacenter_id,
-            kind=Folder.Kind.VM,
-            parent=namespace_folder(ns),
-            name=cluster.name,
-        )
-        folder.moid = Folder.new_moids(1)[0]
-        folder.save()
+        create_pool(parent, cluster.name)
+        create_vm_folder(parent.cluster.datacenter_id, namespace_folder(ns), cluster.name)
         return f"Created resource pool and folder {cluster.name}."
     if not cluster.api_endpoint:
         cluster.api_endpoint = _endpoint(cluster)
@@ -358,33 +354,22 @@ def _delete_step(cluster: VksCluster) -> str | None:
 
 
 def cluster_reconcile(cluster_pk: int, *, now: datetime | None = None) -> float | None:
-    """One pass. Returns seconds until the next pass, or None when converged, gone, or an early
-    duplicate (see `lock_if_due`)."""
+    """One pass (see `run_pass`): the next step toward the spec, or the next deletion step."""
     now = now or timezone.now()
-    failure: Exception | None = None
-    with transaction.atomic():
-        cluster = lock_if_due(
-            VksCluster.objects.select_related("namespace__supervisor__cluster", "task"),
-            cluster_pk,
-            now,
-        )
-        if cluster is None:
-            return None
-        try:
-            with transaction.atomic():  # the step's inventory writes, undone if it fails
-                done = _delete_step(cluster) if cluster.is_deleting else _converge(cluster, now)
-        except StepFailed as failed:
-            return _failed(cluster, failed, now)
-        except Exception as error:  # crash-loop guard: back off in the database, then raise
-            cluster.attempts += 1
-            cluster.next_reconcile_at = now + timedelta(seconds=2 ** min(cluster.attempts, 8))
-            cluster.save(update_fields=["attempts", "next_reconcile_at"])
-            failure = error
-        else:
-            if cluster.is_deleting and done is None:
-                return _removed(cluster, now)
-            return _progressed(cluster, done, now)
-    raise failure
+
+    def finished(cluster: VksCluster, done: str | None) -> float | None:
+        if cluster.is_deleting and done is None:
+            return _removed(cluster, now)
+        return _progressed(cluster, done, now)
+
+    return run_pass(
+        VksCluster.objects.select_related("namespace__supervisor__cluster", "task"),
+        cluster_pk,
+        now,
+        step=lambda c: _delete_step(c) if c.is_deleting else _converge(c, now),
+        failed=lambda c, error: _failed(c, error, now),
+        finished=finished,
+    )
 
 
 def _status(cluster: VksCluster, now: datetime, error: StepFailed | None = None) -> None:

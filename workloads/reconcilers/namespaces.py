@@ -11,7 +11,13 @@ from django.utils import timezone
 from inventory.models import Folder, ResourcePool
 from inventory.tasklog import event_log, task_finish, task_progress, tasks_changed
 from workloads.models import Namespace, Supervisor
-from workloads.reconcilers.common import NAMESPACES, lock_if_due, sim
+from workloads.reconcilers.common import (
+    NAMESPACES,
+    create_pool,
+    create_vm_folder,
+    lock_if_due,
+    sim,
+)
 from workloads.reconcilers.supervisors import namespaces_folder, namespaces_pool
 
 UNLIMITED = -1  # a resource pool's "no limit"
@@ -53,20 +59,11 @@ def _configure_step(ns: Namespace) -> tuple[str, int] | None:
     sup = ns.supervisor
     pool = namespace_pool(ns)
     if pool is None:
-        pool = ResourcePool(cluster=sup.cluster, parent=namespaces_pool(sup), name=ns.name)
-        pool.cpu_limit_mhz, pool.memory_limit_mib = _limits(ns)
-        pool.assign_moid()
-        pool.save()
+        cpu, memory = _limits(ns)
+        create_pool(namespaces_pool(sup), ns.name, cpu_limit_mhz=cpu, memory_limit_mib=memory)
         return f"Created resource pool {ns.name}.", 33
     if namespace_folder(ns) is None:
-        folder = Folder(
-            datacenter_id=sup.cluster.datacenter_id,
-            kind=Folder.Kind.VM,
-            parent=namespaces_folder(sup),
-            name=ns.name,
-        )
-        folder.moid = Folder.new_moids(1)[0]
-        folder.save()
+        create_vm_folder(sup.cluster.datacenter_id, namespaces_folder(sup), ns.name)
         return f"Created folder {ns.name}.", 66
     if (pool.cpu_limit_mhz, pool.memory_limit_mib) != _limits(ns):
         pool.cpu_limit_mhz, pool.memory_limit_mib = _limits(ns)

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from ipaddress import IPv4Address
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -32,7 +31,14 @@ from inventory.operations import mark_running
 from inventory.tasklog import event_log, task_finish, task_progress, tasks_changed
 from workloads import status
 from workloads.models import Supervisor
-from workloads.reconcilers.common import NAMESPACES, StepFailed, lock_if_due, sim
+from workloads.reconcilers.common import (
+    NAMESPACES,
+    StepFailed,
+    create_pool,
+    create_vm_folder,
+    run_pass,
+    sim,
+)
 from workloads.specs import SIZES, addresses, range_text
 
 logger = logging.getLogger(__name__)
@@ -104,19 +110,13 @@ def _infrastructure(sup: Supervisor, now: datetime) -> Step | None:
     created = False
     if namespaces_pool(sup) is None:
         root = ResourcePool.objects.get(cluster=cluster, parent__isnull=True)
-        pool = ResourcePool(cluster=cluster, parent=root, name=NAMESPACES)
-        pool.assign_moid()
-        pool.save()
+        create_pool(root, NAMESPACES)
         created = True
     if namespaces_folder(sup) is None:
         root = Folder.objects.get(
             datacenter=cluster.datacenter_id, kind=Folder.Kind.VM, parent=None
         )
-        folder = Folder(
-            datacenter_id=cluster.datacenter_id, kind=Folder.Kind.VM, parent=root, name=NAMESPACES
-        )
-        folder.moid = Folder.new_moids(1)[0]
-        folder.save()
+        create_vm_folder(cluster.datacenter_id, root, NAMESPACES)
         created = True
     if created:
         return Step(
@@ -330,31 +330,22 @@ def _remove(sup: Supervisor, now: datetime) -> Step | None:
 
 
 def supervisor_reconcile(supervisor_pk: int, *, now: datetime | None = None) -> float | None:
-    """One pass. Returns seconds until the next pass, or None when this message needs no
-    successor (converged, gone, or an early duplicate)."""
+    """One pass (see `run_pass`): the next missing stage, or the next removal step."""
     now = now or timezone.now()
-    failure: Exception | None = None
-    with transaction.atomic():
-        sup = lock_if_due(
-            Supervisor.objects.select_related("cluster__datacenter", "task"), supervisor_pk, now
-        )
-        if sup is None:
-            return None
-        try:
-            with transaction.atomic():  # the step's inventory writes, undone if it fails
-                step = _remove(sup, now) if sup.is_deleting else _next_step(sup, now)
-        except StepFailed as failed:
-            return _failed(sup, failed, now)
-        except Exception as error:  # crash-loop guard: back off in the database, then raise
-            sup.attempts += 1
-            sup.next_reconcile_at = now + timedelta(seconds=2 ** min(sup.attempts, 8))
-            sup.save(update_fields=["attempts", "next_reconcile_at"])
-            failure = error
-        else:
-            if sup.is_deleting and step is None:
-                return _removed(sup, now)
-            return _progressed(sup, step, now)
-    raise failure
+
+    def finished(sup: Supervisor, step: Step | None) -> float | None:
+        if sup.is_deleting and step is None:
+            return _removed(sup, now)
+        return _progressed(sup, step, now)
+
+    return run_pass(
+        Supervisor.objects.select_related("cluster__datacenter", "task"),
+        supervisor_pk,
+        now,
+        step=lambda sup: _remove(sup, now) if sup.is_deleting else _next_step(sup, now),
+        failed=lambda sup, error: _failed(sup, error, now),
+        finished=finished,
+    )
 
 
 def _next_step(sup: Supervisor, now: datetime) -> Step | None:
