@@ -18,6 +18,7 @@ from django.utils import timezone
 from inventory.tasklog import event_log, sso_principal, task_finish, task_open
 from workloads import admission
 from workloads.access import Role, require_role
+from workloads.manifests import ClusterManifest
 from workloads.models import Namespace, VksCluster
 from workloads.specs import SpecError
 from workloads.tasks import cluster_reconcile_task
@@ -117,16 +118,41 @@ def cluster_create(
     return cluster
 
 
-def _locked(cluster: VksCluster, generation: int | None) -> VksCluster:
-    locked = (
+def cluster_create_from_manifest(
+    *, namespace: Namespace, manifest: ClusterManifest, user
+) -> VksCluster:
+    """Create the cluster a parsed manifest describes, keeping the form it came in (its kind,
+    apiVersion and class), so it exports back the same way."""
+    return cluster_create(
+        namespace=namespace,
+        name=manifest.name,
+        spec=manifest.spec,
+        kind=manifest.kind,
+        api_version=manifest.api_version,
+        cluster_class=manifest.cluster_class,
+        user=user,
+    )
+
+
+def _lock(cluster: VksCluster) -> VksCluster:
+    return (
         VksCluster.objects.select_for_update(of=("self",))
         .select_related("namespace__supervisor__cluster", "task")
         .get(pk=cluster.pk)
     )
-    if locked.is_deleting:
-        raise ClusterStateError(f"VKS cluster {locked.name} is being deleted.")
+
+
+def _require_generation(locked: VksCluster, generation: int | None) -> None:
+    """A change made against an older generation is refused (409), not applied over another."""
     if generation is not None and int(generation) != locked.generation:
         raise _conflict(locked)
+
+
+def _locked(cluster: VksCluster, generation: int | None) -> VksCluster:
+    locked = _lock(cluster)
+    if locked.is_deleting:
+        raise ClusterStateError(f"VKS cluster {locked.name} is being deleted.")
+    _require_generation(locked, generation)
     return locked
 
 
@@ -210,15 +236,10 @@ def cluster_delete(*, cluster: VksCluster, user, generation: int | None = None) 
     """Ask for deletion: Deleting, workers then control plane nodes go, the row last. Made
     against `generation` (a confirm dialog's), a stale one is refused like any change."""
     require_role(user, cluster.namespace, Role.EDIT)
-    locked = (
-        VksCluster.objects.select_for_update(of=("self",))
-        .select_related("namespace__supervisor__cluster", "task")
-        .get(pk=cluster.pk)
-    )
+    locked = _lock(cluster)
     if locked.is_deleting:
         return locked
-    if generation is not None and int(generation) != locked.generation:
-        raise _conflict(locked)
+    _require_generation(locked, generation)
     now = timezone.now()
     locked.deletion_requested_at, locked.next_reconcile_at = now, now
     locked.generation = F("generation") + 1

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from inventory.models import ContentLibrary, StoragePolicy
 from inventory.permissions import Privilege, require
-from inventory.tasklog import SSO_DOMAIN, event_log, task_open
+from inventory.tasklog import SSO_DOMAIN, event_log, sso_principal, task_open
 from workloads.access import Role, require_configure, require_role
 from workloads.models import (
     Namespace,
@@ -107,7 +107,7 @@ def namespace_create(
         name=name,
         supervisor=sup,
         description=(description or "").strip(),
-        creator=_principal(user),
+        creator=sso_principal(user),
         kubernetes_library=ContentLibrary.objects.filter(library_id=library_id).first()
         if library_id
         else None,
@@ -129,11 +129,6 @@ def namespace_create(
     )
     namespace_reconcile_task.delay_on_commit(ns.pk)
     return ns
-
-
-def _principal(user) -> str:
-    name, _, domain = user.get_username().partition("@")
-    return f"{(domain or SSO_DOMAIN).upper()}\\{name}"
 
 
 @transaction.atomic

@@ -29,6 +29,7 @@ from workloads.services.clusters import (
     ClusterStateError,
     ConflictError,
     cluster_create,
+    cluster_create_from_manifest,
     cluster_update,
 )
 from workloads.specs import SpecError
@@ -380,14 +381,8 @@ def cluster_apply_view(request, name: str):
             changed = cluster.generation != before
             message = "Update VKS cluster task queued." if changed else "No settings were changed."
         else:  # a new name, or another kind's: admission says whether the name is free
-            cluster = cluster_create(
-                namespace=ns,
-                name=manifest.name,
-                spec=manifest.spec,
-                kind=manifest.kind,
-                api_version=manifest.api_version,
-                cluster_class=manifest.cluster_class,
-                user=request.user,
+            cluster = cluster_create_from_manifest(
+                namespace=ns, manifest=manifest, user=request.user
             )
             message = "Create VKS cluster task queued."
     except PermissionDenied as error:

@@ -47,7 +47,11 @@ from workloads.api.kubernetes.status import (
 from workloads.manifests import parse_manifest
 from workloads.models import Namespace, VksCluster
 from workloads.selectors import api as api_selectors
-from workloads.services.clusters import cluster_create, cluster_delete, cluster_update
+from workloads.services.clusters import (
+    cluster_create_from_manifest,
+    cluster_delete,
+    cluster_update,
+)
 
 
 class KubernetesView(APIView):
@@ -152,15 +156,7 @@ class ClusterCollectionView(KubernetesView):
         text = self.manifest_text(request, ns)
         manifest = parse_manifest(text, namespace_name=ns.name)
         self.object_name = manifest.name
-        cluster = cluster_create(
-            namespace=ns,
-            name=manifest.name,
-            spec=manifest.spec,
-            kind=manifest.kind,
-            api_version=manifest.api_version,
-            cluster_class=manifest.cluster_class,
-            user=request.user,
-        )
+        cluster = cluster_create_from_manifest(namespace=ns, manifest=manifest, user=request.user)
         return Response(cluster_object(cluster, nodes=[]), status=status.HTTP_201_CREATED)
 
 
