@@ -10,13 +10,11 @@ one gets the updated page. Field errors come back at their fields (400); nothing
 from __future__ import annotations
 
 import re
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,8 +22,9 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
 from inventory import sso
-from inventory.permissions import ADMINISTRATORS_GROUP, Privilege, has
+from inventory.permissions import ADMINISTRATORS_GROUP, Privilege
 from inventory.tasklog import SSO_DOMAIN
+from inventory.views import partial, privilege_view
 
 PAGE_TEMPLATE = "inventory/sso_users_groups.html"
 GROUP_TEMPLATE = "inventory/sso_group.html"
@@ -33,22 +32,7 @@ DIALOG_TEMPLATE = "inventory/sso_dialog.html"
 TABS = (("users", "Users"), ("groups", "Groups"))
 
 
-def sso_view(view):
-    """Logged in and allowed to manage the SSO directory; anyone else gets 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not has(request.user, Privilege.SSO_MANAGE):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _partial(request, template: str, regions: tuple[str, ...]) -> str:
-    target = request.htmx.target if request.htmx else None
-    return f"{template}#{target}" if target in regions else template
+sso_view = privilege_view(Privilege.SSO_MANAGE)  # may manage the SSO directory; others 403
 
 
 def _list_url(tab: str) -> str:
@@ -80,7 +64,7 @@ def _directory_context(request, tab: str, notice: str = "") -> dict:
 
 def _directory(request, tab: str):
     context = _directory_context(request, tab)
-    return render(request, _partial(request, PAGE_TEMPLATE, ("main", "tab-body", "grid")), context)
+    return render(request, partial(request, PAGE_TEMPLATE, ("main", "tab-body", "grid")), context)
 
 
 @require_GET
@@ -115,7 +99,7 @@ def group_detail(request, name: str):
     group = sso.sso_group_get(name=name)
     regions = ("main", "grid")
     return render(
-        request, _partial(request, GROUP_TEMPLATE, regions), _group_context(request, group)
+        request, partial(request, GROUP_TEMPLATE, regions), _group_context(request, group)
     )
 
 

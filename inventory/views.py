@@ -34,20 +34,26 @@ class SsoLoginView(LoginView):
     redirect_authenticated_user = True
 
 
-def inventory_view(view):
-    """Logged in, and holding a role that may see the inventory; else 403 with vCenter's words."""
+def privilege_view(privilege: Privilege):
+    """A view decorator: logged in, and holding `privilege`; else 403 with vCenter's words."""
 
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not has(request.user, Privilege.VIEW):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    def decorate(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not has(request.user, privilege):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate
 
 
-def _partial(request, template: str, regions: tuple[str, ...]) -> str:
+inventory_view = privilege_view(Privilege.VIEW)  # may see the inventory
+
+
+def partial(request, template: str, regions: tuple[str, ...]) -> str:
     """The template, or its partial when htmx targets one of `regions` (by element id)."""
     target = request.htmx.target if request.htmx else None
     return f"{template}#{target}" if target in regions else template
@@ -77,7 +83,7 @@ def object_page(request, moid: str, tab: str = "summary"):
     if not (request.htmx and request.htmx.target == "object-header"):
         context.update(_tab_context(request, entity, tab))
     regions = ("main", "object-header", "tab-body", "grid")
-    return render(request, _partial(request, OBJECT_TEMPLATE, regions), context)
+    return render(request, partial(request, OBJECT_TEMPLATE, regions), context)
 
 
 CLUSTER_SETTINGS = "cluster-settings"  # the Configure tab's DRS and HA cards, and their forms
@@ -170,7 +176,7 @@ def _page_number(raw: str | None) -> int:
 def search(request):
     q = request.GET.get("q", "").strip()
     page = selectors.search(q, request.GET.get("page")) if q else None
-    template = _partial(request, "inventory/search.html", ("main", "search-results"))
+    template = partial(request, "inventory/search.html", ("main", "search-results"))
     context = {"q": q, "page": page, "query_prefix": urlencode({"q": q}) + "&"}
     return render(request, template, context)
 

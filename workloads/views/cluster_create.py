@@ -13,6 +13,7 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
+from inventory.views import partial
 from workloads import selectors
 from workloads.access import Role, require_role
 from workloads.manifests import (
@@ -41,7 +42,7 @@ from workloads.views.clusters import (
     refused,
     unused_name,
 )
-from workloads.views.common import partial, refuse
+from workloads.views.common import refuse
 
 CREATE_TEMPLATE = "workloads/cluster_create.html"
 APPLY_TEMPLATE = "workloads/cluster_apply.html"

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
 
 from inventory.permissions import Privilege, has
+from inventory.views import partial
 from workloads import selectors
 from workloads.access import RANK, Role, namespace_role, require_role
 from workloads.kubeconfig import kubeconfig
@@ -44,7 +45,7 @@ from workloads.services.clusters import (
 )
 from workloads.specs import SpecError
 from workloads.views import namespaces
-from workloads.views.common import partial, refuse
+from workloads.views.common import refuse
 
 DETAIL_TEMPLATE = "workloads/cluster_detail.html"
 DIALOG_TEMPLATE = "workloads/cluster_dialog.html"

@@ -1,4 +1,4 @@
-"""What every Workload Management page shares: tabs, URLs, partial selection and refusals."""
+"""What every Workload Management page shares: tabs, URLs and refusals."""
 
 from __future__ import annotations
 
@@ -18,11 +18,6 @@ HOME_TABS = (
     ("services", "Services"),
     ("updates", "Updates"),
 )
-
-
-def partial(request, template: str, regions: tuple[str, ...]) -> str:
-    target = request.htmx.target if request.htmx else None
-    return f"{template}#{target}" if target in regions else template
 
 
 def refuse(request, error: Exception, back: str) -> HttpResponse:

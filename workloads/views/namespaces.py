@@ -27,11 +27,12 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_clien
 
 from inventory.permissions import DENIED, Privilege, has
 from inventory.tasklog import SSO_DOMAIN
+from inventory.views import partial
 from workloads import selectors, services
 from workloads.access import RANK, Role, namespace_role
 from workloads.models import Namespace, NamespaceAccess
 from workloads.specs import SpecError
-from workloads.views.common import detail_url, home_url, partial, refuse
+from workloads.views.common import detail_url, home_url, refuse
 
 DETAIL_TEMPLATE = "workloads/namespace_detail.html"
 DIALOG_TEMPLATE = "workloads/namespace_dialog.html"

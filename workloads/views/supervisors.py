@@ -24,7 +24,7 @@ from django_htmx.http import (
 
 from inventory import selectors as inventory_selectors
 from inventory.permissions import DENIED, Privilege, has, require
-from inventory.views import inventory_view
+from inventory.views import inventory_view, partial
 from workloads import forms, selectors, services
 from workloads.access import has_any_namespace
 from workloads.models import Supervisor
@@ -37,7 +37,7 @@ from workloads.specs import (
     section_raw,
 )
 from workloads.views import namespaces
-from workloads.views.common import HOME_TABS, detail_url, home_url, partial, refuse
+from workloads.views.common import HOME_TABS, detail_url, home_url, refuse
 
 HOME_TEMPLATE = "workloads/workload_management.html"
 WIZARD_TEMPLATE = "workloads/supervisor_enable.html"

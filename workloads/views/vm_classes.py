@@ -20,11 +20,11 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import push_url, reswap, retarget
 
 from inventory.permissions import DENIED, Privilege, has
-from inventory.views import inventory_view
+from inventory.views import inventory_view, partial
 from workloads import selectors, services
 from workloads.models import VirtualMachineClass
 from workloads.specs import SpecError
-from workloads.views.common import home_url, partial, refuse
+from workloads.views.common import home_url, refuse
 
 LIST_TEMPLATE = "workloads/vm_class_list.html"
 RELEASES_TEMPLATE = "workloads/kubernetes_releases.html"
