@@ -39,12 +39,24 @@ ROLE_PRIVILEGES = {
 }
 
 
+def group_names(user) -> list[str]:
+    """The user's SSO group names, memoised on the user for the request (role checks here and
+    the namespace access checks of Workload Management both need them)."""
+    if "_vks_group_names" not in user.__dict__:
+        user.__dict__["_vks_group_names"] = list(user.groups.values_list("name", flat=True))
+    return user.__dict__["_vks_group_names"]
+
+
+def forget(user) -> None:
+    """Drop what this module memoised on the user, as the next request would start afresh."""
+    for key in ("_vks_role", "_vks_group_names"):
+        user.__dict__.pop(key, None)
+
+
 def principals_of(user) -> list[str]:
     """The names a permission may be granted to: the user and each of its SSO groups."""
     domain = SSO_DOMAIN.upper()
-    return [sso_principal(user)] + [
-        f"{domain}\\{g}" for g in user.groups.values_list("name", flat=True)
-    ]
+    return [sso_principal(user)] + [f"{domain}\\{g}" for g in group_names(user)]
 
 
 def role_of(user) -> str | None:

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from inventory.permissions import DENIED, Privilege, has
+from inventory.permissions import DENIED, Privilege, group_names, has
 from inventory.tasklog import SSO_DOMAIN
 from workloads.models import Namespace, NamespaceAccess
 
@@ -24,10 +24,7 @@ RANK = {Role.VIEW: 1, Role.EDIT: 2, Role.OWNER: 3}
 def subjects_q(user) -> Q:
     """The access entries naming the user or one of its SSO groups."""
     name, _, domain = user.get_username().partition("@")
-    groups = user.__dict__.get("_vks_group_names")
-    if groups is None:
-        groups = list(user.groups.values_list("name", flat=True))
-        user.__dict__["_vks_group_names"] = groups
+    groups = group_names(user)
     return Q(
         subject_type=NamespaceAccess.SubjectType.USER,
         subject__iexact=name,

@@ -480,13 +480,13 @@ def test_the_list_costs_the_same_for_1_or_5_clusters(
     def count() -> int:
         return len(editor_api.get(CLUSTERS).json()["items"])
 
-    # + the user's groups and vCenter role, the namespace, the groups again and the role they
-    # grant in it (namespace_get), the clusters, their nodes (one prefetch)
-    with django_assert_num_queries(SESSION + 7):
+    # + the user's groups and vCenter role, the namespace and the role the user's access
+    # entries grant in it (namespace_get), the clusters, their nodes (one prefetch)
+    with django_assert_num_queries(SESSION + 6):
         assert count() == 1
     for i in range(4):
         manifest = copy.deepcopy(spec(storage_class, workers=1))
         clusters.cluster_create(namespace=web.namespace, name=f"c{i}", spec=manifest, user=editor)
     drive(VksCluster.objects.get(name="c0"))  # one with nodes
-    with django_assert_num_queries(SESSION + 7):
+    with django_assert_num_queries(SESSION + 6):
         assert count() == 5
