@@ -10,8 +10,9 @@ from celery.contrib.django.task import DjangoTask
 from kombu.exceptions import OperationalError
 from kombu.transport import TRANSPORT_ALIASES
 
-# The embedded broker: the filesystem transport, made safe for several processes.
+# kombu's filesystem and Redis transports with this project's fixes (vksportal/broker.py).
 TRANSPORT_ALIASES.setdefault("vksfs", "vksportal.broker:Transport")
+TRANSPORT_ALIASES.setdefault("vksredis", "vksportal.broker:RedisTransport")
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vksportal.settings")
 

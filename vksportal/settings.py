@@ -3,6 +3,7 @@ filesystem Celery broker under .var/ so `make run` needs no server."""
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
@@ -151,7 +152,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Celery: Redis when REDIS_URL is set, else a filesystem queue that needs no server.
 if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
+    # kombu's Redis transport with a fix for a worker that loses Redis (vksportal/broker.py).
+    CELERY_BROKER_URL = re.sub(r"^redis://", "vksredis://", REDIS_URL)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
         "socket_connect_timeout": 2,
@@ -197,10 +199,20 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = env_str(
+    "VKS_BEAT_SCHEDULE_FILE", str(VAR_DIR / "celerybeat-schedule")
+)
+# How often beat re-enqueues overdue work (lost messages, dead workers, a broker outage).
+VKS_RESYNC_SECONDS = env_int("VKS_RESYNC_SECONDS", 15)
 CELERY_BEAT_SCHEDULE = {
-    "resync-unfinished-tasks": {"task": "inventory.tasks.tasks_resync_task", "schedule": 15.0},
-    "resync-supervisors": {"task": "workloads.tasks.supervisors_resync_task", "schedule": 15.0},
+    "resync-unfinished-tasks": {
+        "task": "inventory.tasks.tasks_resync_task",
+        "schedule": float(VKS_RESYNC_SECONDS),
+    },
+    "resync-supervisors": {
+        "task": "workloads.tasks.supervisors_resync_task",
+        "schedule": float(VKS_RESYNC_SECONDS),
+    },
 }
 
 # Simulator. Durations in the reference facts are divided by VKS_SIM_SPEED; tests use `instant`.
