@@ -12,12 +12,15 @@ import stat
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 from celery import Celery
 from cryptography import x509
 from django.conf import settings
+from django.db import connection
 
+from tests.integration.workers import worker_database_url
 from vksportal import pki
 from vksportal.cache import DegradingRedisCache
 from vksportal.celery import Task
@@ -157,3 +160,48 @@ def test_https_is_refused_by_a_client_that_does_not_trust_the_local_ca(web):
     )
     with pytest.raises(ssl.SSLCertVerificationError):
         conn.request("GET", "/login/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_web_processes_reuse_database_connections(tmp_path):
+    """Each request's code runs in a thread of its own under ASGI; the pool hands it a connection
+    that outlives the request, so requests do not each open one."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a connection pool is PostgreSQL's (SQLite opens a file)")
+    name = f"vks-test-{uuid.uuid4().hex[:8]}"
+    ca, cert, key = pki.local_tls(tmp_path / "tls")
+    port = closed_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "vksportal.settings_test",
+        "DATABASE_URL": worker_database_url(),
+        "PGAPPNAME": name,  # libpq names this process' connections
+    }
+    argv = [sys.executable, "-m", "vksportal.serve", "--port", str(port)]
+    proc = subprocess.Popen(argv, cwd=settings.BASE_DIR, env=env)
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        until = time.monotonic() + 30
+        while True:
+            try:
+                conn.connect()
+                break
+            except OSError:
+                if time.monotonic() > until:
+                    pytest.fail("vksportal.serve did not start")
+                time.sleep(0.05)
+        for _ in range(30):  # each reads the database: a refused login looks up the user
+            conn.request("POST", "/api/session", headers={"Authorization": "Basic eDp5"})
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 401
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [name]
+            )
+            (open_now,) = cursor.fetchone()
+        assert 1 <= open_now <= settings.DATABASES["default"]["OPTIONS"]["pool"]["max_size"]
+        assert open_now < 30, "thirty requests, far fewer connections"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
