@@ -3,6 +3,7 @@ and server certificate `make run` serves HTTPS with, made once under VKS_VAR_DIR
 
 from __future__ import annotations
 
+import fcntl
 import ipaddress
 import os
 import socket
@@ -145,6 +146,13 @@ def local_tls(directory: Path) -> tuple[Path, Path, Path]:
     the host's names change or it is within 30 days of expiry; the CA stays, so a browser or
     kubeconfig that trusts it keeps working."""
     directory.mkdir(parents=True, exist_ok=True)
+    # Two stacks starting at once on one folder must not make two CAs.
+    with open(directory / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _local_tls(directory)
+
+
+def _local_tls(directory: Path) -> tuple[Path, Path, Path]:
     ca_path, cert_path, key_path = (
         directory / "ca.crt",
         directory / "server.crt",

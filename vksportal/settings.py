@@ -199,9 +199,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-CELERY_BEAT_SCHEDULE_FILENAME = env_str(
-    "VKS_BEAT_SCHEDULE_FILE", str(VAR_DIR / "celerybeat-schedule")
-)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How often beat re-enqueues overdue work (lost messages, dead workers, a broker outage).
 VKS_RESYNC_SECONDS = env_int("VKS_RESYNC_SECONDS", 15)
 CELERY_BEAT_SCHEDULE = {

@@ -89,8 +89,8 @@ def running_stack(tmp_path: Path, **env_extra: str):
         "DJANGO_SETTINGS_MODULE": "vksportal.settings",
         "DJANGO_SECRET_KEY": "integration-test-key",
         "DATABASE_URL": worker_database_url(),
-        "VKS_VAR_DIR": str(settings.VAR_DIR),  # the broker folders of this test run
-        "VKS_BEAT_SCHEDULE_FILE": str(tmp_path / "celerybeat-schedule"),
+        # Its own broker folders, beat schedule and CA: the test drives it through its API.
+        "VKS_VAR_DIR": str(tmp_path / "var"),
         "VKS_CELERY_QUEUE": new_queue(),
         "VKS_CELERY_EAGER": "0",
         "VKS_SIM_SPEED": SIM_SPEED,
