@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import socket
 import ssl
 import stat
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from celery import Celery
@@ -125,7 +127,7 @@ def web(tmp_path):
                 if proc.poll() is not None or time.monotonic() > until:
                     pytest.fail(f"vksportal.serve did not start: {proc.stderr.read()}")
                 time.sleep(0.05)
-        yield port, https_port, ca
+        yield port, https_port, ca, proc.pid
     finally:
         proc.terminate()
         assert proc.wait(timeout=15) == 0, "stops cleanly on SIGTERM"
@@ -143,7 +145,7 @@ def _login_page_twice(conn: http.client.HTTPConnection) -> list[int]:
 
 
 def test_the_web_process_serves_http_and_https_with_keep_alive(web):
-    port, https_port, ca = web
+    port, https_port, ca, _ = web
     plain = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     assert _login_page_twice(plain) == [200, 200]
 
@@ -154,7 +156,7 @@ def test_the_web_process_serves_http_and_https_with_keep_alive(web):
 
 
 def test_https_is_refused_by_a_client_that_does_not_trust_the_local_ca(web):
-    _, https_port, _ = web
+    _, https_port, _, _ = web
     conn = http.client.HTTPSConnection(
         "localhost", https_port, timeout=10, context=ssl.create_default_context()
     )
@@ -205,3 +207,25 @@ def test_web_processes_reuse_database_connections(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def threads_of(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^Threads:\s+(\d+)", status, re.M).group(1))
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_idle_connections_cost_no_thread_each(web):
+    """Kept-alive browsers and (next) Kubernetes watches hold connections open for long: the
+    server holds them as sockets in its event loop, not as a thread each."""
+    port, https_port, _, pid = web
+    before = threads_of(pid)
+    idle = []
+    for _ in range(200):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/static/icons/favicon.svg")
+        conn.getresponse().read()  # answered; the connection stays open, idle
+        idle.append(conn)
+    assert threads_of(pid) < before + 10, "200 idle connections, a handful of threads at most"
+    for conn in idle:
+        conn.close()

@@ -122,6 +122,16 @@ def running_stack(tmp_path: Path, **env_extra: str):
     finally:
         status = stack.stop()
         assert status == 0, f"make run exited {status} on Ctrl-C\n{stack.log()}"
+        left = [pid for name in ("web", "worker", "beat") for pid in stack.pids(name) if alive(pid)]
+        assert not left, f"Ctrl-C left children running: {left}"
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 @dataclass
