@@ -482,11 +482,8 @@ def _apply_storage(request, ns, entry):
     post, errors, limits = request.POST, {}, {}
     chosen = empty_dropped(post.getlist("policy"))
     inputs = [name for pid in chosen for name in (f"limit.{pid}", f"unit.{pid}")]
-    _whole(
-        post,
-        ("policy", *inputs),
-        at={"policy": "policies", **{f"unit.{pid}": f"limit.{pid}" for pid in chosen}},
-    )
+    # At the grid's own message: a row may be missing because its policy is not offered.
+    _whole(post, ("policy", *inputs), at=dict.fromkeys(("policy", *inputs), "policies"))
     for pid in chosen:
         limits[pid] = _in_base(post, f"limit.{pid}", f"unit.{pid}", STORAGE_UNITS, errors)
     if errors:
