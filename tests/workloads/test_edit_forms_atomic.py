@@ -16,8 +16,9 @@ from django.urls import reverse
 
 from inventory.models import ContentLibrary, StoragePolicy
 from tests.atomic_forms import FORM, Case, assert_atomic, field_error, logged_in
-from tests.workloads.conftest import NEXT, drive, spec
+from tests.workloads.conftest import NEXT, RELEASE, drive, spec
 from workloads import forms, services
+from workloads.manifests import export_manifest
 from workloads.models import Namespace, NamespaceAccess, Supervisor, VirtualMachineClass, VksCluster
 from workloads.services import clusters
 from workloads.specs import section_raw
@@ -386,3 +387,60 @@ def test_a_wizard_step_without_a_field_keeps_what_the_step_held(admin_client, ra
         assert 'did not send "gateway"' in field_error(html, "gateway")
         state = admin_client.session[WIZARD_KEY]
         assert state["raw"] == held and state["step"] == 4
+
+
+def test_create_cluster_creates_all_or_nothing(editor, namespace, storage_class):
+    """CREATE CLUSTER: a field or a node pool column left out is refused, never defaulted (its
+    submit button's `op` may be absent: Enter in a field posts the first button, CREATE)."""
+    form = {
+        "name": "shop",
+        "version": RELEASE,
+        "os_image": "photon",
+        "cp_replicas": "1",
+        "cp_vm_class": "best-effort-small",
+        "cp_storage_class": storage_class,
+        "pool_name": ["workers", "gpu"],
+        "pool_replicas": ["2", "1"],
+        "pool_vm_class": ["best-effort-small", "best-effort-medium"],
+        "pool_storage_class": [storage_class, storage_class],
+        "cni": "antrea",
+        "pods_cidr": "192.168.0.0/16",
+        "services_cidr": "10.96.0.0/12",
+        "service_domain": "cluster.local",
+    }
+    case = Case(
+        lambda w: reverse("workloads:cluster-create", args=["team-a"]),
+        lambda w: form,
+        lambda w: sorted(VksCluster.objects.values_list("name", "spec")),
+        invalid=(("cp_replicas", "two", "cp_replicas"), ("pool_replicas", ["2", "x"], "pools")),
+        at={
+            "pool_name": "pools",
+            "pool_replicas": "pools",
+            "pool_vm_class": "pools",
+            "pool_storage_class": "pools",
+        },
+    )
+    assert_atomic(logged_in(editor), case, {})
+
+
+def test_apply_yaml_of_a_broken_manifest_changes_nothing(editor, namespace, storage_class):
+    cluster = clusters.cluster_create(
+        namespace=namespace, name="web", spec=spec(storage_class), user=editor
+    )
+    before = (cluster.generation, cluster.spec)
+    url = reverse("workloads:cluster-apply", args=["team-a"])
+    manifest = export_manifest(cluster, nodes=[])
+    client = logged_in(editor)
+    for broken in (
+        manifest.replace("replicas: 2", 'replicas: "three"'),
+        manifest.split("\nspec:")[0],  # no spec at all
+        "",
+    ):
+        response = client.post(url, {"op": "apply", "manifest": broken})
+        assert response.status_code == 400, broken
+        cluster.refresh_from_db()
+        assert (cluster.generation, cluster.spec) == before
+    whole = manifest.replace("replicas: 2", "replicas: 3")
+    assert client.post(url, {"op": "apply", "manifest": whole}).status_code == 302
+    cluster.refresh_from_db()
+    assert cluster.spec["topology"]["nodePools"][0]["replicas"] == 3
