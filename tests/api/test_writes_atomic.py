@@ -9,11 +9,10 @@ import json
 
 import pytest
 
-from inventory.models import ContentLibrary, StoragePolicy
 from tests.api.conftest import NM, NS, error
 from tests.workloads.conftest import spec
-from workloads import services
-from workloads.models import Namespace, VirtualMachineClass, VksCluster
+from tests.workloads.test_edit_forms_atomic import configure, ns_state, vm_class_state
+from workloads.models import Namespace, VksCluster
 from workloads.services import clusters
 
 pytestmark = pytest.mark.django_db
@@ -21,42 +20,10 @@ NOBODY = {"subject_type": "USER", "subject": "nobody", "role": "VIEW"}
 CAPI = "/apis/cluster.x-k8s.io/v1beta1/namespaces/team-a/clusters"
 
 
-def namespace_state(ns: Namespace) -> tuple:
-    ns = Namespace.objects.get(pk=ns.pk)
-    return (
-        ns.generation,
-        ns.description,
-        (ns.cpu_limit_mhz, ns.memory_limit_mib, ns.storage_limit_mib),
-        sorted((s.policy_id, s.limit_mib) for s in ns.storage.all()),
-        sorted(ns.vm_classes.values_list("name", flat=True)),
-        sorted(ns.content_libraries.values_list("pk", flat=True)),
-        sorted(ns.access.values_list("subject_type", "subject", "domain", "role")),
-    )
-
-
 @pytest.fixture
-def configured(admin, namespace, editor) -> Namespace:
+def configured(admin, namespace, editor) -> dict:
     """team-a with limits, a storage policy, a VM class and a library: a clear shows."""
-    policy = (
-        StoragePolicy.objects.filter(datastores__hosts__cluster=namespace.supervisor.cluster)
-        .distinct()
-        .order_by("name")
-        .first()
-    )
-    services.namespace_limits_set(
-        namespace=namespace,
-        cpu_limit_mhz=5000,
-        memory_limit_mib=8192,
-        storage_limit_mib=102400,
-        user=admin,
-    )
-    services.namespace_storage_set(
-        namespace=namespace, limits={str(policy.policy_id): 10240}, user=admin
-    )
-    services.namespace_vm_classes_set(namespace=namespace, names=["best-effort-small"], user=admin)
-    library = str(ContentLibrary.objects.order_by("name").first().library_id)
-    services.namespace_libraries_set(namespace=namespace, library_ids=[library], user=admin)
-    return namespace
+    return configure(admin, namespace)
 
 
 # Each: a body whose last part is wrong (a valid part first where it can be), the field named.
@@ -91,7 +58,7 @@ PATCHES = [
 
 
 def test_a_namespace_patch_with_a_bad_part_changes_nothing(admin_api, configured):
-    before = namespace_state(configured)
+    before = ns_state(configured)
     for version in ("", "/v2"):
         for body, field in PATCHES:  # one namespace for the table: each row must change nothing
             response = admin_api.patch(f"{NS}{version}/team-a", body, format="json")
@@ -99,19 +66,19 @@ def test_a_namespace_patch_with_a_bad_part_changes_nothing(admin_api, configured
             error_type, messages = error(response)
             assert error_type == "INVALID_ARGUMENT"
             assert any(m.startswith(f"{field}:") for m in messages), (body, messages)
-            assert namespace_state(configured) == before, body
+            assert ns_state(configured) == before, body
 
 
 def test_a_whole_patch_changes_every_part(admin_api, configured):
     """The control: the same parts, all valid, go through together."""
-    before = namespace_state(configured)
+    before = ns_state(configured)
     body = {
         "description": "x",
         "resource_spec": {"cpu_limit": 6000, "memory_limit": None},
         "vm_service_spec": {"vm_classes": ["guaranteed-small"]},
     }
     assert admin_api.patch(f"{NS}/team-a", body, format="json").status_code == 204
-    after = namespace_state(configured)
+    after = ns_state(configured)
     assert after[1:3] == ("x", (6000, None, 102400)) and after[4] == ["guaranteed-small"]
     assert after[3] == before[3] and after[5:] == before[5:]  # the parts not given: unchanged
 
@@ -150,30 +117,17 @@ ACCESS_WRITES = [  # (query, body, the field named)
 
 
 def test_an_access_write_without_a_valid_role_or_type_changes_nothing(admin_api, configured):
-    before = namespace_state(configured)
+    before = ns_state(configured)
     for method in (admin_api.put, admin_api.post):
         for query, body, field in ACCESS_WRITES:
             response = method(f"{EDDIE}{query}", body, format="json")
             assert response.status_code == 400, (query, body)
             messages = error(response)[1]
             assert any(m.startswith(f"{field}:") for m in messages), (query, body, messages)
-            assert namespace_state(configured) == before, (query, body)
+            assert ns_state(configured) == before, (query, body)
 
 
 # ---------------------------------------------------------------- VM classes
-
-
-def vm_classes() -> list[tuple]:
-    return sorted(
-        VirtualMachineClass.objects.values_list(
-            "name",
-            "cpu_count",
-            "memory_mib",
-            "cpu_reservation",
-            "memory_reservation",
-            "description",
-        )
-    )
 
 
 @pytest.mark.parametrize(
@@ -187,12 +141,12 @@ def vm_classes() -> list[tuple]:
     ],
 )
 def test_a_vm_class_patch_with_a_bad_field_changes_nothing(admin_api, body, field):
-    before = vm_classes()
+    before = vm_class_state({})
     url = f"{NM}/virtual-machine-classes/guaranteed-small"
     response = admin_api.patch(url, body, format="json")
     assert response.status_code == 400, response.content
     assert any(m.startswith(f"{field}:") for m in error(response)[1]), error(response)
-    assert vm_classes() == before
+    assert vm_class_state({}) == before
 
 
 @pytest.mark.parametrize(
@@ -208,11 +162,11 @@ def test_a_vm_class_patch_with_a_bad_field_changes_nothing(admin_api, body, fiel
     ],
 )
 def test_a_vm_class_create_missing_or_bad_creates_nothing(admin_api, body, field):
-    before = vm_classes()
+    before = vm_class_state({})
     response = admin_api.post(f"{NM}/virtual-machine-classes", body, format="json")
     assert response.status_code == 400, response.content
     assert any(m.startswith(f"{field}:") for m in error(response)[1]), error(response)
-    assert vm_classes() == before
+    assert vm_class_state({}) == before
 
 
 # ---------------------------------------------------------------- Kubernetes-style replace

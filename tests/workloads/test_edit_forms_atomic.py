@@ -16,7 +16,8 @@ from django.urls import reverse
 
 from inventory.models import ContentLibrary, StoragePolicy
 from tests.atomic_forms import FORM, Case, assert_atomic, field_error, logged_in
-from tests.workloads.conftest import NEXT, RELEASE, drive, spec
+from tests.workloads.conftest import NEXT, drive, spec
+from tests.workloads.test_cluster_views import wizard_form
 from workloads import forms, services
 from workloads.manifests import export_manifest
 from workloads.models import Namespace, NamespaceAccess, Supervisor, VirtualMachineClass, VksCluster
@@ -134,9 +135,9 @@ NAMESPACE_CASES = {
 }
 
 
-@pytest.fixture
-def configured(admin, namespace, editor, outsider) -> dict:
-    """team-a with something in every setting a dialog edits, so that clearing one shows."""
+def configure(admin, namespace: Namespace) -> dict:
+    """Something in every setting a dialog or an UpdateSpec edits, so that clearing one shows:
+    limits, a storage policy with a limit, a VM class, a library. The world the rows read."""
     policies = StoragePolicy.objects.filter(
         datastores__hosts__cluster=namespace.supervisor.cluster
     ).distinct()
@@ -162,8 +163,14 @@ def configured(admin, namespace, editor, outsider) -> dict:
         "kept": str(kept.policy_id),
         "added": str(added.policy_id),
         "library": libraries[-1],
-        "entry": NamespaceAccess.objects.get(namespace=namespace, subject="eddie").pk,
     }
+
+
+@pytest.fixture
+def configured(admin, namespace, editor, outsider) -> dict:
+    """team-a configured, eddie (the editor) holding a permission to edit, the outsider none."""
+    entry = NamespaceAccess.objects.get(namespace=namespace, subject="eddie").pk
+    return configure(admin, namespace) | {"entry": entry}
 
 
 @pytest.mark.parametrize("kind", NAMESPACE_CASES)
@@ -392,22 +399,12 @@ def test_a_wizard_step_without_a_field_keeps_what_the_step_held(admin_client, ra
 def test_create_cluster_creates_all_or_nothing(editor, namespace, storage_class):
     """CREATE CLUSTER: a field or a node pool column left out is refused, never defaulted (its
     submit button's `op` may be absent: Enter in a field posts the first button, CREATE)."""
-    form = {
-        "name": "shop",
-        "version": RELEASE,
-        "os_image": "photon",
-        "cp_replicas": "1",
-        "cp_vm_class": "best-effort-small",
-        "cp_storage_class": storage_class,
-        "pool_name": ["workers", "gpu"],
-        "pool_replicas": ["2", "1"],
-        "pool_vm_class": ["best-effort-small", "best-effort-medium"],
-        "pool_storage_class": [storage_class, storage_class],
-        "cni": "antrea",
-        "pods_cidr": "192.168.0.0/16",
-        "services_cidr": "10.96.0.0/12",
-        "service_domain": "cluster.local",
-    }
+    form = wizard_form(storage_class)  # and a second pool: rows must stay rows
+    del form["op"]
+    form["pool_name"] += ["gpu"]
+    form["pool_replicas"] += ["1"]
+    form["pool_vm_class"] += ["best-effort-medium"]
+    form["pool_storage_class"] += [storage_class]
     case = Case(
         lambda w: reverse("workloads:cluster-create", args=["team-a"]),
         lambda w: form,
