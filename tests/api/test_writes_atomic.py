@@ -221,3 +221,31 @@ def test_a_replace_with_a_bad_or_missing_part_changes_nothing(
         assert response.json()["kind"] == "Status"
         after = VksCluster.objects.filter(pk=cluster.pk).values_list("generation", "spec").get()
         assert after == before, break_it.__name__
+
+
+def test_a_replace_that_leaves_counts_out_keeps_the_running_ones(
+    api_as, editor, namespace, storage_class
+):
+    """Cluster API: an unset count is someone else's (the autoscaler's) to manage, so a replace
+    without counts scales nothing down; a new pool starts with one, an explicit count applies."""
+    cluster = clusters.cluster_create(
+        namespace=namespace, name="web", spec=spec(storage_class, cp=3, workers=2), user=editor
+    )
+    client = api_as(editor)
+    document = client.get(f"{CAPI}/web").json()
+    del topology(document)["controlPlane"]["replicas"]
+    pools = topology(document)["workers"]["machineDeployments"]
+    pools[0]["replicas"] = None  # null: unset too
+    pools.append({"class": "node-pool", "name": "gpu"})
+    response = client.put(f"{CAPI}/web", json.dumps(document), content_type="application/json")
+    assert response.status_code == 200, response.content
+    cluster.refresh_from_db()
+    counts = [(p["name"], p["replicas"]) for p in cluster.spec["topology"]["nodePools"]]
+    assert cluster.spec["topology"]["controlPlane"]["replicas"] == 3
+    assert counts == [("node-pool-1", 2), ("gpu", 1)]
+    pools[0]["replicas"] = 0
+    del document["metadata"]["resourceVersion"], document["metadata"]["generation"]
+    response = client.put(f"{CAPI}/web", json.dumps(document), content_type="application/json")
+    assert response.status_code == 200, response.content
+    cluster.refresh_from_db()
+    assert cluster.spec["topology"]["nodePools"][0]["replicas"] == 0  # given: applied

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+import yaml
 from django.urls import reverse
 
 from inventory.models import ContentLibrary, StoragePolicy
@@ -439,5 +440,18 @@ def test_apply_yaml_of_a_broken_manifest_changes_nothing(editor, namespace, stor
         assert (cluster.generation, cluster.spec) == before
     whole = manifest.replace("replicas: 2", "replicas: 3")
     assert client.post(url, {"op": "apply", "manifest": whole}).status_code == 302
+    cluster.refresh_from_db()
+    assert cluster.spec["topology"]["nodePools"][0]["replicas"] == 3
+
+
+def test_apply_yaml_without_counts_keeps_the_running_ones(editor, namespace, storage_class):
+    cluster = clusters.cluster_create(
+        namespace=namespace, name="web", spec=spec(storage_class, workers=3), user=editor
+    )
+    document = yaml.safe_load(export_manifest(cluster, nodes=[]))
+    del document["spec"]["topology"]["workers"]["machineDeployments"][0]["replicas"]
+    url = reverse("workloads:cluster-apply", args=["team-a"])
+    response = logged_in(editor).post(url, {"op": "apply", "manifest": yaml.safe_dump(document)})
+    assert response.status_code == 302
     cluster.refresh_from_db()
     assert cluster.spec["topology"]["nodePools"][0]["replicas"] == 3

@@ -25,6 +25,7 @@ from workloads.manifests import (
     PUBLIC_CLASS_NAMESPACE,
     export_manifest,
     parse_manifest,
+    spec_for_update,
 )
 from workloads.models import Namespace
 from workloads.services.clusters import (
@@ -390,7 +391,7 @@ def cluster_apply_view(request, name: str):
             before = existing.generation
             cluster = cluster_update(
                 cluster=existing,
-                spec=manifest.spec,
+                spec=spec_for_update(manifest, existing.spec),
                 generation=_manifest_generation(text),
                 user=request.user,
             )
