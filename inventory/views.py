@@ -24,8 +24,9 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from inventory import selectors, services
 from inventory.auth import SsoLoginForm
 from inventory.entities import TABS, object_path, type_label
+from inventory.forms import missing_errors
 from inventory.models import Cluster, Host, VirtualMachine
-from inventory.permissions import DENIED, Privilege, granted_elsewhere, has
+from inventory.permissions import DENIED, Privilege, granted_elsewhere, has, require
 from inventory.tasklog import tasks_version
 
 OBJECT_TEMPLATE = "inventory/object_page.html"
@@ -244,10 +245,32 @@ def _flag(data, name: str, current: bool) -> bool:
     return current if raw is None else raw == "on"
 
 
+# The Configure tab's cards, each a form of its own posting to the same action: a post carries
+# one or more whole cards; what it does not carry stays as it is.
+SETTINGS_CARDS = (("drs_enabled", "drs_automation_level"), ("ha_enabled",))
+FLAGS = ("drs_enabled", "ha_enabled")
+
+
+def _whole_cards(data) -> None:
+    """Refuse a post that carries no card, part of one, or a checkbox value other than "on" or
+    "off" (read as "off", it would turn the service off)."""
+    errors: dict[str, str] = {}
+    sent = [card for card in SETTINGS_CARDS if any(name in data for name in card)]
+    for card in sent or SETTINGS_CARDS[:1]:
+        errors |= missing_errors(data, card)
+    for name in FLAGS:
+        if name in data and data[name] not in ("on", "off") and name not in errors:
+            errors[name] = f'"{name}" must be on or off. Nothing was changed.'
+    if errors:
+        raise ValidationError(errors)
+
+
 def _start(entity, name: str, request):
     user, data = request.user, request.POST
     match name, entity:
         case "reconfigure", Cluster():
+            require(user, Privilege.CLUSTER_EDIT)  # a refusal before any word about the form
+            _whole_cards(data)
             return services.cluster_reconfigure(
                 cluster=entity,
                 drs_enabled=_flag(data, "drs_enabled", entity.drs_enabled),
