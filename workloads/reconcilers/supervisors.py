@@ -31,6 +31,7 @@ from inventory.operations import mark_running
 from inventory.tasklog import event_log, task_finish, task_progress, tasks_changed
 from workloads import status
 from workloads.models import Supervisor
+from workloads.reconcilers.allocation import allocate, claim, holder, taken_among
 from workloads.reconcilers.common import (
     NAMESPACES,
     StepFailed,
@@ -196,13 +197,13 @@ def _configure(sup: Supervisor, now: datetime) -> Step | None:
         wanted_ip = ips[index] if ips else vm.ip_address or _dhcp_address(sup, index)
         if vm.is_powered_on and vm.ip_address == wanted_ip:
             continue
-        clash = VirtualMachine.objects.filter(ip_address=wanted_ip).exclude(pk=vm.pk).first()
-        if clash is not None:
+        clash = VirtualMachine.objects.filter(ip_address=wanted_ip).exclude(pk=vm.pk).exists()
+        if clash or not claim(wanted_ip, vm=vm):
             raise StepFailed(
                 "ControlPlaneVMsConfigured",
                 "ManagementIPInUse",
                 f"IP address {wanted_ip} of the management network range is already in use by "
-                f"virtual machine {clash.name}. Choose a free range.",
+                f"{holder(wanted_ip)}. Choose a free range.",
             )
         vm.ip_address = wanted_ip
         if not vm.is_powered_on:
@@ -231,13 +232,7 @@ def _load_balancer(sup: Supervisor, now: datetime) -> Step | None:
     ranges = sup.spec["load_balancer"]["address_ranges"]
     if sup.api_endpoint and IPv4Address(sup.api_endpoint) in set(addresses(ranges)):
         return None
-    candidates = [str(a) for a in addresses(ranges)]
-    taken = set(
-        VirtualMachine.objects.filter(ip_address__in=candidates).values_list(
-            "ip_address", flat=True
-        )
-    )
-    free = next((a for a in candidates if a not in taken), None)
+    free = allocate([str(a) for a in addresses(ranges)], supervisor=sup)
     if free is None:
         raise StepFailed(
             "LoadBalancerConfigured",
@@ -255,12 +250,7 @@ def _workload_network(sup: Supervisor, now: datetime) -> Step | None:
     """A check, not an action: the workload ranges must hold an address per control plane VM."""
     wl = sup.spec["workload_network"]
     candidates = [str(a) for a in addresses(wl["address_ranges"])]
-    taken = set(
-        VirtualMachine.objects.filter(ip_address__in=candidates).values_list(
-            "ip_address", flat=True
-        )
-    )
-    if len([a for a in candidates if a not in taken]) < control_plane_count(sup):
+    if len(set(candidates) - taken_among(candidates)) < control_plane_count(sup):
         raise StepFailed(
             "WorkloadNetworkConfigured",
             "WorkloadIPsExhausted",
