@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -40,6 +41,7 @@ pytestmark = [
 
 WORKERS = 3
 CLUSTERS = 30
+INSTANT = {"VKS_SIM_SPEED": "instant"}  # no step waits: every pass races the others at once
 SMALL, BIG = "best-effort-small", "best-effort-4xlarge"  # 4 GiB and 128 GiB
 
 
@@ -116,10 +118,15 @@ def test_concurrent_workers_hand_out_no_address_vip_or_memory_twice(tmp_path):
     ns = _namespace(admin, sup)
     spec = _spec(ns)
     queue = new_queue()
-    workers = []
+    with ThreadPoolExecutor(WORKERS) as pool:  # each takes seconds to be ready
+        starting = [
+            pool.submit(start_worker, queue, tmp_path / f"worker-{i + 1}.log", **INSTANT)
+            for i in range(WORKERS)
+        ]
+    workers = [f.result() for f in starting if f.exception() is None]
     try:
-        for i in range(WORKERS):
-            workers.append(start_worker(queue, tmp_path / f"worker-{i + 1}.log"))
+        for future in starting:
+            future.result()  # one that did not start fails the test, once the others are killed
         with publishing_to(queue):
             started = time.monotonic()
             with transaction.atomic():  # every first pass is published at once, on commit
