@@ -132,15 +132,11 @@ def test_a_management_address_someone_holds_fails_configuration(raw_spec, admin,
 
 def fill_hosts_but(cluster, room_mib: int) -> Host:
     """Shrink the Supervisor's hosts to what they hold now; leave `room_mib` free on one."""
-    hosts = Host.objects.filter(cluster=cluster.namespace.supervisor.cluster_id).order_by("name")
-    held = lock_hosts(hosts)
+    hosts = lock_hosts(Host.objects.filter(cluster=cluster.namespace.supervisor.cluster_id))
     for host in hosts:
-        host.memory_mib = held[host.pk]
+        host.memory_mib = host.held_mib + (room_mib if host == hosts[0] else 0)
         host.save(update_fields=["memory_mib"])
-    roomy = hosts.first()
-    roomy.memory_mib += room_mib
-    roomy.save(update_fields=["memory_mib"])
-    return roomy
+    return hosts[0]
 
 
 def test_a_placed_node_keeps_its_room_before_it_is_powered_on(namespace, storage_class):
@@ -157,4 +153,7 @@ def test_a_placed_node_keeps_its_room_before_it_is_powered_on(namespace, storage
     assert any(c["reason"] == "InsufficientResources" for c in b.conditions)
     assert not reconcilers.nodes_of(b)
     drive(a)
-    assert lock_hosts(Host.objects.filter(pk=roomy.pk)) == {roomy.pk: roomy.memory_mib}
+    a.refresh_from_db()
+    assert a.phase == "Provisioned"
+    (host,) = lock_hosts(Host.objects.filter(pk=roomy.pk))
+    assert host.held_mib == host.memory_mib, "full, not over"

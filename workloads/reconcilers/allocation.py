@@ -73,15 +73,17 @@ def holder(address: str) -> str:
 # ---------------------------------------------------------------- host memory
 
 
-def lock_hosts(hosts) -> dict[int, int]:
-    """Lock the rows of `hosts` (a queryset) and return each one's memory held now, host pk ->
-    MiB. Locked in pk order, so two passes never wait for each other crosswise; a pass placing
-    on the same hosts waits here until this one commits, then reads the VM it placed."""
-    pks = list(hosts.values_list("pk", flat=True))
-    list(Host.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk"))
-    held = (
-        VirtualMachine.objects.filter(HOLDS_MEMORY, host__in=pks)
+def lock_hosts(hosts) -> list[Host]:
+    """The hosts of the queryset `hosts`, their rows locked, each with `held_mib`: the memory its
+    VMs hold now. Locked in pk order, so two passes never wait for each other crosswise; a pass
+    placing on the same hosts waits here until this one commits, then reads the VM it placed."""
+    locked = list(Host.objects.select_for_update().filter(pk__in=hosts.values("pk")).order_by("pk"))
+    held = dict(
+        VirtualMachine.objects.filter(HOLDS_MEMORY, host__in=[h.pk for h in locked])
         .values("host")
         .annotate(mib=Sum("memory_mib"))
+        .values_list("host", "mib")
     )
-    return {pk: 0 for pk in pks} | {row["host"]: row["mib"] for row in held}
+    for host in locked:
+        host.held_mib = held.get(host.pk, 0)
+    return locked

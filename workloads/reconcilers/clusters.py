@@ -185,7 +185,7 @@ def _place(cluster: VksCluster, group: Group, memory_mib: int, policy: StoragePo
         in_maintenance_mode=False,
         datastores__storage_policies=policy,
     ).distinct()
-    held = lock_hosts(hosts)
+    locked = lock_hosts(hosts)
     spread = set()
     if group.role == CONTROL_PLANE:
         spread = set(
@@ -194,8 +194,8 @@ def _place(cluster: VksCluster, group: Group, memory_mib: int, policy: StoragePo
             )
         )
     candidates = sorted(
-        (h for h in Host.objects.filter(pk__in=held) if h.memory_mib - held[h.pk] >= memory_mib),
-        key=lambda h: (h.pk in spread, held[h.pk] - h.memory_mib, h.name),
+        (h for h in locked if h.memory_mib - h.held_mib >= memory_mib),
+        key=lambda h: (h.pk in spread, h.held_mib - h.memory_mib, h.name),
     )
     if not candidates:
         raise StepFailed(
