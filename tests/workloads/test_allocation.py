@@ -157,3 +157,18 @@ def test_a_placed_node_keeps_its_room_before_it_is_powered_on(namespace, storage
     assert a.phase == "Provisioned"
     (host,) = lock_hosts(Host.objects.filter(pk=roomy.pk))
     assert host.held_mib == host.memory_mib, "full, not over"
+
+
+def test_supervisor_control_plane_vms_go_only_where_their_memory_fits(raw_spec, admin, cluster):
+    full = lock_hosts(Host.objects.filter(cluster=cluster))[:2]
+    for host in full:
+        host.memory_mib = host.held_mib  # no room left
+        host.save(update_fields=["memory_mib"])
+    sup = services.supervisor_enable(spec=raw_spec, user=admin)
+    converge(sup)
+    sup.refresh_from_db()
+    placed = {vm.host_id for vm in reconcilers.control_plane_vms(sup)}
+    assert len(placed) == 2 and not placed & {h.pk for h in full}
+    failed = sup.condition("ControlPlaneVMsDeployed")
+    assert (sup.config_status, failed["reason"]) == ("ERROR", "InsufficientHostsFailed")
+    assert "room for the VM's memory" in failed["message"]

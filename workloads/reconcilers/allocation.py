@@ -14,9 +14,10 @@ from django.db.models import Q, Sum
 from inventory.models import Host, VirtualMachine
 from workloads.models import IpAllocation
 
-# Memory a VM holds on its host: a powered-on VM's, and a VKS node's from its creation on (the
-# reconciler powers it on a pass later without asking again, so its room is kept from the start).
-HOLDS_MEMORY = Q(power_state=VirtualMachine.PowerState.ON) | Q(vks_node__isnull=False)
+# Memory a VM holds on its host: a powered-on VM's, and from its creation on that of a VM a
+# solution owns (a VKS node, a Supervisor control plane VM): its reconciler powers it on a pass
+# later without asking again, so its room is kept from the start.
+HOLDS_MEMORY = Q(power_state=VirtualMachine.PowerState.ON) | ~Q(managed_by="")
 
 
 # ---------------------------------------------------------------- addresses

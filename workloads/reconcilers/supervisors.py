@@ -31,7 +31,7 @@ from inventory.operations import mark_running
 from inventory.tasklog import event_log, task_finish, task_progress, tasks_changed
 from workloads import status
 from workloads.models import Supervisor
-from workloads.reconcilers.allocation import allocate, claim, holder, taken_among
+from workloads.reconcilers.allocation import allocate, claim, holder, lock_hosts, taken_among
 from workloads.reconcilers.common import (
     NAMESPACES,
     StepFailed,
@@ -135,14 +135,16 @@ def _deploy(sup: Supervisor, now: datetime) -> Step | None:
     if not missing:
         return None
     name = missing[0]
-    used_hosts = [vm.host_id for vm in existing.values()]
+    size = SIZES[sup.spec["size"]["size"]]
+    hosts = Host.objects.filter(
+        cluster=sup.cluster_id,
+        connection_state=Host.ConnectionState.CONNECTED,
+        in_maintenance_mode=False,
+    ).exclude(pk__in=[vm.host_id for vm in existing.values()])
+    # Under the hosts' row locks, as VKS nodes are placed: the VM holds its memory from now on.
+    room = [h.pk for h in lock_hosts(hosts) if h.memory_mib - h.held_mib >= size.memory_gib * 1024]
     host = (
-        Host.objects.filter(
-            cluster=sup.cluster_id,
-            connection_state=Host.ConnectionState.CONNECTED,
-            in_maintenance_mode=False,
-        )
-        .exclude(pk__in=used_hosts)
+        hosts.filter(pk__in=room)
         .annotate(memory_used=Sum("vms__memory_usage_mib", filter=Q(vms__power_state="poweredOn")))
         .order_by("memory_used", "name")
         .first()
@@ -151,7 +153,8 @@ def _deploy(sup: Supervisor, now: datetime) -> Step | None:
         raise StepFailed(
             "ControlPlaneVMsDeployed",
             "InsufficientHostsFailed",
-            f"No host is left to place {name} on: control plane VMs run on distinct hosts.",
+            f"No host is left to place {name} on: control plane VMs run on distinct hosts, "
+            "each with room for the VM's memory.",
         )
     policy = sup.spec["storage"]["control_plane_policy"]
     datastore = Datastore.objects.filter(hosts=host, storage_policies__policy_id=policy).first()
@@ -161,7 +164,6 @@ def _deploy(sup: Supervisor, now: datetime) -> Step | None:
             "StoragePlacementFailed",
             f"No datastore on {host.name} satisfies the control plane storage policy.",
         )
-    size = SIZES[sup.spec["size"]["size"]]
     vm = VirtualMachine(
         name=name,
         host=host,
