@@ -59,10 +59,7 @@ def allocate(candidates: list[str], *, also_taken: Iterable[str] = (), **owner) 
 
 
 def holder(address: str) -> str:
-    """Who holds `address`, for an error message."""
-    vm = VirtualMachine.objects.filter(ip_address=address).first()
-    if vm is not None:
-        return f"virtual machine {vm.name}"
+    """Who holds the allocation of `address`, for an error message."""
     found = IpAllocation.objects.select_related("vm", "cluster", "supervisor").get(address=address)
     if found.vm is not None:
         return f"virtual machine {found.vm.name}"

@@ -199,13 +199,14 @@ def _configure(sup: Supervisor, now: datetime) -> Step | None:
         wanted_ip = ips[index] if ips else vm.ip_address or _dhcp_address(sup, index)
         if vm.is_powered_on and vm.ip_address == wanted_ip:
             continue
-        clash = VirtualMachine.objects.filter(ip_address=wanted_ip).exclude(pk=vm.pk).exists()
-        if clash or not claim(wanted_ip, vm=vm):
+        clash = VirtualMachine.objects.filter(ip_address=wanted_ip).exclude(pk=vm.pk).first()
+        if clash is not None or not claim(wanted_ip, vm=vm):
+            who = f"virtual machine {clash.name}" if clash else holder(wanted_ip)
             raise StepFailed(
                 "ControlPlaneVMsConfigured",
                 "ManagementIPInUse",
                 f"IP address {wanted_ip} of the management network range is already in use by "
-                f"{holder(wanted_ip)}. Choose a free range.",
+                f"{who}. Choose a free range.",
             )
         vm.ip_address = wanted_ip
         if not vm.is_powered_on:
