@@ -11,7 +11,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inventory.models import Host
+from inventory.models import Cluster, Host, StoragePolicy
+from tests.factories import supervisor_raw_spec
 from tests.workloads.conftest import drive, spec
 from tests.workloads.test_supervisor import converge
 from workloads import reconcilers, services
@@ -172,3 +173,27 @@ def test_supervisor_control_plane_vms_go_only_where_their_memory_fits(raw_spec, 
     failed = sup.condition("ControlPlaneVMsDeployed")
     assert (sup.config_status, failed["reason"]) == ("ERROR", "InsufficientHostsFailed")
     assert "room for the VM's memory" in failed["message"]
+
+
+def test_supervisors_on_one_dhcp_management_network_lease_different_addresses(admin):
+    """The management network's DHCP server leases each control plane VM an address of its own,
+    whichever Supervisor it belongs to (two used to be given the same ones)."""
+    sups = []
+    for n, name in enumerate(("Workload-Cluster-01", "Workload-Cluster-02"), start=1):
+        cluster = Cluster.objects.get(name=name)
+        raw = supervisor_raw_spec(cluster, name=f"supervisor-0{n}")
+        usable = StoragePolicy.objects.filter(datastores__hosts__cluster=cluster).first()
+        raw["storage"] = {key: str(usable.policy_id) for key in raw["storage"]}
+        raw["management_network"] = {
+            **raw["management_network"],
+            "mode": "DHCP",
+            "starting_address": "",
+            "address_count": "",
+            "floating_ip": f"10.10.10.{150 + n}",
+        }
+        sups.append(services.supervisor_enable(spec=raw, user=admin))
+    for sup in sups:
+        converge(sup)
+    addresses = [ip for sup in sups for ip in Supervisor.objects.get(pk=sup.pk).control_plane_ips]
+    assert len(addresses) == 6 and len(set(addresses)) == 6, addresses
+    assert all(Supervisor.objects.get(pk=s.pk).config_status == "RUNNING" for s in sups)

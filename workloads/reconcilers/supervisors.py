@@ -13,7 +13,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Network
 
 from django.conf import settings
 from django.db.models import Q, Sum
@@ -196,7 +196,7 @@ def _configure(sup: Supervisor, now: datetime) -> Step | None:
     vms = list(control_plane_vms(sup))
     ips = management_addresses(sup)
     for index, vm in enumerate(vms):
-        wanted_ip = ips[index] if ips else vm.ip_address or _dhcp_address(sup, index)
+        wanted_ip = ips[index] if ips else vm.ip_address or _dhcp_lease(sup, vm)
         if vm.is_powered_on and vm.ip_address == wanted_ip:
             continue
         clash = VirtualMachine.objects.filter(ip_address=wanted_ip).exclude(pk=vm.pk).first()
@@ -224,11 +224,24 @@ def _configure(sup: Supervisor, now: datetime) -> Step | None:
     return None
 
 
-def _dhcp_address(sup: Supervisor, index: int) -> str:
+DHCP_POOL = range(200, 250)  # host numbers the management network's DHCP server leases
+
+
+def _dhcp_lease(sup: Supervisor, vm: VirtualMachine) -> str:
+    """What the management network's DHCP server leases `vm`: the next address of its pool that
+    no VM holds, Supervisors on one port group included. Held from now on, like any address."""
     portgroup = PortGroup.objects.get(moid=sup.spec["management_network"]["network"])
-    subnet = portgroup.subnet or "10.99.0.0/24"
-    base = IPv4Address(subnet.split("/")[0])
-    return str(base + 200 + index)  # what the DHCP server would lease: stable per VM
+    subnet = IPv4Network(portgroup.subnet or "10.99.0.0/24", strict=False)
+    pool = [str(subnet.network_address + n) for n in DHCP_POOL if n < subnet.num_addresses - 1]
+    lease = allocate(pool, vm=vm)
+    if lease is None:
+        raise StepFailed(
+            "ControlPlaneVMsConfigured",
+            "ManagementIPExhausted",
+            f"The DHCP server of network {portgroup.name} has no free address to lease to "
+            f"{vm.name}. Free addresses on {portgroup.name} or use a static range.",
+        )
+    return lease
 
 
 def _load_balancer(sup: Supervisor, now: datetime) -> Step | None:
