@@ -224,6 +224,11 @@ SPECTACULAR_SETTINGS = {
 }
 # An API session ends after this many seconds without a call, as vCenter's 30-minute idle timeout.
 VKS_API_SESSION_IDLE_SECONDS = env_int("VKS_API_SESSION_IDLE_SECONDS", 30 * 60)
+# The vsphere.local lockout policy (inventory.lockout): this many failed logins within the interval
+# lock an account for the unlock time (0: until an administrator unlocks it); 0 failures: off.
+VKS_SSO_LOCKOUT_MAX_FAILURES = env_int("VKS_SSO_LOCKOUT_MAX_FAILURES", 5)
+VKS_SSO_LOCKOUT_INTERVAL_SECONDS = env_int("VKS_SSO_LOCKOUT_INTERVAL_SECONDS", 180)
+VKS_SSO_LOCKOUT_UNLOCK_SECONDS = env_int("VKS_SSO_LOCKOUT_UNLOCK_SECONDS", 300)
 
 LOGGING = {
     "version": 1,
