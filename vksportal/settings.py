@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "vksportal.middleware.vary_on_htmx",
+    "vksportal.middleware.session_idle",
 ]
 
 ROOT_URLCONF = "vksportal.urls"
@@ -106,7 +107,15 @@ else:
         }
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database alone, so logins and pages keep working while Redis is down.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# The vSphere Client's idle timeout, 120 minutes (VKS-REFERENCE §7.3), kept by
+# vksportal.middleware.session_idle, which writes a session's row at most once a "touch" interval
+# and thereby keeps its expiry one interval past the idle time.
+VKS_SESSION_IDLE_SECONDS = env_int("VKS_SESSION_IDLE_SECONDS", 120 * 60)
+VKS_SESSION_TOUCH_SECONDS = 60
+SESSION_COOKIE_AGE = VKS_SESSION_IDLE_SECONDS + VKS_SESSION_TOUCH_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # a browser session cookie, as the vSphere Client's
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

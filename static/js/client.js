@@ -51,4 +51,10 @@
     markSelected();
   });
   document.addEventListener("htmx:afterSettle", markSelected);
+  document.addEventListener("htmx:configRequest", function (event) {
+    // Requests no person asked for (polls, refreshes on an event) say so: they do not keep an
+    // idle session alive (vksportal.middleware.session_idle).
+    const cause = event.detail.triggeringEvent;
+    if (!cause || !cause.isTrusted) event.detail.headers["X-VKS-Background"] = "1";
+  });
 })();
