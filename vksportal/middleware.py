@@ -29,6 +29,21 @@ def vary_on_htmx(get_response: Callable[[HttpRequest], HttpResponse]):
     return middleware
 
 
+def content_security_policy(get_response: Callable[[HttpRequest], HttpResponse]):
+    """`Content-Security-Policy: settings.VKS_CONTENT_SECURITY_POLICY` on every response that
+    sets none of its own (Django 5.2 has no CSP support; 6.0 brings it)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if settings.VKS_CONTENT_SECURITY_POLICY:
+            response.headers.setdefault(
+                "Content-Security-Policy", settings.VKS_CONTENT_SECURITY_POLICY
+            )
+        return response
+
+    return middleware
+
+
 SEEN_KEY = "_vks_seen"  # epoch seconds of the session's last user activity (to the minute)
 IDLE_MESSAGE = "Your vSphere Client session is no longer authenticated. Please login again."
 # Sent by static/js/client.js on requests no person asked for (polls, refreshes on an event): they

@@ -428,6 +428,7 @@ def test_the_kubeconfig_secret_for_can_edit(editor_api, api_as, viewer, web):
     web.refresh_from_db()
     response = editor_api.get(f"{SECRETS}/web-kubeconfig")
     assert response.status_code == 200, response.content
+    assert "no-store" in response["Cache-Control"]  # credentials: never kept by a cache
     secret = response.json()
     assert (secret["apiVersion"], secret["kind"]) == ("v1", "Secret")
     assert secret["type"] == "cluster.x-k8s.io/secret"
