@@ -313,8 +313,9 @@ def sso_user_enable(*, target: User, user: AbstractBaseUser) -> User:
 @transaction.atomic
 def sso_user_delete(*, target: User, user: AbstractBaseUser) -> None:
     """Remove the user, its group memberships and the vCenter permissions granted to it (as
-    vCenter removes a deleted principal's permissions). Refused for administrator@vsphere.local
-    and for the acting user."""
+    vCenter removes a deleted principal's permissions), and its failed logins (a new user of
+    the name starts unlocked). Refused for administrator@vsphere.local and for the acting
+    user."""
     require(user, Privilege.SSO_MANAGE)
     _refuse_protected(target, user, "delete")
     name, username = short_name(target), target.username
@@ -322,6 +323,7 @@ def sso_user_delete(*, target: User, user: AbstractBaseUser) -> None:
         principal__iexact=f"{SSO_DOMAIN.upper()}\\{name}", is_group=False
     ).delete()
     target.delete()
+    lockout_clear(username=username)
     principal_deleted.send(sender=sso_user_delete, kind="user", name=name, domain=SSO_DOMAIN)
     _log(f"User {username} deleted", user)
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from inventory import lockout
+from inventory import lockout, sso
 from inventory.models import Event, LoginLockout
 from tests.api.conftest import basic
 from tests.conftest import PASSWORD
@@ -176,6 +176,12 @@ def test_unlocking_a_user_that_is_not_locked_changes_nothing(admin_client, audit
     url = reverse("inventory:sso-user-unlock", kwargs={"name": "auditor"})
     assert admin_client.post(url).status_code == 302
     assert not Event.objects.filter(message__endswith="unlocked").exists()
+
+
+def test_a_deleted_users_lock_does_not_pass_to_a_new_user_of_the_name(admin, clock):
+    fail("carol@vsphere.local", 5)
+    sso.sso_user_delete(target=sso.sso_user_get(name="carol"), user=admin)
+    assert not lockout.login_locked("carol@vsphere.local")
 
 
 def test_only_sso_administrators_may_unlock(client, auditor, clock):
