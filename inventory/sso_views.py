@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
 from inventory import sso
+from inventory.forms import missing_errors
 from inventory.permissions import ADMINISTRATORS_GROUP, Privilege
 from inventory.tasklog import SSO_DOMAIN
 from inventory.views import partial, privilege_view
@@ -199,6 +200,12 @@ def _posted(names: tuple[str, ...], data) -> dict[str, str]:
     return {name: data.get(name, "") for name in names}
 
 
+def _missing(names, data) -> dict[str, list[str]]:
+    """The inputs of the dialog the post lacks, as field errors (inventory.forms): an Edit
+    without its Email field must not clear the email."""
+    return {name: [message] for name, message in missing_errors(data, names).items()}
+
+
 def _usernames(raw: str) -> list[str]:
     return [name for name in re.split(r"[\s,;]+", raw) if name]
 
@@ -219,7 +226,7 @@ def user_add(request):
     values = _posted(tuple(s[0] for s in specs), request.POST)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        errors = _confirm_errors(values)
+        errors = _missing(values, request.POST) or _confirm_errors(values)
         if not errors:
             try:
                 created = sso.sso_user_create(
@@ -258,13 +265,15 @@ def user_edit(request, name: str):
     values = {s[0]: getattr(target, s[0]) for s in specs}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        values = _posted(tuple(values), request.POST)
-        try:
-            sso.sso_user_update(target=target, **values, user=request.user)
-        except ValidationError as error:
-            errors = error.message_dict
-        else:
-            return _back_to_list(request, "users", f"User {target.username} updated.")
+        errors = _missing(values, request.POST)
+        values = {name: request.POST.get(name, stored) for name, stored in values.items()}
+        if not errors:
+            try:
+                sso.sso_user_update(target=target, **values, user=request.user)
+            except ValidationError as error:
+                errors = error.message_dict
+            else:
+                return _back_to_list(request, "users", f"User {target.username} updated.")
     return _dialog(
         request,
         title=f"Edit User {target.username}",
@@ -287,7 +296,7 @@ def user_password(request, name: str):
     values = _posted(("password", "confirm_password"), request.POST)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        errors = _confirm_errors(values)
+        errors = _missing(values, request.POST) or _confirm_errors(values)
         if not errors:
             try:
                 sso.sso_user_password_reset(
@@ -405,7 +414,7 @@ def group_add(request):
     specs = (GROUP_NAME, MEMBERS)
     values = _posted(("name", "usernames"), request.POST)
     errors: dict[str, list[str]] = {}
-    if request.method == "POST":
+    if request.method == "POST" and not (errors := _missing(values, request.POST)):
         try:
             group = sso.sso_group_create(
                 name=values["name"], usernames=_usernames(values["usernames"]), user=request.user
@@ -462,7 +471,7 @@ def group_members_add(request, name: str):
     group = sso.sso_group_get(name=name)
     values = _posted(("usernames",), request.POST)
     errors: dict[str, list[str]] = {}
-    if request.method == "POST":
+    if request.method == "POST" and not (errors := _missing(values, request.POST)):
         try:
             added = sso.sso_group_members_add(
                 group=group, usernames=_usernames(values["usernames"]), user=request.user

@@ -5,15 +5,18 @@ region it asked for (HX-Target names a partial of the same template)."""
 
 from __future__ import annotations
 
+import hashlib
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django_htmx.http import reswap, retarget, trigger_client_event
@@ -21,8 +24,9 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from inventory import selectors, services
 from inventory.auth import SsoLoginForm
 from inventory.entities import TABS, object_path, type_label
+from inventory.forms import missing_errors
 from inventory.models import Cluster, Host, VirtualMachine
-from inventory.permissions import DENIED, Privilege, granted_elsewhere, has
+from inventory.permissions import DENIED, Privilege, granted_elsewhere, has, require
 from inventory.tasklog import tasks_version
 
 OBJECT_TEMPLATE = "inventory/object_page.html"
@@ -80,10 +84,31 @@ def object_page(request, moid: str, tab: str = "summary"):
     context = _object_context(request, entity, tab)
     if request.htmx and request.htmx.target == CLUSTER_SETTINGS:
         return render(request, f"inventory/tabs/_configure.html#{CLUSTER_SETTINGS}", context)
+    if request.htmx and request.htmx.target == "tab-body" and tab in ("summary", "monitor"):
+        return _shared_tab_body(request, context)
     if not (request.htmx and request.htmx.target == "object-header"):
         context.update(_tab_context(request, entity, tab))
     regions = ("main", "object-header", "tab-body", "grid")
     return render(request, partial(request, OBJECT_TEMPLATE, regions), context)
+
+
+def _shared_tab_body(request, context: dict) -> HttpResponse:
+    """The Summary and Monitor bodies refresh on every `tasks-changed`, in every open tab: with
+    tasks running, each change made every tab render the same body again. What they show follows
+    from the tasks version and the object (the tasks that change it bump the version), and holds
+    no user's data (no CSRF token), so it is rendered once per version, query and rights and then
+    shared; the short timeout bounds how long a change that bumps no version can go unseen."""
+    rights = "".join(
+        str(int(context[k])) for k in ("can_power", "can_maintain", "can_edit_cluster")
+    )
+    where = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    key = f"tab-body:{tasks_version()}:{where}:{rights}"
+    html = cache.get(key)
+    if html is None:
+        context.update(_tab_context(request, context["entity"], context["tab"]))
+        html = render_to_string(f"{OBJECT_TEMPLATE}#tab-body", context, request)
+        cache.set(key, html, timeout=10)
+    return HttpResponse(html)
 
 
 CLUSTER_SETTINGS = "cluster-settings"  # the Configure tab's DRS and HA cards, and their forms
@@ -192,15 +217,22 @@ def recent_tasks(request):
         # then costs one query (the session's user).
         return HttpResponse(status=204)
     # Without a vCenter role (a developer) the pane lists the user's own tasks, as vCenter shows
-    # only the tasks of objects one may see.
+    # only the tasks of objects one may see. Everyone who sees all tasks sees the same pane at a
+    # given version: rendered once, then served from the cache to every open tab (with many tabs
+    # and tasks running, rendering it for each poll was most of the server's work).
     mine = None if has(request.user, Privilege.VIEW) else request.user
-    vcenter = selectors.vcenter_get()
-    context = {
-        "tasks": selectors.recent_tasks(user=mine),
-        "tasks_version": version,
-        "vcenter_name": vcenter.name if vcenter else "",
-    }
-    response = render(request, "inventory/_recent_tasks.html", context)
+    key = f"recent-tasks:{version}:{mine.pk if mine else 'all'}"
+    html = cache.get(key)
+    if html is None:
+        vcenter = selectors.vcenter_get()
+        context = {
+            "tasks": selectors.recent_tasks(user=mine),
+            "tasks_version": version,
+            "vcenter_name": vcenter.name if vcenter else "",
+        }
+        html = render_to_string("inventory/_recent_tasks.html", context)
+        cache.set(key, html, timeout=60)
+    response = HttpResponse(html)
     if request.htmx and request.GET.get("v"):
         trigger_client_event(response, "tasks-changed")
     return response
@@ -213,10 +245,32 @@ def _flag(data, name: str, current: bool) -> bool:
     return current if raw is None else raw == "on"
 
 
+# The Configure tab's cards, each a form of its own posting to the same action: a post carries
+# one or more whole cards; what it does not carry stays as it is.
+SETTINGS_CARDS = (("drs_enabled", "drs_automation_level"), ("ha_enabled",))
+FLAGS = ("drs_enabled", "ha_enabled")
+
+
+def _whole_cards(data) -> None:
+    """Refuse a post that carries no card, part of one, or a checkbox value other than "on" or
+    "off" (read as "off", it would turn the service off)."""
+    errors: dict[str, str] = {}
+    sent = [card for card in SETTINGS_CARDS if any(name in data for name in card)]
+    for card in sent or SETTINGS_CARDS[:1]:
+        errors |= missing_errors(data, card)
+    for name in FLAGS:
+        if name in data and data[name] not in ("on", "off") and name not in errors:
+            errors[name] = f'"{name}" must be on or off. Nothing was changed.'
+    if errors:
+        raise ValidationError(errors)
+
+
 def _start(entity, name: str, request):
     user, data = request.user, request.POST
     match name, entity:
         case "reconfigure", Cluster():
+            require(user, Privilege.CLUSTER_EDIT)  # a refusal before any word about the form
+            _whole_cards(data)
             return services.cluster_reconfigure(
                 cluster=entity,
                 drs_enabled=_flag(data, "drs_enabled", entity.drs_enabled),

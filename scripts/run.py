@@ -1,27 +1,40 @@
-"""`make run`: migrate, load the demo estate, then run the web server, a Celery worker and Celery
-beat in the foreground until Ctrl-C or SIGTERM, which stops all three.
+"""`make run`: migrate, load the demo, then serve and supervise the web processes, a Celery worker
+and Celery beat in the foreground until Ctrl-C or SIGTERM, which stops them all.
 
-Each child runs in its own session so a terminal Ctrl-C reaches only this script, which then sends
-each child one SIGTERM (a second would make the worker abandon running tasks) and waits.
-On Linux the children also die with this script if it is killed outright (PR_SET_PDEATHSIG).
+- This script binds the listening sockets (HTTP on PORT, HTTPS on HTTPS_PORT with a local CA made
+  on first start under VKS_VAR_DIR/tls/) and hands them to the web processes (vksportal.serve), so
+  a restarted web process never gives up the port: clients wait in the backlog meanwhile.
+- A child that dies is started again after a short back-off (RESTART_DELAYS); the others carry on.
+- Each child runs in its own session, so a terminal Ctrl-C reaches only this script, which then
+  sends each child one SIGTERM (a second would make the worker abandon running tasks) and waits.
+  On Linux the children also die with this script if it is killed outright (PR_SET_PDEATHSIG).
+- One loop in one thread relays the children's output, each line tagged with the child's name;
+  with no other thread, forking a replacement child is safe.
+
+`--no-setup` skips migrate and the demo (the integration tests point it at their own database).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import secrets
+import selectors
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from vksportal.pki import local_tls  # noqa: E402  (needs only cryptography, not Django)
+
 PYTHON = sys.executable
 # Same defaults as settings.VKS_ADMIN_PASSWORD and VKS_DEMO_PASSWORD; read here without
 # importing Django.
@@ -42,6 +55,11 @@ DEMO_LOGINS = {
 }
 STOP_TIMEOUT = 15.0  # seconds the children get for a clean exit before SIGKILL
 READY_TIMEOUT = 60.0
+# Seconds before restarting a child that died: the first right away-ish, then longer while it
+# keeps dying young (a crash loop must not spin a core); a child that ran HEALTHY_AFTER seconds
+# starts the sequence over.
+RESTART_DELAYS = (1.0, 2.0, 5.0, 10.0)
+HEALTHY_AFTER = 30.0
 
 
 def log(message: str) -> None:
@@ -70,26 +88,88 @@ def manage(*args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True, preexec_fn=_die_with_parent)
 
 
-def start(name: str, argv: list[str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        argv,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        preexec_fn=_die_with_parent,
-        text=True,
-        bufsize=1,
-    )
+def listen(port: int, what: str) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as any server: TIME_WAIT is ok
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as error:
+        sock.close()
+        raise SystemExit(f"[run] {what} port {port} is not free ({error.strerror})") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
-def relay(name: str, proc: subprocess.Popen) -> None:
-    """Copy a child's output to ours, each line tagged with the child's name."""
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        sys.stdout.write(f"[{name}] {line}")
+@dataclass
+class Child:
+    """One supervised process: how to start it, and its current incarnation."""
+
+    name: str
+    argv: list[str]
+    pass_fds: tuple[int, ...] = ()
+    proc: subprocess.Popen | None = None
+    started_at: float = 0.0
+    failures: int = 0  # deaths in a row, each young
+    restart_at: float | None = None
+    buffer: bytes = field(default=b"", repr=False)
+
+    def start(self, selector: selectors.BaseSelector) -> None:
+        self.proc = subprocess.Popen(
+            self.argv,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+            pass_fds=self.pass_fds,
+        )
+        self.started_at = time.monotonic()
+        self.restart_at = None
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        selector.register(self.proc.stdout, selectors.EVENT_READ, self)
+        log(f"{self.name} started (pid {self.proc.pid})")
+
+    def relay(self, selector: selectors.BaseSelector) -> None:
+        """Copy what the child wrote, whole lines tagged with its name."""
+        assert self.proc is not None and self.proc.stdout is not None
+        try:
+            data = os.read(self.proc.stdout.fileno(), 65536)
+        except BlockingIOError:
+            return
+        if not data:  # end of file: it closed its output (it is exiting)
+            selector.unregister(self.proc.stdout)
+            self.proc.stdout.close()
+            data, self.buffer = self.buffer + b"\n" if self.buffer else b"", b""
+        else:
+            data, self.buffer = self.buffer + data, b""
+        *lines, self.buffer = data.split(b"\n")
+        for line in lines:
+            sys.stdout.write(f"[{self.name}] {line.decode(errors='replace')}\n")
         sys.stdout.flush()
+
+    def reap(self, selector: selectors.BaseSelector, now: float) -> None:
+        """If it has died, drain its output and schedule the next incarnation."""
+        if self.proc is None or self.restart_at is not None or self.proc.poll() is None:
+            return
+        for _ in range(100):  # what it wrote before dying; bounded, in case a grandchild holds
+            if self.proc.stdout.closed:  # the pipe open
+                break
+            self.relay(selector)
+        if not self.proc.stdout.closed:
+            selector.unregister(self.proc.stdout)
+            self.proc.stdout.close()
+        self.failures = 1 if now - self.started_at > HEALTHY_AFTER else self.failures + 1
+        delay = RESTART_DELAYS[min(self.failures, len(RESTART_DELAYS)) - 1]
+        log(f"{self.name} exited with status {self.proc.returncode}; restarting in {delay:.0f}s")
+        self.restart_at = now + delay
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            log(f"stopping {self.name}")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
 
 
 def answering(url: str) -> bool:
@@ -102,37 +182,25 @@ def answering(url: str) -> bool:
     return True
 
 
-def port_free(port: int) -> bool:
-    # Else the readiness poll would mistake whatever holds the port for our server.
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as runserver: TIME_WAIT is ok
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def stop(children: dict[str, subprocess.Popen]) -> None:
-    for name, proc in children.items():
-        if proc.poll() is None:
-            log(f"stopping {name}")
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-    log("waiting for them to exit (the worker's broker poll takes a few seconds)")
+def stop_all(children: list[Child], selector: selectors.BaseSelector) -> None:
+    for child in children:
+        child.stop()
+    log("waiting for them to exit (the worker finishes its current step first)")
     deadline = time.monotonic() + STOP_TIMEOUT
-    for name, proc in children.items():
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            log(f"{name} did not stop in {STOP_TIMEOUT:.0f}s; killing it")
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
+    for child in children:
+        if child.proc is None:
+            continue
+        while child.proc.poll() is None and time.monotonic() < deadline:
+            for key, _ in selector.select(timeout=0.1):
+                key.data.relay(selector)
+        if child.proc.poll() is None:
+            log(f"{child.name} did not stop in {STOP_TIMEOUT:.0f}s; killing it")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.proc.pid, signal.SIGKILL)
+            child.proc.wait()
+    for child in children:  # their last words
+        if child.proc is not None and not child.proc.stdout.closed:
+            child.relay(selector)
 
 
 def logins() -> str:
@@ -154,68 +222,84 @@ def _raise_stop(signum: int, _frame) -> None:
     raise Stop(signal.Signals(signum).name)
 
 
-def main() -> int:
+def children_of(http: socket.socket, https: socket.socket, cert: Path, key: Path) -> list[Child]:
+    web_processes = int(os.environ.get("WEB_CONCURRENCY") or 2)
+    serve = [PYTHON, "-m", "vksportal.serve", "--certfile", str(cert), "--keyfile", str(key)]
+    serve += ["--http-fd", str(http.fileno()), "--https-fd", str(https.fileno())]
+    celery = [PYTHON, "-m", "celery", "-A", "vksportal"]
+    webs = [
+        Child(f"web-{n}" if web_processes > 1 else "web", serve, (http.fileno(), https.fileno()))
+        for n in range(1, web_processes + 1)
+    ]
+    return [
+        *webs,
+        # Threads, not prefork: one process to supervise, and SQLite copes with two writers that
+        # wait for each other. Mingle and gossip only chat with other workers; there are none.
+        Child(
+            "worker",
+            [
+                *celery,
+                "worker",
+                "--loglevel=INFO",
+                "--pool=threads",
+                "--concurrency=2",
+                "--without-mingle",
+                "--without-gossip",
+                "--hostname=vks@%h",
+            ],
+        ),
+        Child("beat", [*celery, "beat", "--loglevel=INFO"]),  # schedule file: under VAR_DIR
+    ]
+
+
+def main(argv: list[str]) -> int:
     port = int(os.environ.get("PORT") or 8000)
-    if not port_free(port):
-        log(f"port {port} is in use; choose another with PORT=...")
-        return 1
+    https_port = int(os.environ.get("HTTPS_PORT") or 8443)
+    http_sock, https_sock = listen(port, "HTTP"), listen(https_port, "HTTPS")
     var_dir = Path(os.environ.get("VKS_VAR_DIR", str(ROOT / ".var")))
     var_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vksportal.settings")
     if not os.environ.get("DJANGO_SECRET_KEY"):
         os.environ["DJANGO_SECRET_KEY"] = secret_key(var_dir)
     os.environ["PYTHONUNBUFFERED"] = "1"  # children write to pipes; keep their lines prompt
+    ca, cert, key = local_tls(var_dir / "tls")
 
-    manage("migrate", "--noinput")
-    manage("load_estate", "demo")
-    manage("load_workloads", "demo")  # Supervisor, namespaces and VKS clusters, converged
-
-    celery = [PYTHON, "-m", "celery", "-A", "vksportal"]
-    commands = {
-        "web": [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        # Threads, not prefork: one process to stop, and SQLite copes with two writers that wait
-        # for each other. Mingle and gossip only chat with other workers; there are none.
-        "worker": [
-            *celery,
-            "worker",
-            "--loglevel=INFO",
-            "--pool=threads",
-            "--concurrency=2",
-            "--without-mingle",
-            "--without-gossip",
-            "--hostname=vks@%h",
-        ],
-        "beat": [*celery, "beat", "--loglevel=INFO"],  # schedule file: settings, under VAR_DIR
-    }
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)
-    children: dict[str, subprocess.Popen] = {}
-    relays: list[threading.Thread] = []
+    selector = selectors.DefaultSelector()
+    children: list[Child] = []
     try:
-        # Start every child before any relay thread: fork with preexec_fn beside threads is unsafe.
-        for name, argv in commands.items():
-            children[name] = start(name, argv)
-        for name, proc in children.items():
-            relays.append(threading.Thread(target=relay, args=(name, proc), daemon=True))
-            relays[-1].start()
-
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not answering(url):
-            if children["web"].poll() is not None or time.monotonic() > deadline:
-                log(f"the web server did not come up on {url}")
-                return 1
-            time.sleep(0.2)
-        print(
-            f"\nReady: {url}\n{logins()}  Ctrl-C stops the web server, the worker and beat.\n",
-            flush=True,
-        )
+        if "--no-setup" not in argv:
+            manage("migrate", "--noinput")
+            manage("load_estate", "demo")
+            manage("load_workloads", "demo")  # Supervisor, namespaces and VKS clusters, converged
+        children = children_of(http_sock, https_sock, cert, key)
+        for child in children:
+            child.start(selector)
+        url, secure_url = f"http://127.0.0.1:{port}/", f"https://127.0.0.1:{https_port}/"
+        ready_by = time.monotonic() + READY_TIMEOUT
+        ready = False
         while True:
-            for name, proc in children.items():
-                if proc.poll() is not None:
-                    log(f"{name} exited with status {proc.returncode}; stopping the rest")
+            for sel_key, _ in selector.select(timeout=0.2):
+                sel_key.data.relay(selector)
+            now = time.monotonic()
+            for child in children:
+                child.reap(selector, now)
+                if child.restart_at is not None and now >= child.restart_at:
+                    child.start(selector)
+            if not ready:
+                if answering(url):
+                    ready = True
+                    print(
+                        f"\nReady: {url}\n"
+                        f"HTTPS: {secure_url}  (CA certificate: {ca})\n"
+                        f"{logins()}"
+                        "  Ctrl-C stops the web server, the worker and beat.\n",
+                        flush=True,
+                    )
+                elif now > ready_by:
+                    log(f"the web server did not come up on {url}")
                     return 1
-            time.sleep(0.5)
     except Stop as why:
         log(f"{why}: shutting down")
         return 0
@@ -223,14 +307,12 @@ def main() -> int:
         # A second Ctrl-C while stopping must not leave children behind.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        stop(children)
-        for thread in relays:
-            thread.join(timeout=1)  # let the children's last words through
+        stop_all(children, selector)
 
 
 if __name__ == "__main__":
     try:
-        sys.exit(main())
+        sys.exit(main(sys.argv[1:]))
     except subprocess.CalledProcessError as error:
         sys.exit(error.returncode or 1)
     except KeyboardInterrupt:

@@ -1,8 +1,16 @@
-"""The embedded Celery broker: kombu's filesystem transport, with atomic message files.
+"""Celery's transports, each with a fix kombu lacks.
 
-kombu writes a message into its final file name and only then fills it, so a worker listing the
-folder at that moment can take an empty file and die on a JSON error. Here a message is written
-under a name no reader matches and renamed into place, which is atomic on one filesystem.
+The embedded broker (`vksfs://`): kombu's filesystem transport, with atomic message files. kombu
+writes a message into its final file name and only then fills it, so a worker listing the folder at
+that moment can take an empty file and die on a JSON error. Here a message is written under a name
+no reader matches and renamed into place, which is atomic on one filesystem.
+
+Redis (`vksredis://`, what REDIS_URL becomes): when the worker loses Redis while it holds
+unacknowledged messages, kombu 5.7 first collects the dead connection, then closes its channel,
+whose QoS tries to restore those messages through a client the collected connection no longer
+has: AttributeError on `conninfo.hostname`, which celery treats as unrecoverable and the worker
+exits. Here that restore is skipped: the messages stay in Redis' unacked index, which the
+transport restores after the visibility timeout, and beat's resync redoes the work sooner.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ import uuid
 from time import monotonic
 
 from kombu.exceptions import ChannelError
-from kombu.transport import filesystem
+from kombu.transport import filesystem, redis
 from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
 
@@ -32,3 +40,20 @@ class Channel(filesystem.Channel):
 
 class Transport(filesystem.Transport):
     Channel = Channel
+
+
+class RedisQoS(redis.QoS):
+    def restore_unacked(self, client=None):
+        transport = self.channel.connection
+        if client is None and getattr(transport, "client", None) is None:
+            self._delivered.clear()  # the connection was collected; see the module docstring
+            return
+        return super().restore_unacked(client)
+
+
+class RedisChannel(redis.Channel):
+    QoS = RedisQoS
+
+
+class RedisTransport(redis.Transport):
+    Channel = RedisChannel

@@ -3,6 +3,8 @@ filesystem Celery broker under .var/ so `make run` needs no server."""
 
 from __future__ import annotations
 
+import re
+import socket
 from pathlib import Path
 
 import dj_database_url
@@ -20,7 +22,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off")
     SECRET_KEY = "insecure-dev-only-key"
-ALLOWED_HOSTS = [h for h in env_str("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+# Loopback and this machine's name: what the local HTTPS certificate covers (vksportal.pki).
+_local_hosts = f"127.0.0.1,localhost,[::1],{socket.gethostname()}"
+ALLOWED_HOSTS = [h for h in env_str("DJANGO_ALLOWED_HOSTS", _local_hosts).split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("DJANGO_CSRF_TRUSTED_ORIGINS").split(",") if o]
 
 INSTALLED_APPS = [
@@ -56,6 +60,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "vksportal.urls"
 WSGI_APPLICATION = "vksportal.wsgi.application"
+ASGI_APPLICATION = "vksportal.asgi.application"  # what `make run` serves (vksportal.serve)
 
 TEMPLATES = [
     {
@@ -86,17 +91,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Under ASGI each request's sync code runs in a thread of its own, so Django's persistent
+    # connections (CONN_MAX_AGE, per thread) would be a new connection per request; a pool per
+    # process hands connections from request to request instead (psycopg_pool).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": env_int("VKS_DB_POOL_MIN", 2),
+            "max_size": env_int("VKS_DB_POOL_MAX", 20),
+            "timeout": 10,  # seconds a request waits for a free connection, then a 500
+            "max_idle": 300,
+        }
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down: misses, not errors (vksportal/cache.py); short timeouts so a hung
+            # Redis costs a request at most a fraction of a second.
+            "BACKEND": "vksportal.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("VKS_CACHE_PREFIX", "vks"),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -163,8 +181,13 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Celery: Redis when REDIS_URL is set, else a filesystem queue that needs no server.
 if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # kombu's Redis transport with a fix for a worker that loses Redis (vksportal/broker.py).
+    CELERY_BROKER_URL = re.sub(r"^redis://", "vksredis://", REDIS_URL)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 2,
+        "socket_timeout": 10,
+    }
 else:
     _queue = VAR_DIR / "broker"
     # kombu neither creates these nor resolves its control folder (fanout bindings) anywhere but
@@ -193,10 +216,30 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Broker down: a worker or beat started meanwhile waits for it and a worker that loses it
+# reconnects, for as long as it takes (never exits). A web request that cannot publish gives up
+# after a short try (vksportal.celery.Task): the desired state is committed, and beat's resync
+# enqueues it once the broker is back.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# How often beat re-enqueues overdue work (lost messages, dead workers, a broker outage).
+VKS_RESYNC_SECONDS = env_int("VKS_RESYNC_SECONDS", 15)
 CELERY_BEAT_SCHEDULE = {
-    "resync-unfinished-tasks": {"task": "inventory.tasks.tasks_resync_task", "schedule": 15.0},
-    "resync-supervisors": {"task": "workloads.tasks.supervisors_resync_task", "schedule": 15.0},
+    "resync-unfinished-tasks": {
+        "task": "inventory.tasks.tasks_resync_task",
+        "schedule": float(VKS_RESYNC_SECONDS),
+    },
+    "resync-supervisors": {
+        "task": "workloads.tasks.supervisors_resync_task",
+        "schedule": float(VKS_RESYNC_SECONDS),
+    },
 }
 
 # Simulator. Durations in the reference facts are divided by VKS_SIM_SPEED; tests use `instant`.

@@ -174,6 +174,26 @@ def step_fields(section: str) -> tuple[Field, ...]:
     return STEPS[SECTION_INDEX[section]].fields
 
 
+def edit_fields(spec: dict, section: str) -> list[Field]:
+    """The fields the section's Edit form shows: those of its network mode only."""
+    mode = spec[section].get("mode", "")
+    return [
+        f
+        for f in step_fields(section)
+        if f.name in EDIT_FIELDS[section] and (not f.only or (f.only == "dhcp") == (mode == "DHCP"))
+    ]
+
+
+# Inputs a browser may leave out: radio groups (and the cluster and size cards, radios too)
+# with nothing chosen. Every other input of a step is always sent, if only empty.
+MAY_BE_ABSENT = ("radio", "cluster", "size")
+
+
+def sent_always(fields) -> list[str]:
+    """The names of `fields` that a whole post of their form carries (inventory.forms)."""
+    return [f.name for f in fields if f.kind not in MAY_BE_ABSENT]
+
+
 def edit_values(spec: dict, section: str, posted) -> dict[str, str]:
     """The raw section `supervisor_update` takes: what the form may change, the rest as stored."""
     values = section_raw(spec[section])

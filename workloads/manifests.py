@@ -19,6 +19,7 @@ no counterpart in the real ClusterClasses: a Cluster may name its CNI in a `cni`
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import uuid
@@ -117,6 +118,16 @@ class ClusterManifest:
     kind: str
     cluster_class: str  # topology.class of a Cluster; "" for a TanzuKubernetesCluster
     spec: dict = field(hash=False)  # normalised (VksCluster's docstring)
+    # The node pools (by name) and CONTROL_PLANE whose replicas the manifest leaves out: the
+    # spec holds the starting count, an update keeps the running one (`spec_for_update`).
+    replicas_unset: frozenset[str] = frozenset()
+
+
+CONTROL_PLANE = "controlPlane"  # in replicas_unset; no pool has the name (not a DNS label)
+POOL_PATHS = {  # where a kind lists its node pools
+    CLUSTER_KIND: "spec.topology.workers.machineDeployments",
+    TKC_KIND: "spec.topology.nodePools",
+}
 
 
 class _Reader:
@@ -124,6 +135,7 @@ class _Reader:
 
     def __init__(self) -> None:
         self.errors = FieldErrors()
+        self.defaulted: set[str] = set()  # paths of the integers left out (or null)
 
     def get(self, obj: dict, key: str, path: str, kind: type | tuple, *, required=False):
         if not isinstance(obj, dict) or key not in obj or obj[key] is None:
@@ -151,6 +163,8 @@ class _Reader:
 
     def integer(self, obj: dict, key: str, path: str, default: int) -> int:
         value = self.get(obj, key, path, int)
+        if value is None and path not in self.errors:
+            self.defaulted.add(path)
         return default if value is None else value
 
     def strings(self, obj: dict, key: str, path: str) -> list[str] | None:
@@ -221,9 +235,34 @@ def parse_manifest(text: str, *, namespace_name: str) -> ClusterManifest:
     spec["topology"]["version"] = resolve_version(
         spec["topology"]["version"], namespace_name=namespace_name
     )
+    pools = enumerate(spec["topology"]["nodePools"])  # in the manifest's order, every one
+    unset = {p["name"] for i, p in pools if f"{POOL_PATHS[kind]}[{i}].replicas" in r.defaulted}
+    if "spec.topology.controlPlane.replicas" in r.defaulted:
+        unset.add(CONTROL_PLANE)
     return ClusterManifest(
-        name=name, api_version=api_version, kind=kind, cluster_class=cluster_class, spec=spec
+        name=name,
+        api_version=api_version,
+        kind=kind,
+        cluster_class=cluster_class,
+        spec=spec,
+        replicas_unset=frozenset(unset),
     )
+
+
+def spec_for_update(manifest: ClusterManifest, current: dict) -> dict:
+    """The manifest's spec as a replacement of `current`: where it leaves a count of replicas
+    out, the running count stays. Cluster API reads an unset count as managed elsewhere (the
+    autoscaler) and leaves the MachineDeployment alone; only a new pool starts with one. So a
+    manifest without counts never scales a cluster down, while an explicit 0 still does."""
+    spec = copy.deepcopy(manifest.spec)
+    topology, running = spec["topology"], current["topology"]
+    if CONTROL_PLANE in manifest.replicas_unset:
+        topology["controlPlane"]["replicas"] = running["controlPlane"]["replicas"]
+    counts = {p["name"]: p["replicas"] for p in running["nodePools"]}
+    for pool in topology["nodePools"]:
+        if pool["name"] in manifest.replicas_unset and pool["name"] in counts:
+            pool["replicas"] = counts[pool["name"]]
+    return spec
 
 
 def _document(text: str) -> dict:

@@ -318,3 +318,43 @@ class VksNode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cluster_id}/{self.vm_id}"
+
+
+class IpAllocation(models.Model):
+    """An IP address a reconciler handed out: a VKS node's or a Supervisor control plane VM's
+    (`vm`), or the API endpoint VIP of a VKS cluster or a Supervisor. One row per address, and
+    the row goes with its owner. Reconcilers pick what they read as free a moment ago, so two
+    passes running at once may pick the same address: the unique `address` is what lets only
+    one of them have it (the other's insert fails, and it takes the next free one)."""
+
+    address = models.GenericIPAddressField(unique=True)
+    vm = models.OneToOneField(
+        "inventory.VirtualMachine",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="ip_allocation",
+    )
+    cluster = models.OneToOneField(
+        VksCluster, null=True, blank=True, on_delete=models.CASCADE, related_name="vip_allocation"
+    )
+    supervisor = models.OneToOneField(
+        Supervisor, null=True, blank=True, on_delete=models.CASCADE, related_name="vip_allocation"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["address"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(vm__isnull=False, cluster__isnull=True, supervisor__isnull=True)
+                    | models.Q(vm__isnull=True, cluster__isnull=False, supervisor__isnull=True)
+                    | models.Q(vm__isnull=True, cluster__isnull=True, supervisor__isnull=False)
+                ),
+                name="ip_allocation_has_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.address

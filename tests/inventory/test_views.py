@@ -6,9 +6,11 @@ import json
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from inventory import services
 from inventory.auth import NO_PERMISSION
 from inventory.models import (
     Cluster,
@@ -154,8 +156,6 @@ def test_unknown_sort_falls_back_to_name(admin_client):
 def test_monitor_shows_tasks_and_events(
     admin_client, admin, vm_on, django_capture_on_commit_callbacks
 ):
-    from inventory import services
-
     with django_capture_on_commit_callbacks(execute=True):
         services.vm_power(vm=vm_on, action="power_off", user=admin)
     tasks = admin_client.get(url(vm_on.moid, "monitor"))
@@ -313,8 +313,6 @@ def test_recent_tasks_poll_answers_204_until_something_changes(
         idle = admin_client.get(reverse("inventory:recent-tasks"), {"v": version}, **HTMX)
     assert idle.status_code == 204
 
-    from inventory import services
-
     with django_capture_on_commit_callbacks(execute=True):
         services.vm_power(vm=vm_on, action="power_off", user=admin)
     assert tasks_version() != version
@@ -323,6 +321,40 @@ def test_recent_tasks_poll_answers_204_until_something_changes(
     assert json.loads(changed["HX-Trigger"]) == {"tasks-changed": {}}
     assert b"Power Off virtual machine" in changed.content
     assert b"Completed" in changed.content
+
+
+def test_every_tab_shares_one_render_of_the_pane_and_summary_per_version(
+    admin_client, admin, vm_on, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """Many open tabs refreshing at one tasks version cost one render, and the next version shows
+    the change: the shared copy is never older than the version the poll saw."""
+    platform_admin = Client()
+    platform_admin.force_login(
+        get_user_model().objects.get(username="platform-admin@vsphere.local")
+    )
+    cluster = vm_on.host.cluster
+    body = {"HTTP_HX_TARGET": "tab-body", **HTMX}
+    first = admin_client.get(url(cluster.moid), **body)
+    pane = admin_client.get(reverse("inventory:recent-tasks"), {"v": "old"}, **HTMX)
+    # The other tab's user, their SSO groups, their role (the session is cached) and the
+    # cluster: no query for the summary, no render. The pane: the same, without the cluster.
+    with django_assert_num_queries(4):
+        again = platform_admin.get(url(cluster.moid), **body)
+    assert again.content == first.content
+    with django_assert_num_queries(3):
+        assert (
+            platform_admin.get(reverse("inventory:recent-tasks"), {"v": "old"}, **HTMX).content
+            == pane.content
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.vm_power(vm=vm_on, action="power_off", user=admin)
+    after = platform_admin.get(url(cluster.moid), **body)
+    assert after.content != first.content  # the powered-off VM no longer counts
+    assert (
+        b"Power Off virtual machine"
+        in platform_admin.get(reverse("inventory:recent-tasks"), {"v": "old"}, **HTMX).content
+    )
 
 
 # ---------------------------------------------------------------- cluster settings (Configure)
@@ -451,8 +483,6 @@ def test_reconfigure_needs_post_and_a_csrf_token(admin, management_cluster):
 
 
 def test_reconfigure_while_a_task_runs_is_409(admin_client, admin, management_cluster):
-    from inventory import services
-
     services.cluster_reconfigure(
         cluster=management_cluster,
         drs_enabled=False,

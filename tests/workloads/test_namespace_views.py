@@ -47,6 +47,17 @@ def logged_in(user) -> Client:
     return client
 
 
+# The Edit Limits form as a browser sends it with every field empty: no limits.
+NO_LIMITS = {
+    "cpu_limit_mhz": "",
+    "cpu_unit": "GHz",
+    "memory_limit_mib": "",
+    "memory_unit": "GB",
+    "storage_limit_mib": "",
+    "storage_unit": "GB",
+}
+
+
 def field_error(response, name: str) -> str:
     """The message shown at the field `name` (data-field), or ''."""
     html = response.content.decode()
@@ -315,13 +326,13 @@ def test_create_through_the_dialog_goes_to_the_new_namespace(admin_client, super
 
 
 def test_create_without_htmx_redirects(admin_client, supervisor):
-    data = {"supervisor": supervisor.supervisor_id, "name": "team-b"}
+    data = {"supervisor": supervisor.supervisor_id, "name": "team-b", "description": ""}
     response = admin_client.post(reverse("workloads:namespace-create"), data)
     assert response.status_code == 302 and response["Location"] == page("team-b")
 
 
 def test_duplicate_name_is_shown_at_the_field(admin_client, namespace, supervisor):
-    data = {"supervisor": supervisor.supervisor_id, "name": "team-a"}
+    data = {"supervisor": supervisor.supervisor_id, "name": "team-a", "description": ""}
     response = admin_client.post(reverse("workloads:namespace-create"), data, **htmx("main"))
     assert response.status_code == 400
     assert "already exists in this vCenter Server" in field_error(response, "name")
@@ -337,7 +348,7 @@ def test_duplicate_name_is_shown_at_the_field(admin_client, namespace, superviso
     ],
 )
 def test_bad_create_input_is_shown_at_the_field(admin_client, supervisor, data, field, message):
-    data = {"supervisor": supervisor.supervisor_id, **data}
+    data = {"supervisor": supervisor.supervisor_id, "description": "", **data}
     response = admin_client.post(reverse("workloads:namespace-create"), data)
     assert response.status_code == 400
     assert message in field_error(response, field)
@@ -370,7 +381,7 @@ def test_owner_adds_a_permission(owner, namespace, viewer):
 
 
 def test_unknown_principal_is_shown_at_the_field(admin_client, namespace):
-    data = {"subject_type": "USER", "subject": "nobody", "role": "VIEW"}
+    data = {"domain": "vsphere.local", "subject_type": "USER", "subject": "nobody", "role": "VIEW"}
     response = admin_client.post(dialog("permission-add"), data)
     assert response.status_code == 400
     assert "was not found in the identity source" in field_error(response, "subject")
@@ -415,7 +426,9 @@ def test_bad_storage_limit_is_shown_at_the_field(admin_client, namespace, offere
     assert response.status_code == 400
     assert "Enter a number" in field_error(response, f"limit.{pid}")
     assert not NamespaceStorage.objects.filter(namespace=namespace).exists()
-    unknown = admin_client.post(dialog("storage-edit"), {"policy": ["nope"]})
+    unknown = admin_client.post(
+        dialog("storage-edit"), {"policy": ["", "nope"], "limit.nope": "", "unit.nope": "GB"}
+    )
     assert unknown.status_code == 400 and "compatible" in field_error(unknown, "policies")
 
 
@@ -447,7 +460,7 @@ def test_edit_limits_in_units(admin_client, namespace):
     ],
 )
 def test_bad_limits_are_shown_at_the_field(admin_client, namespace, value, message):
-    data = {"cpu_limit_mhz": value, "cpu_unit": "MHz"}
+    data = {**NO_LIMITS, "cpu_limit_mhz": value, "cpu_unit": "MHz"}
     response = admin_client.post(dialog("limits-edit"), data, **htmx("main"))
     assert response.status_code == 400
     assert message in field_error(response, "cpu_limit_mhz")
@@ -462,7 +475,7 @@ def test_limit_below_usage_is_refused_at_the_field(admin_client, namespace, vm_o
     vm_on.resource_pool = pool
     vm_on.cpu_usage_mhz = 900
     vm_on.save()
-    data = {"cpu_limit_mhz": "500", "cpu_unit": "MHz"}
+    data = {**NO_LIMITS, "cpu_limit_mhz": "500", "cpu_unit": "MHz"}
     response = admin_client.post(dialog("limits-edit"), data)
     assert response.status_code == 400
     assert "cannot be less than current usage (900 MHz)" in field_error(response, "cpu_limit_mhz")
@@ -474,7 +487,7 @@ def test_limit_below_usage_is_refused_at_the_field(admin_client, namespace, vm_o
 def test_manage_vm_classes(admin_client, namespace):
     chosen = ["best-effort-medium", "best-effort-small"]
     form = admin_client.get(dialog("vm-classes-edit"))
-    assert form.content.count(b'name="vm_class"') == 16
+    assert form.content.count(b'type="checkbox" name="vm_class"') == 16
     response = admin_client.post(dialog("vm-classes-edit") + "?from=compute", {"vm_class": chosen})
     assert response.status_code == 302 and response["Location"] == page("team-a", "compute")
     assert sorted(namespace.vm_classes.values_list("name", flat=True)) == chosen

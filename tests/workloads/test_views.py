@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from inventory.models import Cluster, Task
 from tests.workloads.test_supervisor import converge
-from workloads import services
+from workloads import forms, services
 from workloads.models import Supervisor
 from workloads.views.supervisors import WIZARD_KEY
 
@@ -47,8 +47,15 @@ def field_error(html: str, name: str) -> str:
     return html_unescape(re.sub(r"<[^>]+>", "", error.group(1)).strip()) if error else ""
 
 
+def whole_step(section: str) -> dict[str, str]:
+    """Every input a browser sends for the step, empty: the other network mode's fields too
+    (hidden, still sent)."""
+    return dict.fromkeys(forms.sent_always(forms.step_fields(section)), "")
+
+
 def post_step(client, raw_spec, section: str, action: str = "next", **changes):
-    data = dict(raw_spec[section], **changes, step=str(SECTIONS.index(section)), action=action)
+    data = whole_step(section) | dict(raw_spec[section], **changes)
+    data |= {"step": str(SECTIONS.index(section)), "action": action}
     return client.post(ENABLE, data)
 
 

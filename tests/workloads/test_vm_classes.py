@@ -281,6 +281,7 @@ def test_create_dialog_opens_and_a_plain_post_creates_then_redirects(admin_clien
 
 def test_htmx_create_swaps_main_and_pushes_the_list_url(admin_client):
     post = {"name": "web-small", "cpu_count": "2", "memory": "2048", "memory_unit": "MB"}
+    post |= {"cpu_reservation": "", "memory_reservation": "", "description": ""}
     response = admin_client.post(CREATE, post, HTTP_HX_TARGET="vm-class-dialog", **HTMX)
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#main" and response["HX-Push-Url"] == LIST
@@ -301,7 +302,8 @@ def test_htmx_create_swaps_main_and_pushes_the_list_url(admin_client):
     ],
 )
 def test_bad_input_is_shown_at_the_field_and_creates_nothing(admin_client, changes, field, message):
-    post = {"name": "web", "cpu_count": "2", "memory": "4", "memory_unit": "GB"} | changes
+    post = {"name": "web", "cpu_count": "2", "memory": "4", "memory_unit": "GB"}
+    post |= {"cpu_reservation": "", "memory_reservation": "", "description": ""} | changes
     before = VirtualMachineClass.objects.count()
     response = admin_client.post(CREATE, post, HTTP_HX_TARGET="vm-class-dialog", **HTMX)
     html = response.content.decode()
@@ -318,14 +320,17 @@ def test_edit_dialog_shows_values_and_saves(admin_client):
     html = admin_client.get(url).content.decode()
     assert "Edit VM Class best-effort-xlarge" in html and "readonly" in html
     assert 'name="memory" value="32"' in html
+    whole = {"cpu_reservation": "", "memory_reservation": "", "description": ""}
     response = admin_client.post(
-        url, {"cpu_count": "6", "memory": "48", "memory_unit": "GB", "name": "renamed"}
+        url, {"cpu_count": "6", "memory": "48", "memory_unit": "GB", "name": "renamed"} | whole
     )
     assert response.status_code == 302
     c = VirtualMachineClass.objects.get(name="best-effort-xlarge")
     assert (c.cpu_count, c.memory_mib) == (6, 48 * GIB)
     assert not VirtualMachineClass.objects.filter(name="renamed").exists()
-    bad = admin_client.post(url, {"cpu_count": "0", "memory": "48", "memory_unit": "GB"}, **HTMX)
+    bad = admin_client.post(
+        url, {"cpu_count": "0", "memory": "48", "memory_unit": "GB"} | whole, **HTMX
+    )
     assert "from 1 to 768" in field_error(bad.content.decode(), "cpu_count")
 
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, Sum
 from django.utils import timezone
 
 from inventory.models import Datastore, Folder, Host, ResourcePool, StoragePolicy, VirtualMachine
@@ -32,6 +31,7 @@ from inventory.tasklog import event_log, task_finish, task_progress, tasks_chang
 from workloads import cluster_status, pki
 from workloads.cluster_status import node_current, node_ready
 from workloads.models import NamespaceStorage, VirtualMachineClass, VksCluster, VksNode
+from workloads.reconcilers.allocation import allocate, lock_hosts
 from workloads.reconcilers.common import (
     StepFailed,
     create_pool,
@@ -123,24 +123,11 @@ def nodes_of(cluster: VksCluster) -> list[VksNode]:
 # ---------------------------------------------------------------- infrastructure
 
 
-def _free_address(candidates: list[str], also_taken: set[str] = frozenset()) -> str | None:
-    taken = set(
-        VirtualMachine.objects.filter(ip_address__in=candidates).values_list(
-            "ip_address", flat=True
-        )
-    )
-    taken |= also_taken
-    return next((a for a in candidates if a not in taken), None)
-
-
 def _endpoint(cluster: VksCluster) -> str:
-    """The first free VIP of the Supervisor's load balancer ranges."""
+    """The first free VIP of the Supervisor's load balancer ranges, now the cluster's."""
     sup = cluster.namespace.supervisor
     candidates = [str(a) for a in addresses(sup.spec["load_balancer"]["address_ranges"])]
-    in_use = set(
-        VksCluster.objects.exclude(api_endpoint=None).values_list("api_endpoint", flat=True)
-    ) | {sup.api_endpoint}
-    free = _free_address(candidates, in_use)
+    free = allocate(candidates, also_taken=[sup.api_endpoint], cluster=cluster)
     if free is None:
         raise StepFailed(
             "InfrastructureReady",
@@ -190,17 +177,15 @@ def _policy_for(cluster: VksCluster, storage_class: str) -> StoragePolicy:
 
 def _place(cluster: VksCluster, group: Group, memory_mib: int, policy: StoragePolicy):
     """The host with the most free memory that fits the node and reaches a datastore of the
-    policy; control plane nodes prefer hosts without another node of theirs."""
-    hosts = (
-        Host.objects.filter(
-            cluster=cluster.namespace.supervisor.cluster_id,
-            connection_state=Host.ConnectionState.CONNECTED,
-            in_maintenance_mode=False,
-            datastores__storage_policies=policy,
-        )
-        .distinct()
-        .annotate(used=Sum("vms__memory_mib", filter=Q(vms__power_state="poweredOn")))
-    )
+    policy; control plane nodes prefer hosts without another node of theirs. A host's memory
+    is never promised twice: its row stays locked until this pass commits the node's VM."""
+    hosts = Host.objects.filter(
+        cluster=cluster.namespace.supervisor.cluster_id,
+        connection_state=Host.ConnectionState.CONNECTED,
+        in_maintenance_mode=False,
+        datastores__storage_policies=policy,
+    ).distinct()
+    locked = lock_hosts(hosts)
     spread = set()
     if group.role == CONTROL_PLANE:
         spread = set(
@@ -209,8 +194,8 @@ def _place(cluster: VksCluster, group: Group, memory_mib: int, policy: StoragePo
             )
         )
     candidates = sorted(
-        (h for h in hosts if h.memory_mib - (h.used or 0) >= memory_mib),
-        key=lambda h: (h.pk in spread, (h.used or 0) - h.memory_mib, h.name),
+        (h for h in locked if h.memory_mib - h.held_mib >= memory_mib),
+        key=lambda h: (h.pk in spread, h.held_mib - h.memory_mib, h.name),
     )
     if not candidates:
         raise StepFailed(
@@ -274,7 +259,7 @@ def _boot(cluster: VksCluster, node: VksNode, now: datetime) -> str:
     vm = node.vm
     if not vm.ip_address:
         ranges = cluster.namespace.supervisor.spec["workload_network"]["address_ranges"]
-        address = _free_address([str(a) for a in addresses(ranges)])
+        address = allocate([str(a) for a in addresses(ranges)], vm=vm)
         if address is None:
             raise StepFailed(
                 "NodePoolsReady" if node.role == WORKER else "ControlPlaneReady",

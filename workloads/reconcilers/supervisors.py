@@ -31,6 +31,7 @@ from inventory.operations import mark_running
 from inventory.tasklog import event_log, task_finish, task_progress, tasks_changed
 from workloads import status
 from workloads.models import Supervisor
+from workloads.reconcilers.allocation import allocate, claim, holder, lock_hosts, taken_among
 from workloads.reconcilers.common import (
     NAMESPACES,
     StepFailed,
@@ -134,14 +135,16 @@ def _deploy(sup: Supervisor, now: datetime) -> Step | None:
     if not missing:
         return None
     name = missing[0]
-    used_hosts = [vm.host_id for vm in existing.values()]
+    size = SIZES[sup.spec["size"]["size"]]
+    hosts = Host.objects.filter(
+        cluster=sup.cluster_id,
+        connection_state=Host.ConnectionState.CONNECTED,
+        in_maintenance_mode=False,
+    ).exclude(pk__in=[vm.host_id for vm in existing.values()])
+    # Under the hosts' row locks, as VKS nodes are placed: the VM holds its memory from now on.
+    room = [h.pk for h in lock_hosts(hosts) if h.memory_mib - h.held_mib >= size.memory_gib * 1024]
     host = (
-        Host.objects.filter(
-            cluster=sup.cluster_id,
-            connection_state=Host.ConnectionState.CONNECTED,
-            in_maintenance_mode=False,
-        )
-        .exclude(pk__in=used_hosts)
+        hosts.filter(pk__in=room)
         .annotate(memory_used=Sum("vms__memory_usage_mib", filter=Q(vms__power_state="poweredOn")))
         .order_by("memory_used", "name")
         .first()
@@ -150,7 +153,8 @@ def _deploy(sup: Supervisor, now: datetime) -> Step | None:
         raise StepFailed(
             "ControlPlaneVMsDeployed",
             "InsufficientHostsFailed",
-            f"No host is left to place {name} on: control plane VMs run on distinct hosts.",
+            f"No host is left to place {name} on: control plane VMs run on distinct hosts, "
+            "each with room for the VM's memory.",
         )
     policy = sup.spec["storage"]["control_plane_policy"]
     datastore = Datastore.objects.filter(hosts=host, storage_policies__policy_id=policy).first()
@@ -160,7 +164,6 @@ def _deploy(sup: Supervisor, now: datetime) -> Step | None:
             "StoragePlacementFailed",
             f"No datastore on {host.name} satisfies the control plane storage policy.",
         )
-    size = SIZES[sup.spec["size"]["size"]]
     vm = VirtualMachine(
         name=name,
         host=host,
@@ -197,12 +200,13 @@ def _configure(sup: Supervisor, now: datetime) -> Step | None:
         if vm.is_powered_on and vm.ip_address == wanted_ip:
             continue
         clash = VirtualMachine.objects.filter(ip_address=wanted_ip).exclude(pk=vm.pk).first()
-        if clash is not None:
+        if clash is not None or not claim(wanted_ip, vm=vm):
+            who = f"virtual machine {clash.name}" if clash else holder(wanted_ip)
             raise StepFailed(
                 "ControlPlaneVMsConfigured",
                 "ManagementIPInUse",
                 f"IP address {wanted_ip} of the management network range is already in use by "
-                f"virtual machine {clash.name}. Choose a free range.",
+                f"{who}. Choose a free range.",
             )
         vm.ip_address = wanted_ip
         if not vm.is_powered_on:
@@ -231,13 +235,7 @@ def _load_balancer(sup: Supervisor, now: datetime) -> Step | None:
     ranges = sup.spec["load_balancer"]["address_ranges"]
     if sup.api_endpoint and IPv4Address(sup.api_endpoint) in set(addresses(ranges)):
         return None
-    candidates = [str(a) for a in addresses(ranges)]
-    taken = set(
-        VirtualMachine.objects.filter(ip_address__in=candidates).values_list(
-            "ip_address", flat=True
-        )
-    )
-    free = next((a for a in candidates if a not in taken), None)
+    free = allocate([str(a) for a in addresses(ranges)], supervisor=sup)
     if free is None:
         raise StepFailed(
             "LoadBalancerConfigured",
@@ -255,12 +253,7 @@ def _workload_network(sup: Supervisor, now: datetime) -> Step | None:
     """A check, not an action: the workload ranges must hold an address per control plane VM."""
     wl = sup.spec["workload_network"]
     candidates = [str(a) for a in addresses(wl["address_ranges"])]
-    taken = set(
-        VirtualMachine.objects.filter(ip_address__in=candidates).values_list(
-            "ip_address", flat=True
-        )
-    )
-    if len([a for a in candidates if a not in taken]) < control_plane_count(sup):
+    if len(set(candidates) - taken_among(candidates)) < control_plane_count(sup):
         raise StepFailed(
             "WorkloadNetworkConfigured",
             "WorkloadIPsExhausted",

@@ -13,6 +13,7 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
+from inventory.forms import MISSING, missing_errors
 from inventory.views import partial
 from workloads import selectors
 from workloads.access import Role, require_role
@@ -24,6 +25,7 @@ from workloads.manifests import (
     PUBLIC_CLASS_NAMESPACE,
     export_manifest,
     parse_manifest,
+    spec_for_update,
 )
 from workloads.models import Namespace
 from workloads.services.clusters import (
@@ -124,6 +126,18 @@ def _wizard_posted(post) -> dict:
         for n, r, v, s in zip(*columns, strict=False)
     ]
     return values
+
+
+def _incomplete(post) -> dict[str, str]:
+    """Admission-style errors for a CREATE post that lacks a field of the page, or a column of
+    a node pool row (a pool cut short must not become another pool): nothing is created."""
+    at = {name: path for path, name in WIZARD_FIELDS.items()}
+    errors = {at.get(k, k): m for k, m in missing_errors(post, SCALAR_FIELDS).items()}
+    columns = {f"pool_{k}": len(post.getlist(f"pool_{k}")) for k in POOL_KEYS.values()}
+    for name, count in columns.items():
+        if count < max(columns.values()):
+            errors.setdefault("spec.topology.nodePools", MISSING.format(name))
+    return errors
 
 
 def _wizard_spec(values: dict) -> dict:
@@ -241,6 +255,8 @@ def cluster_create_view(request, name: str):
         if index.isdigit() and int(index) < len(values["pools"]):
             del values["pools"][int(index)]
         return _wizard_page(request, ns, values=values)
+    if errors := _incomplete(request.POST):
+        return _wizard_page(request, ns, values=values, errors=errors, status=400)
     try:
         cluster = cluster_create(
             namespace=ns,
@@ -375,7 +391,7 @@ def cluster_apply_view(request, name: str):
             before = existing.generation
             cluster = cluster_update(
                 cluster=existing,
-                spec=manifest.spec,
+                spec=spec_for_update(manifest, existing.spec),
                 generation=_manifest_generation(text),
                 user=request.user,
             )

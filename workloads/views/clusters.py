@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
 
+from inventory.forms import missing_errors
 from inventory.permissions import Privilege, has
 from inventory.views import partial
 from workloads import selectors
@@ -193,7 +194,7 @@ class Dialog:
     title: str
     submit: str
     fields: str  # the form's fields fragment
-    names: tuple[str, ...] = ()  # the fields it shows errors at
+    names: tuple[str, ...] = ()  # its inputs, each showing its own errors
     danger: bool = False
 
 
@@ -421,6 +422,16 @@ def _cluster_dialog(request, name: str, cluster_name: str, kind: str, pool: str 
         return refuse(request, error, back)
     if request.method == "GET":
         return _render_dialog(request, cluster, kind, pool=pool)
+    names = DIALOGS[kind].names
+    # Every input of the dialog, and the generation it was opened at: without it the post
+    # would skip the stale-write check, so a form that lacks it is refused like any other.
+    missing = missing_errors(request.POST, (*names, "generation"))
+    if missing:
+        errors = {FORM: [m for k, m in missing.items() if k not in names]}
+        errors |= {k: m for k, m in missing.items() if k in names}
+        return _render_dialog(
+            request, cluster, kind, pool=pool, posted=request.POST, errors=errors, status=400
+        )
     try:
         after = APPLY[kind](request, cluster, pool)
     except PermissionDenied as error:

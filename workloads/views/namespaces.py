@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
 
+from inventory.forms import empty_dropped, missing_errors
 from inventory.permissions import DENIED, Privilege, has
 from inventory.tasklog import SSO_DOMAIN
 from inventory.views import partial
@@ -300,7 +301,7 @@ DIALOGS = {
 
 
 def _may(user, ns: Namespace, need: str) -> None:
-    """Who may open a dialog; POST leaves the decision to the service."""
+    """Who may open or post a dialog; on POST the service checks again."""
     if need == OWNER and namespace_role(user, ns) != Role.OWNER:
         raise PermissionDenied(DENIED)
     if need == CONFIGURE and not has(user, Privilege.NAMESPACES_CONFIGURE):
@@ -441,17 +442,28 @@ FIELDS: dict[str, Callable] = {
 }
 
 
-# Each dialog's POST: parse the form, call one service. Returns the namespace as the service
-# left it (None when the change always happens), for "changed or not".
+# Each dialog's POST: check that the form is whole, parse it, call one service. Returns the
+# namespace as the service left it (None when the change always happens), for "changed or not".
+
+
+def _whole(post, names, *, at: dict[str, str] | None = None) -> None:
+    """Refuse a post that lacks an input its form always sends (inventory.forms), before
+    anything is parsed: a missing limit is not "no limit"."""
+    errors = missing_errors(post, names, at=at)
+    if errors:
+        raise SpecError(errors)
 
 
 def _apply_permission(request, ns, entry):
     post = request.POST
     if entry is not None:  # Edit role: the same user or group
+        _whole(post, ("role",))
         subject_type, subject, domain = entry.subject_type, entry.subject, entry.domain
     else:
-        subject_type, subject = post.get("subject_type", ""), post.get("subject", "")
-        domain = post.get("domain", SSO_DOMAIN)
+        # Nothing chosen in the Type radios sends no subject_type: the service says "select".
+        _whole(post, ("subject", "domain", "role"), at={"domain": "subject"})
+        subject_type, subject = post.get("subject_type", ""), post["subject"]
+        domain = post["domain"]
     services.namespace_access_set(
         namespace=ns,
         subject_type=subject_type,
@@ -468,7 +480,11 @@ def _apply_permission_remove(request, ns, entry):
 
 def _apply_storage(request, ns, entry):
     post, errors, limits = request.POST, {}, {}
-    for pid in post.getlist("policy"):
+    chosen = empty_dropped(post.getlist("policy"))
+    inputs = [name for pid in chosen for name in (f"limit.{pid}", f"unit.{pid}")]
+    # At the grid's own message: a row may be missing because its policy is not offered.
+    _whole(post, ("policy", *inputs), at=dict.fromkeys(("policy", *inputs), "policies"))
+    for pid in chosen:
         limits[pid] = _in_base(post, f"limit.{pid}", f"unit.{pid}", STORAGE_UNITS, errors)
     if errors:
         raise SpecError(errors)
@@ -476,6 +492,12 @@ def _apply_storage(request, ns, entry):
 
 
 def _apply_limits(request, ns, entry):
+    # Every value and unit: a limit left out of the post is refused, never read as "no limit".
+    _whole(
+        request.POST,
+        [name for field, _label, unit, _units in LIMIT_FIELDS for name in (field, unit)],
+        at={unit: field for field, _label, unit, _units in LIMIT_FIELDS},
+    )
     errors: dict[str, str] = {}
     values = {
         field: _in_base(request.POST, field, unit_field, units, errors)
@@ -487,17 +509,20 @@ def _apply_limits(request, ns, entry):
 
 
 def _apply_vm_classes(request, ns, entry):
-    names = request.POST.getlist("vm_class")
+    _whole(request.POST, ("vm_class",))
+    names = empty_dropped(request.POST.getlist("vm_class"))
     return services.namespace_vm_classes_set(namespace=ns, names=names, user=request.user)
 
 
 def _apply_libraries(request, ns, entry):
-    ids = request.POST.getlist("library")
+    _whole(request.POST, ("library",))
+    ids = empty_dropped(request.POST.getlist("library"))
     return services.namespace_libraries_set(namespace=ns, library_ids=ids, user=request.user)
 
 
 def _apply_kubernetes_library(request, ns, entry):
-    library_id = request.POST.get("library", "")
+    _whole(request.POST, ("library",))
+    library_id = request.POST["library"]
     return services.namespace_kubernetes_library_set(
         namespace=ns, library_id=library_id, user=request.user
     )
@@ -556,6 +581,7 @@ def _dialog(request, name: str, kind: str, entry_id: int | None = None):
     entry = _entry(ns, entry_id)
     generation = ns.generation
     try:
+        _may(request.user, ns, dialog.need)  # a refusal before any word about the form
         after = APPLY[kind](request, ns, entry)
     except (
         PermissionDenied,
@@ -645,9 +671,11 @@ def namespace_create(request):
         if _supervisor(choices, wanted) is None and len(choices) == 1:
             wanted = str(choices[0].supervisor_id)  # the only one: preselected, as vSphere does
         return _create_page(request, values={"supervisor": wanted, "name": "", "description": ""})
-    values = {k: request.POST.get(k, "").strip() for k in ("supervisor", "name", "description")}
+    names = ("supervisor", "name", "description")
+    values = {k: request.POST.get(k, "").strip() for k in names}
     sup = _supervisor(selectors.namespace_supervisor_choices(), values["supervisor"])
     try:
+        _whole(request.POST, names)
         if sup is None:
             raise SpecError({"supervisor": "Select a running Supervisor."})
         ns = services.namespace_create(

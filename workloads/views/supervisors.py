@@ -23,6 +23,7 @@ from django_htmx.http import (
 )
 
 from inventory import selectors as inventory_selectors
+from inventory.forms import missing_errors
 from inventory.permissions import DENIED, Privilege, has, require
 from inventory.views import inventory_view, partial
 from workloads import forms, selectors, services
@@ -269,6 +270,12 @@ def enable(request):
         return redirect(home_url())
     step = _step_number(request.POST.get("step"), state)
     section = forms.STEPS[step].section
+    missing = missing_errors(request.POST, forms.sent_always(forms.step_fields(section)))
+    if missing:  # a truncated post: the step again, what it held before kept
+        state["step"] = step
+        _wizard_save(request, state)
+        errors = {f"{section}.{name}": message for name, message in missing.items()}
+        return _render_wizard(request, state, step, errors)
     state["raw"][section] = _posted(request.POST, section, state["raw"].get(section, {}))
     if action == "back":
         return _go(request, state, max(step - 1, 0))
@@ -354,13 +361,7 @@ def _supervisor_context(
             raw[edit] = section_raw(sup.spec[edit])
             if posted is not None:
                 raw[edit] |= {n: posted.get(n, "") for n in forms.EDIT_FIELDS[edit] if n in posted}
-            mode = sup.spec[edit].get("mode", "")
-            fields = [
-                f
-                for f in forms.step_fields(edit)
-                if f.name in forms.EDIT_FIELDS[edit]
-                and (not f.only or (f.only == "dhcp") == (mode == "DHCP"))
-            ]
+            fields = forms.edit_fields(sup.spec, edit)
             context["edit_fields"] = _bound(edit, raw, mine, fields)
             context["edit_errors"] = other
             context["edit_title"] = forms.STEPS[forms.SECTION_INDEX[edit]].title
@@ -395,6 +396,12 @@ def supervisor_edit(request, supervisor_id: uuid.UUID, section: str):
     back = detail_url(sup, "configure")
     values = forms.edit_values(sup.spec, section, request.POST)
     try:
+        require(request.user, Privilege.NAMESPACES_MANAGE)  # refused before the form is judged
+        # A field the form shows but the post lacks is refused, not kept or cleared.
+        names = forms.sent_always(forms.edit_fields(sup.spec, section))
+        missing = missing_errors(request.POST, names)
+        if missing:
+            raise SpecError({f"{section}.{name}": m for name, m in missing.items()})
         services.supervisor_update(
             supervisor=sup, section=section, values=values, user=request.user
         )

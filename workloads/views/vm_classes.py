@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url, reswap, retarget
 
+from inventory.forms import missing_errors
 from inventory.permissions import DENIED, Privilege, has
 from inventory.views import inventory_view, partial
 from workloads import selectors, services
@@ -140,7 +141,13 @@ def _save(request, vm_class: VirtualMachineClass | None):
         values = _form_values(vm_class)
         return _render(request, _context(request, dialog=dialog, vm_class=vm_class, values=values))
     values = _posted(request.POST)
+    # Every input the dialog sends (EDIT shows the name but does not send it): one left out is
+    # refused at its field, never saved as "no reservation" or an empty description.
+    names = ("description", *FIELDS) if vm_class else ("name", "description", *FIELDS)
     try:
+        missing = missing_errors(request.POST, names, at={"memory_unit": "memory"})
+        if missing:
+            raise SpecError(missing)
         if vm_class is None:
             vm_class = services.vm_class_create(
                 name=values["name"], **_arguments(values), user=request.user

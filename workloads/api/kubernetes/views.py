@@ -46,7 +46,7 @@ from workloads.api.kubernetes.status import (
     Resource,
     StatusError,
 )
-from workloads.manifests import parse_manifest
+from workloads.manifests import parse_manifest, spec_for_update
 from workloads.models import Namespace, VksCluster
 from workloads.selectors import api as api_selectors
 from workloads.services.clusters import (
@@ -181,7 +181,7 @@ class ClusterView(KubernetesView):
         manifest = parse_manifest(text, namespace_name=ns.name)
         updated = cluster_update(
             cluster=cluster,
-            spec=manifest.spec,
+            spec=spec_for_update(manifest, cluster.spec),  # left-out counts stay as they run
             generation=generation_of(metadata_of(document_of(text))),
             user=request.user,
         )
