@@ -466,3 +466,19 @@ class Permission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.principal}: {self.get_role_display()}"
+
+
+class LoginLockout(models.Model):
+    """Failed logins of one user name, for the vsphere.local lockout policy (inventory.lockout).
+
+    Keyed by the name as typed (stripped, lowercase), not by user: a name that is no account
+    locks the same way, so a lock never tells whether the account exists. A row goes on a
+    successful login or an administrator's unlock; the policy ignores stale ones."""
+
+    username = models.CharField(max_length=150, unique=True)
+    failures = models.PositiveIntegerField(default=0)  # within the window that began at...
+    first_failure_at = models.DateTimeField()
+    locked_at = models.DateTimeField(null=True, blank=True)  # set by the failure that locked
+
+    def __str__(self) -> str:
+        return self.username

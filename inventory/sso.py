@@ -29,6 +29,7 @@ from django.db.models.functions import Replace
 from django.dispatch import Signal
 from django.http import Http404
 
+from inventory.lockout import locked_annotation, lockout_clear
 from inventory.models import Permission, VCenter
 from inventory.permissions import ADMINISTRATORS_GROUP, Privilege, require
 from inventory.tasklog import SSO_DOMAIN, event_log
@@ -146,9 +147,14 @@ def _paginate(qs: QuerySet, page: str | int | None) -> Page:
 
 def sso_user_page(*, q: str = "", page: str | int | None = None) -> Page:
     """One page of the domain's users by username, filtered on username, names and email.
-    Two queries (count, rows) whatever the number of users: the grid shows only user columns."""
+    Two queries (count, rows) whatever the number of users: the grid shows only user columns
+    and `locked` (the lockout policy holds the account now), a subquery of the rows query."""
     # `sso_name`: the username without the domain, as the grid shows and the URLs address it.
-    qs = _users().order_by("username").annotate(sso_name=_without_domain())
+    qs = (
+        _users()
+        .order_by("username")
+        .annotate(sso_name=_without_domain(), locked=locked_annotation())
+    )
     if q:
         qs = qs.filter(
             Q(username__icontains=q)
@@ -307,8 +313,9 @@ def sso_user_enable(*, target: User, user: AbstractBaseUser) -> User:
 @transaction.atomic
 def sso_user_delete(*, target: User, user: AbstractBaseUser) -> None:
     """Remove the user, its group memberships and the vCenter permissions granted to it (as
-    vCenter removes a deleted principal's permissions). Refused for administrator@vsphere.local
-    and for the acting user."""
+    vCenter removes a deleted principal's permissions), and its failed logins (a new user of
+    the name starts unlocked). Refused for administrator@vsphere.local and for the acting
+    user."""
     require(user, Privilege.SSO_MANAGE)
     _refuse_protected(target, user, "delete")
     name, username = short_name(target), target.username
@@ -316,6 +323,7 @@ def sso_user_delete(*, target: User, user: AbstractBaseUser) -> None:
         principal__iexact=f"{SSO_DOMAIN.upper()}\\{name}", is_group=False
     ).delete()
     target.delete()
+    lockout_clear(username=username)
     principal_deleted.send(sender=sso_user_delete, kind="user", name=name, domain=SSO_DOMAIN)
     _log(f"User {username} deleted", user)
 
@@ -329,6 +337,16 @@ def sso_user_password_reset(*, target: User, password: str, user: AbstractBaseUs
     target.set_password(password)
     target.save(update_fields=["password"])
     _log(f"Password of user {target.username} reset", user)
+    return target
+
+
+@transaction.atomic
+def sso_user_unlock(*, target: User, user: AbstractBaseUser) -> User:
+    """End the lock the lockout policy put on the account, and forget its failed logins. Not
+    locked: nothing changes, no event."""
+    require(user, Privilege.SSO_MANAGE)
+    if lockout_clear(username=target.get_username()):
+        _log(f"User {target.username} unlocked", user)
     return target
 
 

@@ -1,8 +1,8 @@
 """Administration › Single Sign On › Users and Groups: the vsphere.local directory's pages.
 
 One page with the Users and Groups tabs, a group's members page, and the dialogs (add, edit,
-reset password, enable, disable, delete, add members, remove member). A dialog is a page of its
-own that htmx swaps into `#main`, so every action also works as a plain link and form post:
+reset password, enable, disable, unlock, delete, add members, remove member). A dialog is a page
+of its own that htmx swaps into `#main`, so every action also works as a plain link and form post:
 GET shows the dialog, POST calls one service, then the plain request is redirected and the htmx
 one gets the updated page. Field errors come back at their fields (400); nothing is changed.
 """
@@ -339,6 +339,15 @@ USER_ACTIONS = {
         sso.sso_user_enable,
         "User {} enabled.",
     ),
+    "unlock": (
+        "Unlock User",
+        "Unlock the user {}? The account was locked after repeated failed logins; the user "
+        "can log in again at once.",
+        "Unlock",
+        False,
+        sso.sso_user_unlock,
+        "User {} unlocked.",
+    ),
     "delete": (
         "Delete User",
         "Delete the user {}? Its group memberships and permissions are removed too. "
@@ -385,6 +394,11 @@ def user_disable(request, name: str):
 @sso_view
 def user_enable(request, name: str):
     return _user_action(request, name, "enable")
+
+
+@sso_view
+def user_unlock(request, name: str):
+    return _user_action(request, name, "unlock")
 
 
 @sso_view

@@ -30,6 +30,9 @@ urlpatterns = [
         "administration/sso/users/<str:name>/enable/", sso_views.user_enable, name="sso-user-enable"
     ),
     path(
+        "administration/sso/users/<str:name>/unlock/", sso_views.user_unlock, name="sso-user-unlock"
+    ),
+    path(
         "administration/sso/users/<str:name>/delete/", sso_views.user_delete, name="sso-user-delete"
     ),
     path("administration/sso/groups/", sso_views.groups, name="sso-groups"),

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 
 def vary_on_htmx(get_response: Callable[[HttpRequest], HttpResponse]):
@@ -20,3 +27,76 @@ def vary_on_htmx(get_response: Callable[[HttpRequest], HttpResponse]):
         return response
 
     return middleware
+
+
+def content_security_policy(get_response: Callable[[HttpRequest], HttpResponse]):
+    """`Content-Security-Policy: settings.VKS_CONTENT_SECURITY_POLICY` on every response that
+    sets none of its own (Django 5.2 has no CSP support; 6.0 brings it)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if settings.VKS_CONTENT_SECURITY_POLICY:
+            response.headers.setdefault(
+                "Content-Security-Policy", settings.VKS_CONTENT_SECURITY_POLICY
+            )
+        return response
+
+    return middleware
+
+
+SEEN_KEY = "_vks_seen"  # epoch seconds of the session's last user activity (to the minute)
+IDLE_MESSAGE = "Your vSphere Client session is no longer authenticated. Please login again."
+# Sent by static/js/client.js on requests no person asked for (polls, refreshes on an event): they
+# keep nobody's session alive, as the vSphere Client's own polling does not.
+BACKGROUND_HEADER = "HTTP_X_VKS_BACKGROUND"
+
+
+def session_idle(get_response: Callable[[HttpRequest], HttpResponse]):
+    """The vSphere Client's idle timeout for browser sessions: after `VKS_SESSION_IDLE_SECONDS`
+    (120 minutes) without a request from its user, a session ends and the next request goes to
+    the login page with vCenter's message.
+
+    The session row is written at most once every `VKS_SESSION_TOUCH_SECONDS`, not on every
+    request: activity is stamped to that precision, and each stamp also pushes the row's expiry
+    (SESSION_COOKIE_AGE, the idle time plus one stamp interval) along. A request whose cookie
+    names a session that is gone (expired, or ended when the password changed) gets the same
+    message. API token sessions (inventory.api.sessions) keep their own clock."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if request.user.is_authenticated:
+            now = int(timezone.now().timestamp())
+            seen = session.get(SEEN_KEY)
+            if seen is not None and now - seen > settings.VKS_SESSION_IDLE_SECONDS:
+                logout(request)
+                return _session_ended(request) or get_response(request)
+            stale = seen is None or now - seen >= settings.VKS_SESSION_TOUCH_SECONDS
+            if stale and (seen is None or BACKGROUND_HEADER not in request.META):
+                session[SEEN_KEY] = now
+        elif request.COOKIES.get(settings.SESSION_COOKIE_NAME) and session.session_key is None:
+            return _session_ended(request) or get_response(request)
+        return get_response(request)
+
+    return middleware
+
+
+def session_activity_start(sender, request, user, **kwargs) -> None:
+    """A browser login starts the idle clock in the session it writes anyway, so the first
+    request after it does not write the session again. (API sessions send the same signal with
+    a request that has no logged-in browser session: nothing to do.)"""
+    session = getattr(request, "session", None)
+    if session is not None and session.get(SESSION_KEY) is not None:
+        session[SEEN_KEY] = int(timezone.now().timestamp())
+
+
+def _session_ended(request: HttpRequest) -> HttpResponse | None:
+    """htmx gets sent to the login page as a whole (not a login form swapped into a pane); a
+    page carries the message on to it (login_required sends it there); the API answers its own
+    401."""
+    if request.path.startswith(("/api/", "/apis/")):
+        return None
+    messages.warning(request, IDLE_MESSAGE)
+    if getattr(request, "htmx", False):
+        back = request.htmx.current_url_abs_path or "/"
+        return HttpResponseClientRedirect(f"{reverse('login')}?{urlencode({'next': back})}")
+    return None

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "vksportal.middleware.content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "vksportal.middleware.vary_on_htmx",
+    "vksportal.middleware.session_idle",
 ]
 
 ROOT_URLCONF = "vksportal.urls"
@@ -124,10 +126,37 @@ else:
         }
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database alone, so logins and pages keep working while Redis is down.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# The vSphere Client's idle timeout, 120 minutes (VKS-REFERENCE §7.3), kept by
+# vksportal.middleware.session_idle, which writes a session's row at most once a "touch" interval
+# and thereby keeps its expiry one interval past the idle time.
+VKS_SESSION_IDLE_SECONDS = env_int("VKS_SESSION_IDLE_SECONDS", 120 * 60)
+VKS_SESSION_TOUCH_SECONDS = 60
+SESSION_COOKIE_AGE = VKS_SESSION_IDLE_SECONDS + VKS_SESSION_TOUCH_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # a browser session cookie, as the vSphere Client's
 SESSION_COOKIE_HTTPONLY = True
+
+# HTTPS, switched on by the environment for a production configuration (`manage.py check
+# --deploy` is clean with all of them on; see .env.example). Off by default: `make run` serves
+# plain HTTP beside HTTPS.
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+SECURE_SSL_HOST = env_str("DJANGO_SECURE_SSL_HOST") or None  # host:port to redirect to
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):  # TLS ends at a proxy that says so
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Sent on every response (vksportal.middleware.content_security_policy): scripts and style
+# sheets from this origin only, no inline script, no eval (htmx runs with allowEval off); inline
+# style attributes only (meters and progress bars set their width), never style elements.
+VKS_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inventory:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -267,6 +296,11 @@ SPECTACULAR_SETTINGS = {
 }
 # An API session ends after this many seconds without a call, as vCenter's 30-minute idle timeout.
 VKS_API_SESSION_IDLE_SECONDS = env_int("VKS_API_SESSION_IDLE_SECONDS", 30 * 60)
+# The vsphere.local lockout policy (inventory.lockout): this many failed logins within the interval
+# lock an account for the unlock time (0: until an administrator unlocks it); 0 failures: off.
+VKS_SSO_LOCKOUT_MAX_FAILURES = env_int("VKS_SSO_LOCKOUT_MAX_FAILURES", 5)
+VKS_SSO_LOCKOUT_INTERVAL_SECONDS = env_int("VKS_SSO_LOCKOUT_INTERVAL_SECONDS", 180)
+VKS_SSO_LOCKOUT_UNLOCK_SECONDS = env_int("VKS_SSO_LOCKOUT_UNLOCK_SECONDS", 300)
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from inventory.api.sessions import session_touch
 from inventory.auth import NO_PERMISSION
+from inventory.lockout import ACCOUNT_LOCKED, login_locked
 from inventory.permissions import may_log_in
 
 HEADER = "vmware-api-session-id"
@@ -16,13 +17,19 @@ INVALID_SESSION = "The session is not authenticated; create one with POST /api/s
 
 
 class SsoBasicAuthentication(BasicAuthentication):
-    """`user@vsphere.local:password`, case-insensitive as the login page (SsoBackend); a user
-    with no vCenter role and no namespace is refused with the vSphere Client's words."""
+    """`user@vsphere.local:password`, case-insensitive as the login page (SsoBackend, which
+    also holds the lockout policy); a locked account and a user with no vCenter role and no
+    namespace are refused with the vSphere Client's words."""
 
     www_authenticate_realm = "VAPI endpoint"
 
     def authenticate_credentials(self, userid, password, request=None):
-        user, _ = super().authenticate_credentials(userid, password, request)
+        try:
+            user, _ = super().authenticate_credentials(userid, password, request)
+        except AuthenticationFailed:
+            if login_locked(userid):
+                raise AuthenticationFailed(ACCOUNT_LOCKED) from None
+            raise
         if not may_log_in(user):
             raise AuthenticationFailed(NO_PERMISSION)
         return user, None

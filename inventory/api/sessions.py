@@ -1,6 +1,6 @@
 """API sessions as vCenter keeps them: `POST /api/session` opens one and answers its token, later
 calls send the token in `vmware-api-session-id`, and a session idle for
-`VKS_API_SESSION_IDLE_SECONDS` (vCenter: 30 minutes) ends.
+`VKS_API_SESSION_IDLE_SECONDS` (vCenter: 30 minutes; counted to `VKS_SESSION_TOUCH_SECONDS`) ends.
 
 Each token is the key of a real Django session (the configured session store, so every web
 process sees it), holding the same login keys `django.contrib.auth.login` writes: a password
@@ -49,7 +49,7 @@ def session_open(*, user, request=None) -> str:
     store[BACKEND_SESSION_KEY] = user.backend
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store[MARKER] = {"created": now, "accessed": now}
-    store.set_expiry(_idle())
+    store.set_expiry(_idle() + settings.VKS_SESSION_TOUCH_SECONDS)
     store.create()
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     return store.session_key
@@ -72,13 +72,18 @@ def session_touch(token: str) -> ApiSession | None:
     user = get_user(SimpleNamespace(session=store))  # flushes the session on a stale hash
     if not user.is_authenticated:
         return None
-    store[MARKER] = {**times, "accessed": now.isoformat()}
-    store.set_expiry(_idle())
-    try:
-        store.save()
-    except UpdateError:  # ended by another request meanwhile
-        return None
-    return ApiSession(token, user, datetime.fromisoformat(times["created"]), now)
+    # As browser sessions (vksportal.middleware.session_idle): the row is written at most once
+    # a touch interval, so a busy client does not write on every call; idle time counts to
+    # that precision. The row outlives the idle time by one interval, the clock decides.
+    if (now - accessed).total_seconds() >= settings.VKS_SESSION_TOUCH_SECONDS:
+        accessed = now
+        store[MARKER] = {**times, "accessed": now.isoformat()}
+        store.set_expiry(_idle() + settings.VKS_SESSION_TOUCH_SECONDS)
+        try:
+            store.save()
+        except UpdateError:  # ended by another request meanwhile
+            return None
+    return ApiSession(token, user, datetime.fromisoformat(times["created"]), accessed)
 
 
 def session_close(token: str) -> None:

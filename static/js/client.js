@@ -51,4 +51,28 @@
     markSelected();
   });
   document.addEventListener("htmx:afterSettle", markSelected);
+  // What htmx would otherwise evaluate from attributes, which the Content-Security-Policy forbids
+  // (htmx.config.allowEval is off): trigger conditions and values computed at request time.
+  document.addEventListener("htmx:configRequest", function (event) {
+    const elt = event.detail.elt;
+    // Recent Tasks polls only while the browser tab is visible.
+    if (elt.hasAttribute("data-poll-visible") && document.visibilityState !== "visible") {
+      event.preventDefault();
+      return;
+    }
+    // A region does not refresh under an open form (data-hold-while: a selector).
+    if (elt.dataset.holdWhile && document.querySelector(elt.dataset.holdWhile)) {
+      event.preventDefault();
+      return;
+    }
+    // The navigator's view tabs open the new tree at the object the main pane shows.
+    if (elt.hasAttribute("data-reveal-main")) {
+      const main = document.getElementById("main");
+      event.detail.parameters.reveal = (main && main.dataset.moid) || "";
+    }
+    // Requests no person asked for (polls, refreshes on an event) say so: they do not keep an
+    // idle session alive (vksportal.middleware.session_idle).
+    const cause = event.detail.triggeringEvent;
+    if (!cause || !cause.isTrusted) event.detail.headers["X-VKS-Background"] = "1";
+  });
 })();

@@ -90,24 +90,25 @@ def test_query_counts_do_not_grow_with_the_estate(admin_client, settings):
 def test_vm_summary_query_budget(admin_client, vm_on, django_assert_num_queries):
     path = reverse("inventory:object", kwargs={"moid": vm_on.moid, "tab": "summary"})
     admin_client.get(path)
-    # user, groups + role (2), the VM with host/cluster/datacenter/pool/folder/datastore,
-    # its networks.
-    with django_assert_num_queries(5):
+    # session, user, groups + role (2), the VM with host/cluster/datacenter/pool/folder/
+    # datastore, its networks.
+    with django_assert_num_queries(6):
         admin_client.get(path)
 
 
 def test_tree_page_query_budget(admin_client, vm_on, django_assert_num_queries):
     path = reverse("inventory:tree-children", args=["hosts", vm_on.host.cluster.moid])
     admin_client.get(path)
-    # user, groups + role (2), the cluster, one UNION ALL of hosts, pools and VMs; the session
-    # write that remembers the navigator view is cached and unchanged.
-    with django_assert_num_queries(5):
+    # session, user, groups + role (2), the cluster, one UNION ALL of hosts, pools and VMs; the
+    # session write that remembers the navigator view is unchanged.
+    with django_assert_num_queries(6):
         admin_client.get(path)
 
 
 def test_idle_recent_tasks_poll_touches_no_task_rows(admin_client, django_assert_num_queries):
     path = reverse("inventory:recent-tasks")
     version = admin_client.get(path, HTTP_HX_REQUEST="true").context["tasks_version"]
-    with django_assert_num_queries(1):  # the user; the version comes from the cache
+    # The session and its user; the version comes from the cache.
+    with django_assert_num_queries(2):
         response = admin_client.get(path, {"v": version}, HTTP_HX_REQUEST="true")
     assert response.status_code == 204

@@ -749,9 +749,10 @@ def test_users_list_query_count_does_not_grow_with_users(
         User(username=f"user{n:03d}@vsphere.local", first_name="Load", email=f"u{n}@x.test")
         for n in range(extra)
     )
-    # 1 the session's user, 2 its groups and 3 its roles on the root (role_of), 4 COUNT of the
-    # filtered users, 5 the page of users. Groups are not shown, so nothing is fetched per row.
-    with django_assert_num_queries(5):
+    # 1 the session, 2 its user, 3 its groups and 4 its roles on the root (role_of), 5 COUNT of
+    # the filtered users, 6 the page of users (its Locked column a subquery). Groups are not
+    # shown, so nothing is fetched per row.
+    with django_assert_num_queries(6):
         response = admin_client.get(url("users"), {"q": "user"})
     assert response.context["page"].paginator.count == extra
 
@@ -761,8 +762,8 @@ def test_groups_list_query_count_does_not_grow_with_groups(
     admin_client, django_assert_num_queries, extra
 ):
     Group.objects.bulk_create(Group(name=f"Load-{n:03d}") for n in range(extra))
-    # 1 the session's user, 2 its groups, 3 its roles, 4 COUNT of the groups, 5 the page of
-    # groups with their member counts (one grouped query).
-    with django_assert_num_queries(5):
+    # 1 the session, 2 its user, 3 its groups, 4 its roles, 5 COUNT of the groups, 6 the page
+    # of groups with their member counts (one grouped query).
+    with django_assert_num_queries(6):
         response = admin_client.get(url("groups"), {"q": "load-"})
     assert response.context["page"].paginator.count == extra

@@ -582,6 +582,7 @@ def test_kubeconfig_for_can_edit(editor_client, viewer, stranger, web):
     response = editor_client.get(url)
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="web-kubeconfig.yaml"'
+    assert "no-store" in response["Cache-Control"]  # credentials: never kept by a cache
     config = yaml.safe_load(response.content)
     assert config["current-context"] == "web-admin@web"
     assert config["clusters"][0]["cluster"]["server"] == f"https://{web.api_endpoint}:6443"
@@ -650,14 +651,14 @@ def test_cluster_page_and_live_poll_queries_do_not_grow_with_nodes(
     editor, editor_client, web, django_assert_num_queries
 ):
     editor_client.get(page())  # warm the session
-    # the user, the cluster (namespace, Supervisor, vSphere cluster, library, task joined), the
-    # user's SSO groups and vCenter permissions (its vCenter role), its access entries in the
-    # namespace (its namespace role), the nodes (VMs and hosts joined), the library's release
-    # items (the release and its updates)
-    with django_assert_num_queries(7):
+    # the session, the user, the cluster (namespace, Supervisor, vSphere cluster, library, task
+    # joined), the user's SSO groups and vCenter permissions (its vCenter role), its access
+    # entries in the namespace (its namespace role), the nodes (VMs and hosts joined), the
+    # library's release items (the release and its updates)
+    with django_assert_num_queries(8):
         assert editor_client.get(page()).status_code == 200
     # the same for the poll: it renders the live region only, from the same reads
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert editor_client.get(page(), **htmx("cluster-live")).status_code == 200
 
     clusters.cluster_update(
@@ -668,7 +669,7 @@ def test_cluster_page_and_live_poll_queries_do_not_grow_with_nodes(
     )
     drive(web)
     assert web.nodes.count() == 12
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert editor_client.get(page()).status_code == 200
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert editor_client.get(page(), **htmx("cluster-live")).status_code == 200

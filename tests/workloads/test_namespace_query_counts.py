@@ -37,13 +37,13 @@ def fifty_permissions(namespace) -> None:
 
 def test_namespaces_list_queries_do_not_grow(admin_client, namespace, django_assert_num_queries):
     url = reverse("workloads:home")
-    admin_client.get(url)  # warm the session cache
-    # user, its groups, its vCenter role, Supervisor count, namespace count, the page of
+    admin_client.get(url)  # warm the session
+    # session, user, its groups, its vCenter role, Supervisor count, namespace count, the page of
     # namespaces with usage and cluster counts as subqueries
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         admin_client.get(url)
     more_namespaces(namespace.supervisor, 60)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = admin_client.get(url)
     assert len(response.context["page"]) == 50  # one page of VKS_PAGE_SIZE
 
@@ -58,13 +58,13 @@ def test_summary_with_50_permissions_and_16_vm_classes(
     )
     url = reverse("workloads:namespace-summary", args=[namespace.name])
     admin_client.get(url)
-    # user, the namespace (Supervisor, cluster, task, library joined), the user's groups and
-    # vCenter role, usage, access list, storage used per policy, storage specs, the counts of
-    # clusters / VM classes / libraries in one row, the library's release items
-    with django_assert_num_queries(10):
+    # session, user, the namespace (Supervisor, cluster, task, library joined), the user's
+    # groups and vCenter role, usage, access list, storage used per policy, storage specs, the
+    # counts of clusters / VM classes / libraries in one row, the library's release items
+    with django_assert_num_queries(11):
         admin_client.get(url)
     fifty_permissions(namespace)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = admin_client.get(url)
     assert response.context["access_count"] == 50
     assert response.context["counts"].vm_classes == 16

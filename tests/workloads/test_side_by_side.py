@@ -280,15 +280,15 @@ def test_query_counts_do_not_grow_with_nodes(
     admin_client.get(page_url(supervisor, small))  # warm the session
     for cluster in (small, big):
         url = page_url(supervisor, cluster)
-        # the user (the session is cached), its SSO groups, its role on the root; the
+        # the session, the user, its SSO groups, its role on the root; the
         # Supervisors the user may see (cluster, datacenter and task joined); the Supervisor's
         # VKS clusters (namespace and task joined); the vSphere cluster's hosts; the control
         # plane VMs (hosts joined); the cluster's nodes (VMs and hosts joined)
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(9):
             response = admin_client.get(url)
         assert len(response.context["sbs"].right.nodes) == len(reconcilers.nodes_of(cluster))
-        # the live region, without the pickers: the user, its groups, its role; the one
-        # Supervisor; the one cluster; hosts; control plane VMs; nodes
-        with django_assert_num_queries(8):
+        # the live region, without the pickers: the session, the user, its groups, its role; the
+        # one Supervisor; the one cluster; hosts; control plane VMs; nodes
+        with django_assert_num_queries(9):
             response = admin_client.get(url, **HTMX)
         assert response.status_code == 200

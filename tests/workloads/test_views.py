@@ -139,13 +139,13 @@ def test_supervisors_list_query_count_is_constant(
     extra_supervisor(clusters[0])
     url = reverse("workloads:home-tab", args=["supervisors"])
     admin_client.get(url)  # warm the session
-    # (the session comes from the cache) the user, its SSO groups, its role on the root, the
+    # the session, the user, its SSO groups, its role on the root, the
     # Supervisors count, one page of Supervisors with their clusters joined
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         one = admin_client.get(url, HTTP_HX_TARGET="tab-body", **HTMX)
     for cluster in clusters[1:]:
         extra_supervisor(cluster)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         several = admin_client.get(url, HTTP_HX_TARGET="tab-body", **HTMX)
     assert one.content.count(b"data-supervisor=") == 1
     assert several.content.count(b"data-supervisor=") == len(clusters)
@@ -365,9 +365,10 @@ def test_status_region_polls_while_configuring_and_stops_when_running(admin_clie
 def test_status_refresh_query_count(admin_client, running, django_assert_num_queries):
     url = detail(running)
     admin_client.get(url)
-    # the user, its SSO groups, its role on the root, the Supervisor (cluster, datacenter and
-    # task joined), then the cluster's Capacity card: hosts, VM usage, datastores, VM disks
-    with django_assert_num_queries(8):
+    # the session, the user, its SSO groups, its role on the root, the Supervisor (cluster,
+    # datacenter and task joined), then the cluster's Capacity card: hosts, VM usage,
+    # datastores, VM disks
+    with django_assert_num_queries(9):
         response = admin_client.get(url, HTTP_HX_TARGET="supervisor-status", **HTMX)
     assert response.status_code == 200
 

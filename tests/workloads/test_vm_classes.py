@@ -362,13 +362,13 @@ def test_unknown_class_is_404_and_list_takes_only_get(admin_client):
 
 def test_vm_classes_page_query_count_is_constant(admin, admin_client, django_assert_num_queries):
     admin_client.get(LIST)  # warm the session
-    # (the session comes from the cache) the user, its SSO groups, its role on the root, the
+    # the session, the user, its SSO groups, its role on the root, the
     # VM classes with their namespaces counted
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         first = admin_client.get(LIST, HTTP_HX_TARGET="main", **HTMX)
     for i in range(20):
         create(admin, name=f"extra-{i}")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         more = admin_client.get(LIST, HTTP_HX_TARGET="main", **HTMX)
     assert first.content.count(b"data-vm-class=") == 16
     assert more.content.count(b"data-vm-class=") == 36
@@ -409,9 +409,9 @@ def test_releases_page_for_another_library_and_its_query_count(
 ):
     client.force_login(auditor)
     client.get(RELEASES)  # warm the session
-    # the user, its SSO groups, its role on the root; the libraries holding releases, the
-    # Supervisors, the chosen library's items
-    with django_assert_num_queries(6):
+    # the session, the user, its SSO groups, its role on the root; the libraries holding
+    # releases, the Supervisors, the chosen library's items
+    with django_assert_num_queries(7):
         html = client.get(RELEASES, HTTP_HX_TARGET="main", **HTMX).content.decode()
     assert html.count("data-release=") == 17 and "a new Supervisor" in html
     templates = admin_client.get(RELEASES + "?library=bogus").content.decode()

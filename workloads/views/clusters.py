@@ -22,6 +22,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
 
@@ -162,6 +163,7 @@ def cluster_manifest(request, name: str, cluster: str):
 
 
 @require_GET
+@never_cache  # credentials: no browser or proxy keeps a copy (Cache-Control: no-store)
 @login_required
 def cluster_kubeconfig(request, name: str, cluster: str):
     """DOWNLOAD KUBECONFIG: the admin kubeconfig, for Can edit (bound to cluster-admin inside

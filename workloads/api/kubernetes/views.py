@@ -6,6 +6,8 @@ from __future__ import annotations
 import yaml
 from django.http import Http404
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -222,6 +224,7 @@ class TkcAllNamespacesView(ClusterAllNamespacesView):
     resource = TKCS
 
 
+@method_decorator(never_cache, name="dispatch")  # credentials: Cache-Control: no-store
 class KubeconfigSecretView(KubernetesView):
     """`/api/v1/namespaces/{namespace}/secrets/{name}-kubeconfig`: Can edit only (bound to
     cluster-admin in the cluster, as on a real Supervisor); Can view is refused (403). The
