@@ -77,6 +77,8 @@ def check_tree(value: Any, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_N
         if isinstance(item, str):
             check_text(item, path or "the document")
         elif isinstance(item, (dict, list)):
+            if nodes + len(item) > max_nodes:  # before a million children go on the stack
+                raise InputError(f"the document holds more than {max_nodes} values")
             if depth >= max_depth:
                 raise InputError(
                     f"{path or 'the document'}: nested more than {max_depth} levels deep"

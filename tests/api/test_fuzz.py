@@ -43,7 +43,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 # Examples per operation: about 2,000 requests over the schema's operations in all.
-EXAMPLES = 40
+EXAMPLES = 25
 
 
 @contextmanager

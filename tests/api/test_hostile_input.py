@@ -124,6 +124,18 @@ def test_an_alias_bomb_on_the_apply_yaml_page_is_a_form_error(
     assert "aliases expanded" in response.content.decode()
 
 
+def test_a_huge_manifest_on_the_apply_yaml_page_is_refused_with_a_small_page(
+    editor, storage_class, snapshot, client
+):
+    client.force_login(editor)
+    url = reverse("workloads:cluster-apply", args=["team-a"])
+    manifest = "a:\n" + "".join(f"  k{i}: v\n" for i in range(80_000))  # about 900 KB
+    response = client.post(url, {"op": "apply", "manifest": manifest})
+    assert response.status_code == 400
+    assert len(response.content) < SMALL
+    assert "more than 10000 values" in response.content.decode()
+
+
 def test_aliases_that_expand_a_little_still_work(editor_api, storage_class):
     """PyYAML writes an anchor and an alias for any list used twice: that is no bomb."""
     manifest = cluster_manifest(storage_class, name="shared")
@@ -163,6 +175,13 @@ def test_a_long_value_is_quoted_back_cut_short(editor_api, storage_class, snapsh
     body = status_refusal(response, 422, "replicas")
     assert '"' + "x" * 100 + '..."' in body["message"]
     assert "x" * 101 not in body["message"]
+
+
+def test_a_megabyte_name_is_quoted_short(editor_api, storage_class, snapshot):
+    manifest = cluster_manifest(storage_class, name="x" * 1_000_000)
+    response = editor_api.post(CLUSTERS, json.dumps(manifest), content_type="application/json")
+    body = status_refusal(response, 422, "metadata.name")
+    assert body["details"]["name"] == "x" * 100 + "..."
 
 
 # ---------------------------------------------------------------- JSON bodies (the vAPI half)

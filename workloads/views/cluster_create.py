@@ -46,6 +46,7 @@ from workloads.views.common import refuse
 
 CREATE_TEMPLATE = "workloads/cluster_create.html"
 APPLY_TEMPLATE = "workloads/cluster_apply.html"
+APPLY_ECHO_LIMIT = 64 * 1024  # characters of a refused manifest shown back for correction
 
 
 # ---------------------------------------------------------------- Create Cluster wizard
@@ -311,6 +312,8 @@ def apply_errors(errors: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def _apply_page(request, ns: Namespace, *, text="", errors=None, status=200, alert=""):
+    if len(text) > APPLY_ECHO_LIMIT:  # an error page stays small, whatever was posted
+        text = ""
     context = {
         "namespace": ns,
         "text": text,

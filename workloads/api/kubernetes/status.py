@@ -76,6 +76,7 @@ class StatusError(exceptions.APIException):
 
     @classmethod
     def not_found(cls, resource: Resource, name: str) -> StatusError:
+        name = clip(name)
         message = f'{resource.qualified} "{name}" not found'
         return cls(404, "NotFound", message, resource.details(name))
 
@@ -146,6 +147,7 @@ def status_exception_handler(exc: Exception, context: dict) -> Response | None:
     view, request = context.get("view"), context.get("request")
     resource: Resource = getattr(view, "resource", CLUSTERS)
     name = getattr(view, "object_name", "") or (view.kwargs.get("name", "") if view else "")
+    name = clip(name)  # a name is a DNS label or subdomain; one of a megabyte is quoted short
     headers: dict[str, str] = {}
     if isinstance(exc, StatusError):
         code, reason, message, details = exc.status_code, exc.reason, exc.message, exc.details
