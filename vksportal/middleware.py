@@ -31,10 +31,11 @@ def vary_on_htmx(get_response: Callable[[HttpRequest], HttpResponse]):
 
 def refuse_malformed_requests(get_response: Callable[[HttpRequest], HttpResponse]):
     """A 400 naming the problem, before anything reads the request, for a NUL character or a
-    lone surrogate in the path, a query parameter or a header: no view, session lookup or
-    database query ever sees one (PostgreSQL refuses NUL in text with an error, a 500). The
-    body is each front door's own: a Kubernetes Status under /apis/ and /api/v1/, a vAPI error
-    under /api/, plain text for pages. Bodies are checked by their parsers and forms."""
+    lone surrogate in the path, a query parameter, a header or a page's form field: no view,
+    session lookup or database query ever sees one (PostgreSQL refuses NUL in text with an
+    error, a 500). The body is each front door's own: a Kubernetes Status under /apis/ and
+    /api/v1/, a vAPI error under /api/, plain text for pages. API bodies are checked by their
+    parsers (vksportal.untrusted)."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
         problem = _request_problem(request)
@@ -59,6 +60,14 @@ def _request_problem(request: HttpRequest) -> str | None:
             problem = text_problem(text)
             if problem:
                 return f"query parameter {clip(key, 40)!r}: {problem}"
+    if request.method == "POST" and not request.path_info.startswith("/api"):
+        # A page's form (the API's bodies are checked by its parsers). Django decodes form
+        # data with errors="replace", so a surrogate cannot come in this way; a NUL can.
+        for key, values in request.POST.lists():
+            for text in (key, *values):
+                problem = text_problem(text)
+                if problem:
+                    return f"form field {clip(key, 40)!r}: {problem}"
     for name, value in request.META.items():
         if name.startswith("HTTP_") and isinstance(value, str) and text_problem(value):
             header = name[5:].replace("_", "-").title()

@@ -309,3 +309,10 @@ def test_a_nul_in_a_page_url_is_a_plain_400(admin_client, path):
 def test_a_nul_before_login_is_refused_too():
     response = Client().get("/api/session", HTTP_AUTHORIZATION="Basic \x00")
     vapi_refusal(response, 400, "header Authorization", "NUL")
+
+
+def test_a_nul_in_a_page_form_field_is_a_400_and_changes_nothing(admin_client, snapshot):
+    url = reverse("workloads:namespace-limits-edit", args=["team-a"])
+    response = admin_client.post(url, {"cpu_limit_mhz": "1\x00", "cpu_unit": "MHz"})
+    assert response.status_code == 400
+    assert "form field 'cpu_limit_mhz': NUL" in response.content.decode()
