@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from vksportal.untrusted import InputError, clip, load_yaml
 from workloads.models import Namespace
 from workloads.releases import release_for, release_name, releases_in
 from workloads.specs import SpecError
@@ -71,11 +72,11 @@ DEFAULTS = {  # as the real product fills them (VKS-REFERENCE §2.1)
 
 
 def value_text(value: Any) -> str:
-    """A value as the API server quotes it in a message: strings quoted, numbers bare."""
-    try:
-        return json.dumps(value)
-    except (TypeError, ValueError):
-        return json.dumps(str(value))
+    """A value as the API server quotes it in a message: strings quoted, numbers bare; cut to
+    about a hundred characters, as a message never echoes unbounded input."""
+    if isinstance(value, str):
+        return json.dumps(clip(value))
+    return clip(json.dumps(value, default=str))  # a structure's start is enough to know it
 
 
 class FieldErrors(dict):
@@ -267,9 +268,11 @@ def spec_for_update(manifest: ClusterManifest, current: dict) -> dict:
 
 def _document(text: str) -> dict:
     try:
-        documents = [d for d in yaml.safe_load_all(text or "") if d is not None]
+        documents = load_yaml(text or "")
     except yaml.YAMLError as error:
         raise SpecError({"manifest": _yaml_message(error)}) from None
+    except InputError as error:  # an alias, too deep, too big, a NUL: refused before reading
+        raise SpecError({"manifest": f"error parsing YAML: {error.message}"}) from None
     if not documents:
         raise SpecError({"manifest": "error: no objects passed to apply"})
     if len(documents) > 1:
@@ -287,6 +290,15 @@ def _document(text: str) -> dict:
             }
         )
     return documents[0]
+
+
+def manifest_document(text: str) -> dict | None:
+    """The manifest's one object, for a first look (names, versions) before `parse_manifest`,
+    or None: `parse_manifest` then says what is wrong with it."""
+    try:
+        return _document(text)
+    except SpecError:
+        return None
 
 
 def _yaml_message(error: yaml.YAMLError) -> str:

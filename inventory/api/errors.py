@@ -16,6 +16,12 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from inventory.api.parsers import RequestTooLarge
+from vksportal.untrusted import clip
+
+MAX_MESSAGES = 20
+MAX_MESSAGE = 300  # characters: a sentence and a value quoted in it
+
 # vAPI standard error types (com.vmware.vapi.std.errors) this API answers with.
 ALREADY_EXISTS = "ALREADY_EXISTS"
 INVALID_ARGUMENT = "INVALID_ARGUMENT"
@@ -52,11 +58,22 @@ def message(text: str, error_type: str) -> dict:
     }
 
 
+def bounded(texts: Iterable[str]) -> list[str]:
+    """At most MAX_MESSAGES messages of at most MAX_MESSAGE characters: however much input a
+    request got wrong (a list of 10,000 bad items, a megabyte echoed by a choice field), its
+    error body stays a few kilobytes."""
+    texts = list(texts)
+    kept = [clip(str(t), MAX_MESSAGE) for t in texts[:MAX_MESSAGES]]
+    if len(texts) > MAX_MESSAGES:
+        kept.append(f"... and {len(texts) - MAX_MESSAGES} more problems")
+    return kept
+
+
 def error_response(
     error_type: str, texts: Iterable[str], status_code: int = 400, headers: dict | None = None
 ) -> Response:
     set_rollback()
-    body = {"error_type": error_type, "messages": [message(t, error_type) for t in texts]}
+    body = {"error_type": error_type, "messages": [message(t, error_type) for t in bounded(texts)]}
     return Response(body, status=status_code, headers=headers)
 
 
@@ -95,6 +112,7 @@ DRF_ERRORS: list[tuple[type[exceptions.APIException], str, int]] = [
     (exceptions.NotFound, NOT_FOUND, status.HTTP_404_NOT_FOUND),
     (exceptions.MethodNotAllowed, OPERATION_NOT_FOUND, status.HTTP_405_METHOD_NOT_ALLOWED),
     (exceptions.ParseError, INVALID_ARGUMENT, status.HTTP_400_BAD_REQUEST),
+    (RequestTooLarge, INVALID_REQUEST, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
     (exceptions.ValidationError, INVALID_ARGUMENT, status.HTTP_400_BAD_REQUEST),
     (exceptions.UnsupportedMediaType, INVALID_REQUEST, status.HTTP_415_UNSUPPORTED_MEDIA_TYPE),
     (exceptions.NotAcceptable, INVALID_REQUEST, status.HTTP_406_NOT_ACCEPTABLE),

@@ -24,6 +24,24 @@ class NameField(serializers.SlugRelatedField):
         super().__init__(slug_field=slug_field, read_only=True, **kwargs)
 
 
+class Text(serializers.CharField):
+    """A JSON string and nothing else (DRF's CharField would take `5` as "5")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Integer(serializers.IntegerField):
+    """A JSON integer and nothing else (DRF's IntegerField would take "5", 5.0 and true)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _without_unset(data: dict) -> dict:
     return {k: v for k, v in data.items() if v is not None and v != ""}
 
@@ -116,13 +134,13 @@ class NamespaceSummaryV2Serializer(NamespaceSummaryBase):
 class ResourceSpecSerializer(serializers.Serializer):
     """ResourceQuotaOptionsV1, the parts simulated. Unset (or null) is unlimited."""
 
-    cpu_limit = serializers.IntegerField(
+    cpu_limit = Integer(
         required=False, allow_null=True, help_text="MHz; the resource pool's CPU limit."
     )
-    memory_limit = serializers.IntegerField(
+    memory_limit = Integer(
         required=False, allow_null=True, help_text="MiB; the resource pool's memory limit."
     )
-    storage_request_limit = serializers.IntegerField(
+    storage_request_limit = Integer(
         required=False, allow_null=True, help_text="MiB, over all storage policies."
     )
 
@@ -140,16 +158,14 @@ class AccessSerializer(serializers.Serializer):
     """Namespaces.Instances.Access: one entry of the access list."""
 
     subject_type = serializers.ChoiceField(choices=SubjectType.values)
-    subject = serializers.CharField(help_text="User or group name, without the domain.")
-    domain = serializers.CharField(default=SSO_DOMAIN)
+    subject = Text(help_text="User or group name, without the domain.")
+    domain = Text(default=SSO_DOMAIN)
     role = serializers.ChoiceField(choices=Role.values)
 
 
 class StorageSpecSerializer(serializers.Serializer):
-    policy = serializers.CharField(help_text="Storage policy ID.")
-    limit = serializers.IntegerField(
-        required=False, allow_null=True, help_text="MiB; unset is unlimited."
-    )
+    policy = Text(help_text="Storage policy ID.")
+    limit = Integer(required=False, allow_null=True, help_text="MiB; unset is unlimited.")
 
 
 class StorageSpecOutSerializer(StorageSpecSerializer):
@@ -161,11 +177,9 @@ class StorageSpecOutSerializer(StorageSpecSerializer):
 
 
 class VmServiceSpecSerializer(serializers.Serializer):
-    vm_classes = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="VM class ids."
-    )
+    vm_classes = serializers.ListField(child=Text(), required=False, help_text="VM class ids.")
     content_libraries = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="Content library ids."
+        child=Text(), required=False, help_text="Content library ids."
     )
 
 
@@ -230,15 +244,19 @@ class NamespaceUpdateSpecSerializer(serializers.Serializer):
     """Namespaces.Instances.UpdateSpec: only the parts given change. A list given replaces the
     current one; in `resource_spec` a limit left out stays and null is unlimited."""
 
-    description = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    description = Text(required=False, allow_blank=True, allow_null=True)
     resource_spec = ResourceSpecSerializer(required=False, allow_null=True)
-    access_list = AccessSerializer(many=True, required=False, allow_null=True)
-    storage_specs = StorageSpecSerializer(many=True, required=False, allow_null=True)
+    # ListField, not many=True: DRF hands many=True's allow_null to each item as well, and a
+    # list holding null is no list of specs.
+    access_list = serializers.ListField(child=AccessSerializer(), required=False, allow_null=True)
+    storage_specs = serializers.ListField(
+        child=StorageSpecSerializer(), required=False, allow_null=True
+    )
     vm_service_spec = VmServiceSpecSerializer(required=False, allow_null=True)
 
 
 class NamespaceCreateSpecBase(NamespaceUpdateSpecSerializer):
-    namespace = serializers.CharField(
+    namespace = Text(
         help_text="DNS label: lowercase letters, digits and '-', at most 63 characters."
     )
 
@@ -246,7 +264,7 @@ class NamespaceCreateSpecBase(NamespaceUpdateSpecSerializer):
 class NamespaceCreateSpecSerializer(NamespaceCreateSpecBase):
     """Namespaces.Instances.CreateSpec."""
 
-    cluster = serializers.CharField(help_text="The Supervisor's cluster, e.g. domain-c8.")
+    cluster = Text(help_text="The Supervisor's cluster, e.g. domain-c8.")
 
 
 class NamespaceCreateSpecV2Serializer(NamespaceCreateSpecBase):
@@ -289,24 +307,24 @@ class VmClassUpdateSpecSerializer(serializers.Serializer):
     """VirtualMachineClasses.UpdateSpec: only the fields given change; a null reservation is
     none (best effort)."""
 
-    cpu_count = serializers.IntegerField(required=False)
-    memory_MB = serializers.IntegerField(required=False, help_text="MiB.")
-    cpu_reservation = serializers.IntegerField(
+    cpu_count = Integer(required=False)
+    memory_MB = Integer(required=False, help_text="MiB.")
+    cpu_reservation = Integer(
         required=False, allow_null=True, help_text="Percent; null is no reservation."
     )
-    memory_reservation = serializers.IntegerField(
+    memory_reservation = Integer(
         required=False, allow_null=True, help_text="Percent; null is no reservation."
     )
-    description = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    description = Text(required=False, allow_blank=True, allow_null=True)
     devices = VmClassDevicesSerializer(required=False, allow_null=True)
 
 
 class VmClassCreateSpecSerializer(VmClassUpdateSpecSerializer):
     """VirtualMachineClasses.CreateSpec."""
 
-    id = serializers.CharField(help_text="DNS label, unique in the vCenter.")
-    cpu_count = serializers.IntegerField()
-    memory_MB = serializers.IntegerField(help_text="MiB.")
+    id = Text(help_text="DNS label, unique in the vCenter.")
+    cpu_count = Integer()
+    memory_MB = Integer(help_text="MiB.")
 
 
 class VmClassInfoSerializer(serializers.Serializer):

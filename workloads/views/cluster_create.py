@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-import yaml
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseNotAllowed
@@ -24,6 +23,7 @@ from workloads.manifests import (
     OS_IMAGES,
     PUBLIC_CLASS_NAMESPACE,
     export_manifest,
+    manifest_document,
     parse_manifest,
     spec_for_update,
 )
@@ -48,6 +48,7 @@ from workloads.views.common import refuse
 
 CREATE_TEMPLATE = "workloads/cluster_create.html"
 APPLY_TEMPLATE = "workloads/cluster_apply.html"
+APPLY_ECHO_LIMIT = 64 * 1024  # characters of a refused manifest shown back for correction
 
 
 # ---------------------------------------------------------------- Create Cluster wizard
@@ -311,11 +312,8 @@ def example_manifest(ns: Namespace, which: str) -> str:
 def _manifest_generation(text: str) -> int | None:
     """`metadata.generation` of an applied manifest (an exported one carries it), if given: the
     version the change was made against. The manifest parsed already, so this does too."""
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return None
-    metadata = document.get("metadata") if isinstance(document, dict) else None
+    document = manifest_document(text)
+    metadata = document.get("metadata") if document is not None else None
     generation = metadata.get("generation") if isinstance(metadata, dict) else None
     return generation if isinstance(generation, int) and not isinstance(generation, bool) else None
 
@@ -330,6 +328,8 @@ def apply_errors(errors: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def _apply_page(request, ns: Namespace, *, text="", errors=None, status=200, alert=""):
+    if len(text) > APPLY_ECHO_LIMIT:  # an error page stays small, whatever was posted
+        text = ""
     context = {
         "namespace": ns,
         "text": text,

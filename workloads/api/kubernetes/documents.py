@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import yaml
 from rest_framework.parsers import BaseParser
 
+from vksportal.untrusted import MAX_BYTES
 from workloads.api.kubernetes.status import Resource, StatusError
 from workloads.kubeconfig import kubeconfig
-from workloads.manifests import cluster_uid, export_manifest
+from workloads.manifests import cluster_uid, export_manifest, manifest_document
 from workloads.models import VksCluster
 
-MAX_BODY = 1024 * 1024  # a cluster manifest is a few kilobytes; the pages take 1 MB too
 KUBECONFIG_SUFFIX = "-kubeconfig"
 KUBECONFIG_SECRET_TYPE = "cluster.x-k8s.io/secret"
 CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name"
@@ -26,8 +26,8 @@ class ManifestParser(BaseParser):
     media_type = "application/yaml"
 
     def parse(self, stream, media_type=None, parser_context=None) -> str:
-        data = stream.read(MAX_BODY + 1) if stream is not None else b""
-        if len(data) > MAX_BODY:
+        data = stream.read(MAX_BYTES + 1) if stream is not None else b""
+        if len(data) > MAX_BYTES:
             raise StatusError(413, "RequestEntityTooLarge", "the request body is larger than 1MiB")
         charset = (parser_context or {}).get("encoding") or "utf-8"
         try:
@@ -47,11 +47,7 @@ class ManifestXYamlParser(ManifestParser):
 def document_of(text: str) -> dict | None:
     """The body's one object for a first look (names, versions), or None: `parse_manifest`
     then says what is wrong with it."""
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return None
-    return document if isinstance(document, dict) else None
+    return manifest_document(text)
 
 
 def metadata_of(document: dict | None) -> dict:

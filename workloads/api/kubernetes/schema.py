@@ -50,7 +50,11 @@ class ObjectMetaSerializer(serializers.Serializer):
     )
     uid = serializers.CharField(read_only=True)
     creationTimestamp = serializers.CharField(read_only=True)
-    deletionTimestamp = serializers.CharField(read_only=True, required=False)
+    # Not read_only, though it is: drf-spectacular marks every read-only field required, and a
+    # live object has no deletionTimestamp. Sent in a body, it is ignored.
+    deletionTimestamp = serializers.CharField(
+        required=False, help_text="Read-only: set once the cluster is being deleted."
+    )
 
 
 class ClusterObjectSerializer(serializers.Serializer):

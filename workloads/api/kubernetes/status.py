@@ -12,7 +12,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from inventory.api.errors import field_messages
+from inventory.api.errors import MAX_MESSAGE, MAX_MESSAGES, field_messages
+from vksportal.untrusted import clip
 from workloads.manifests import CLUSTER_KIND, TKC_KIND
 from workloads.services.clusters import ClusterStateError, ConflictError
 from workloads.specs import SpecError
@@ -75,6 +76,7 @@ class StatusError(exceptions.APIException):
 
     @classmethod
     def not_found(cls, resource: Resource, name: str) -> StatusError:
+        name = clip(name)
         message = f'{resource.qualified} "{name}" not found'
         return cls(404, "NotFound", message, resource.details(name))
 
@@ -114,6 +116,7 @@ def _causes(errors: dict[str, str]) -> tuple[list[dict], list[str]]:
         prefix = f"{path}: "
         detail = text[len(prefix) :] if text.startswith(prefix) else text
         reason = next((r for words, r in CAUSES if detail.startswith(words)), "FieldValueInvalid")
+        detail = clip(detail, MAX_MESSAGE)
         causes.append({"reason": reason, "message": detail, "field": path})
         lines.append(f"{path}: {detail}")
     return causes, lines
@@ -144,6 +147,7 @@ def status_exception_handler(exc: Exception, context: dict) -> Response | None:
     view, request = context.get("view"), context.get("request")
     resource: Resource = getattr(view, "resource", CLUSTERS)
     name = getattr(view, "object_name", "") or (view.kwargs.get("name", "") if view else "")
+    name = clip(name)  # a name is a DNS label or subdomain; one of a megabyte is quoted short
     headers: dict[str, str] = {}
     if isinstance(exc, StatusError):
         code, reason, message, details = exc.status_code, exc.reason, exc.message, exc.details
@@ -171,4 +175,7 @@ def status_exception_handler(exc: Exception, context: dict) -> Response | None:
     else:
         return None
     set_rollback()
+    if "causes" in details:  # however many fields were wrong, the body stays a few kilobytes
+        details = {**details, "causes": details["causes"][:MAX_MESSAGES]}
+    message = clip(message, MAX_MESSAGES * MAX_MESSAGE)
     return Response(status_body(code, reason, message, details), status=code, headers=headers)

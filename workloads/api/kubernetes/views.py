@@ -14,6 +14,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from vksportal.untrusted import clip
 from workloads import selectors
 from workloads.access import Role, require_role
 from workloads.api.kubernetes.documents import (
@@ -68,11 +69,11 @@ class KubernetesView(APIView):
 
     def forbidden_message(self, request) -> str:
         """The API server's words when RBAC refuses (Supervisor SSO users carry `sso:`)."""
-        resource, name = self.resource, self.object_name or self.kwargs.get("name", "")
+        resource, name = self.resource, clip(self.object_name or self.kwargs.get("name", ""))
         verb = self.operations.get(request.method, "get").replace("read", "get")
         verb = {"replace": "update"}.get(verb, verb)
         what = f'{resource.qualified} "{name}"' if name else resource.qualified
-        where = self.kwargs.get("namespace")
+        where = clip(self.kwargs.get("namespace") or "")
         return (
             f'{what} is forbidden: User "sso:{request.user.get_username()}" cannot {verb} '
             f'resource "{resource.plural}" in API group "{resource.group}"'
