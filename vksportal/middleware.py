@@ -124,8 +124,8 @@ def refuse_malformed_requests(get_response: Callable[[HttpRequest], HttpResponse
         if KUBERNETES_PATH.match(request.path_info):
             return JsonResponse(status_body(400, "BadRequest", problem), status=400)
         if request.path_info.startswith("/api/"):
-            body = {"error_type": INVALID_ARGUMENT, "messages": [message(problem, INVALID_ARGUMENT)]}
-            return JsonResponse(body, status=400)
+            error = [message(problem, INVALID_ARGUMENT)]
+            return JsonResponse({"error_type": INVALID_ARGUMENT, "messages": error}, status=400)
         return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
 
     return middleware
