@@ -6,6 +6,7 @@ region it asked for (HX-Target names a partial of the same template)."""
 from __future__ import annotations
 
 import hashlib
+import time
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -93,14 +94,12 @@ def object_page(request, moid: str, tab: str = "summary"):
 
 
 def _shared_tab_body(request, context: dict) -> HttpResponse:
-    """The Summary and Monitor bodies refresh on every `tasks-changed`, in every open tab: with
-    tasks running, each change made every tab render the same body again. What they show follows
-    from the tasks version and the object (the tasks that change it bump the version), and holds
-    no user's data (no CSRF token), so it is rendered once per version, query and rights and then
-    shared; the short timeout bounds how long a change that bumps no version can go unseen."""
-    rights = "".join(
-        str(int(context[k])) for k in ("can_power", "can_maintain", "can_edit_cluster")
-    )
+    """The Summary and Monitor bodies refresh on every `tasks-changed`, in every open tab. What
+    they show follows from the tasks version (the tasks that change an object bump it) and holds
+    no user's data (no CSRF token), so tabs with the same rights share one render per version.
+    The short timeout bounds how long a change that bumps no version can go unseen."""
+    flags = ("can_power", "can_maintain", "can_edit_cluster")
+    rights = "".join(str(int(context[flag])) for flag in flags)
     where = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     key = f"tab-body:{tasks_version()}:{where}:{rights}"
     html = cache.get(key)
@@ -206,6 +205,31 @@ def search(request):
     return render(request, template, context)
 
 
+PANE_SHARE_SECONDS = 0.5
+
+
+def _shared_pane(version: str, seen: str | None, mine) -> str:
+    """The pane, rendered at most once per PANE_SHARE_SECONDS for everyone who sees the same
+    tasks. With tasks running, every poll finds the version moved, and tabs poll at moments of
+    their own: a render keyed by the version would rarely serve a second tab. A shared render
+    is at most that old and carries the version it was made at; a tab given one older than the
+    version it polled with refreshes again at its next poll, and a tab is never given back the
+    render it already shows."""
+    key = f"recent-tasks:{mine.pk if mine else 'all'}:{int(time.time() / PANE_SHARE_SECONDS)}"
+    shared = cache.get(key)
+    if shared is not None and shared[0] != seen:
+        return shared[1]
+    vcenter = selectors.vcenter_get()
+    context = {
+        "tasks": selectors.recent_tasks(user=mine),
+        "tasks_version": version,  # read before the tasks: never newer than what they show
+        "vcenter_name": vcenter.name if vcenter else "",
+    }
+    html = render_to_string("inventory/_recent_tasks.html", context)
+    cache.set(key, (version, html), timeout=5)
+    return html
+
+
 @require_GET
 @login_required
 def recent_tasks(request):
@@ -217,21 +241,10 @@ def recent_tasks(request):
         # then costs one query (the session's user).
         return HttpResponse(status=204)
     # Without a vCenter role (a developer) the pane lists the user's own tasks, as vCenter shows
-    # only the tasks of objects one may see. Everyone who sees all tasks sees the same pane at a
-    # given version: rendered once, then served from the cache to every open tab (with many tabs
-    # and tasks running, rendering it for each poll was most of the server's work).
+    # only the tasks of objects one may see. Everyone who sees all tasks sees the same pane.
     mine = None if has(request.user, Privilege.VIEW) else request.user
-    key = f"recent-tasks:{version}:{mine.pk if mine else 'all'}"
-    html = cache.get(key)
-    if html is None:
-        vcenter = selectors.vcenter_get()
-        context = {
-            "tasks": selectors.recent_tasks(user=mine),
-            "tasks_version": version,
-            "vcenter_name": vcenter.name if vcenter else "",
-        }
-        html = render_to_string("inventory/_recent_tasks.html", context)
-        cache.set(key, html, timeout=60)
+
+    html = _shared_pane(version, request.GET.get("v"), mine)
     response = HttpResponse(html)
     if request.htmx and request.GET.get("v"):
         trigger_client_event(response, "tasks-changed")
