@@ -49,7 +49,7 @@ def main(base: str) -> None:
     status, body = call("GET", base + "api/vcenter/namespace-management/supervisors/summaries",
                         **session)  # fmt: skip
     expect("list Supervisors", status, 200, body)
-    supervisors = json.loads(body)
+    supervisors = json.loads(body)["items"]
     if not supervisors:
         sys.exit("smoke: the demo Supervisor is missing")
 
