@@ -1,6 +1,6 @@
 # The entry point for people and CI. Needs only Python 3.11+; everything else goes in .venv.
 #   make run              web + worker + beat on http://127.0.0.1:$PORT/ (default 8000)
-#   make test ARGS='-k power -x'
+#   make test ARGS='-k power -x'   (in parallel; TEST_WORKERS=0 for one process)
 .DEFAULT_GOAL := help
 .PHONY: help run test lint format bench clean distclean
 
@@ -36,8 +36,12 @@ run: $(RUN_STAMP)
 	$(PY) scripts/run.py
 
 # Exit code 5 means pytest collected nothing (e.g. a -k that matches no test): not a failure.
+# In parallel: one pytest-xdist worker per core, at most TEST_WORKERS_MAX, each with its own test
+# database; worksteal evens out the long integration tests. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS_MAX ?= 4
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt $(TEST_WORKERS_MAX) ] && n=$(TEST_WORKERS_MAX); echo $$n)
 test: $(DEV_STAMP)
-	@$(PY) -m pytest $(ARGS); status=$$?; \
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: no tests collected"; exit 0; fi; exit $$status
 
 lint: $(DEV_STAMP)

@@ -1,7 +1,7 @@
 """The fixed cast and estate every test starts from.
 
-The demo estate is loaded once per session into the test database; each test runs in a
-transaction that is rolled back, so tests may change it freely.
+The demo estate is loaded once per session (per xdist worker) into the test database; each test
+runs in a transaction that is rolled back, so tests may change it freely.
 """
 
 from __future__ import annotations
@@ -9,9 +9,12 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from pytest_django.fixtures import validate_django_db
+from pytest_django.plugin import blocking_manager_key
 
 from inventory.estates import demo
 from inventory.models import Host, VirtualMachine
+from tests.snapshots import snapshots
 
 PASSWORD = "VMware1!VMware1!"
 
@@ -26,6 +29,28 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def _fresh_cache():
     cache.clear()
     yield
+
+
+def _transactional(item: pytest.Item) -> bool:
+    """As pytest-django decides it: the test runs outside a transaction and ends with a flush."""
+    marker = item.get_closest_marker("django_db")
+    transaction, reset_sequences = validate_django_db(marker)[:2] if marker else (False, False)
+    uses = set(getattr(item, "fixturenames", ()))
+    return transaction or reset_sequences or bool(uses & {"transactional_db", "live_server"})
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """A transactional test ends by emptying every table (in its fixtures' teardown, so here,
+    after them). Load the demo estate again for whatever runs next in this process (under xdist
+    that may be any test), and record the starting states (tests/snapshots.py) anew: the estate
+    comes back under new keys."""
+    result = yield
+    if nextitem is not None and _transactional(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            demo.load()
+        snapshots.forget()
+    return result
 
 
 @pytest.fixture

@@ -110,8 +110,9 @@ def start_worker(queue: str, log_path: Path, **env_extra: str) -> Worker:
         "--without-mingle",
         "--without-gossip",
         "--without-heartbeat",
-        # A fixed node name: the filesystem broker keeps one pidbox binding per name, forever.
-        "--hostname=vks-test@%h",
+        # A fixed node name per test process (xdist worker): the filesystem broker keeps one
+        # pidbox binding per name, forever, and two suites side by side must not share one.
+        f"--hostname=vks-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}@%h",
     ]
     with log_path.open("w") as log_file:
         proc = subprocess.Popen(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from inventory.models import Cluster, StoragePolicy
 from tests.conftest import PASSWORD
 from tests.factories import supervisor_raw_spec
+from tests.snapshots import snapshots
 from tests.workloads.test_supervisor import converge
 from workloads import reconcilers, services
 from workloads.models import Namespace, NamespaceAccess, Supervisor, VksCluster
@@ -34,9 +35,15 @@ def raw_spec(cluster):
 
 @pytest.fixture
 def supervisor(admin, raw_spec):
-    sup = services.supervisor_enable(spec=raw_spec, user=admin)
-    converge(sup)
-    return Supervisor.objects.get(pk=sup.pk)
+    """Enabled through the service and converged by the reconciler; recorded by the first test
+    that asks, replayed as rows for the others (tests/snapshots.py)."""
+
+    def build():
+        sup = services.supervisor_enable(spec=raw_spec, user=admin)
+        converge(sup)
+        return Supervisor.objects.get(pk=sup.pk)
+
+    return snapshots("supervisor", build)
 
 
 def settle(ns) -> None:
@@ -47,57 +54,71 @@ def settle(ns) -> None:
 
 @pytest.fixture
 def namespace(admin, supervisor):
+    def build():
+        ns = services.namespace_create(supervisor=supervisor, name="team-a", user=admin)
+        settle(ns)
+        return Namespace.objects.get(pk=ns.pk)
 
-    ns = services.namespace_create(supervisor=supervisor, name="team-a", user=admin)
-    settle(ns)
-    ns.refresh_from_db()
-    return ns
+    return snapshots("namespace", build)
 
 
 def _developer(name: str):
     return get_user_model().objects.create_user(f"{name}@vsphere.local", password=PASSWORD)
 
 
+def _member(admin, namespace, name: str, role: str):
+    """`name`@vsphere.local holding `role` in `namespace`, recorded and replayed like the rest:
+    later recordings (a cluster made by the editor) build on these very rows."""
+
+    def build():
+        user = _developer(name)
+        services.namespace_access_set(
+            namespace=namespace, subject_type="USER", subject=name, role=role, user=admin
+        )
+        return user
+
+    return snapshots(f"member:{name}", build)
+
+
 @pytest.fixture
 def owner(admin, namespace):
-
-    user = _developer("olivia")
-    services.namespace_access_set(
-        namespace=namespace, subject_type="USER", subject="olivia", role="OWNER", user=admin
-    )
-    return user
+    return _member(admin, namespace, "olivia", "OWNER")
 
 
 @pytest.fixture
 def editor(admin, namespace):
-
-    user = _developer("eddie")
-    services.namespace_access_set(
-        namespace=namespace, subject_type="USER", subject="eddie", role="EDIT", user=admin
-    )
-    return user
+    return _member(admin, namespace, "eddie", "EDIT")
 
 
 @pytest.fixture
 def viewer(admin, namespace):
     """Can view through the SSO group `Viewers`."""
 
-    user = _developer("vera")
-    group = Group.objects.create(name="Viewers")
-    user.groups.add(group)
-    services.namespace_access_set(
-        namespace=namespace, subject_type="GROUP", subject="Viewers", role="VIEW", user=admin
-    )
-    return user
+    def build():
+        user = _developer("vera")
+        group = Group.objects.create(name="Viewers")
+        user.groups.add(group)
+        services.namespace_access_set(
+            namespace=namespace, subject_type="GROUP", subject="Viewers", role="VIEW", user=admin
+        )
+        return user
+
+    return snapshots("member:vera", build)
 
 
 @pytest.fixture
 def stranger(namespace):
     """A developer who logs in (holds a role elsewhere) but none in `namespace`."""
-    user = _developer("sam")
-    other = Namespace.objects.create(name="team-z", supervisor=namespace.supervisor)
-    NamespaceAccess.objects.create(namespace=other, subject_type="USER", subject="sam", role="EDIT")
-    return user
+
+    def build():
+        user = _developer("sam")
+        other = Namespace.objects.create(name="team-z", supervisor=namespace.supervisor)
+        NamespaceAccess.objects.create(
+            namespace=other, subject_type="USER", subject="sam", role="EDIT"
+        )
+        return user
+
+    return snapshots("member:sam", build)
 
 
 # ---------------------------------------------------------------- VKS clusters: a namespace with
@@ -110,20 +131,23 @@ NEXT = "v1.33.6---vmware.1-fips-vkr.2"
 
 @pytest.fixture
 def storage_class(admin, namespace):
-    policy = (
-        StoragePolicy.objects.filter(datastores__hosts__cluster=namespace.supervisor.cluster)
-        .distinct()
-        .order_by("name")
-        .first()
-    )
-    services.namespace_storage_set(
-        namespace=namespace, limits={str(policy.policy_id): ""}, user=admin
-    )
-    services.namespace_vm_classes_set(
-        namespace=namespace, names=["best-effort-small", "best-effort-medium"], user=admin
-    )
-    settle(namespace)
-    return storage_class_name(policy.name)
+    def build():
+        policy = (
+            StoragePolicy.objects.filter(datastores__hosts__cluster=namespace.supervisor.cluster)
+            .distinct()
+            .order_by("name")
+            .first()
+        )
+        services.namespace_storage_set(
+            namespace=namespace, limits={str(policy.policy_id): ""}, user=admin
+        )
+        services.namespace_vm_classes_set(
+            namespace=namespace, names=["best-effort-small", "best-effort-medium"], user=admin
+        )
+        settle(namespace)
+        return storage_class_name(policy.name)
+
+    return snapshots("storage_class", build)
 
 
 def spec(storage_class: str, *, cp: int = 1, workers: int = 2, version: str = RELEASE) -> dict:

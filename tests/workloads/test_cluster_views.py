@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from inventory.models import Task
+from tests.snapshots import snapshots
 from tests.workloads.conftest import NEXT, RELEASE, drive, spec
 from workloads.manifests import export_manifest
 from workloads.models import VksCluster
@@ -80,13 +81,16 @@ def editor_client(editor):
 
 @pytest.fixture
 def web(editor, namespace, storage_class):
-    """A converged cluster `web`: one control plane node and two workers."""
-    cluster = clusters.cluster_create(
-        namespace=namespace, name="web", spec=spec(storage_class), user=editor
-    )
-    drive(cluster)
-    cluster.refresh_from_db()
-    return cluster
+    """A converged cluster `web`: one control plane node and two workers (tests/snapshots.py)."""
+
+    def build():
+        cluster = clusters.cluster_create(
+            namespace=namespace, name="web", spec=spec(storage_class), user=editor
+        )
+        drive(cluster)
+        return VksCluster.objects.get(pk=cluster.pk)
+
+    return snapshots("cluster_views.web", build)
 
 
 def wizard_form(storage_class: str, **changes) -> dict:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from inventory.entities import object_path
 from inventory.models import Host
 from inventory.tasklog import task_open
+from tests.snapshots import snapshots
 from tests.workloads.conftest import drive, spec
 from workloads import reconcilers
 from workloads.models import Namespace, VksCluster
@@ -42,10 +43,12 @@ def new_cluster(namespace, storage_class, name="web", **kwargs) -> VksCluster:
 
 @pytest.fixture
 def web(namespace, storage_class):
-    cluster = new_cluster(namespace, storage_class)
-    drive(cluster)
-    cluster.refresh_from_db()
-    return cluster
+    def build():  # recorded once, replayed as rows (tests/snapshots.py)
+        cluster = new_cluster(namespace, storage_class)
+        drive(cluster)
+        return VksCluster.objects.get(pk=cluster.pk)
+
+    return snapshots("side_by_side.web", build)
 
 
 def live(client, supervisor, cluster) -> str:
