@@ -88,7 +88,9 @@ def test_the_cache_serves_misses_while_redis_is_unreachable():
 
 
 def test_a_task_that_cannot_reach_the_broker_is_left_to_the_resync(caplog):
-    app = Celery("unreachable", broker=f"redis://127.0.0.1:{closed_port()}/0", task_cls=Task)
+    broker = f"redis://127.0.0.1:{closed_port()}/0"
+    # Not the current app: shared tasks of later tests in this process must keep the real one.
+    app = Celery("unreachable", broker=broker, task_cls=Task, set_as_current=False)
     app.conf.broker_connection_timeout = 0.5
     app.conf.task_publish_retry_policy = settings.CELERY_TASK_PUBLISH_RETRY_POLICY
 
