@@ -238,12 +238,11 @@ def recent_tasks(request):
     version = tasks_version()
     if request.htmx and request.GET.get("v") == version:
         # Before the role check on purpose: "nothing new" reveals nothing, and the idle poll
-        # then costs one query (the session's user).
+        # then costs two queries (the session and its user).
         return HttpResponse(status=204)
     # Without a vCenter role (a developer) the pane lists the user's own tasks, as vCenter shows
     # only the tasks of objects one may see. Everyone who sees all tasks sees the same pane.
     mine = None if has(request.user, Privilege.VIEW) else request.user
-
     html = _shared_pane(version, request.GET.get("v"), mine)
     response = HttpResponse(html)
     if request.htmx and request.GET.get("v"):

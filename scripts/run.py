@@ -33,7 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from vksportal.pki import local_tls  # noqa: E402  (needs only cryptography, not Django)
+from vksportal.pki import local_tls  # noqa: E402  (these two import no Django)
+from vksportal.serve import listener  # noqa: E402
 
 PYTHON = sys.executable
 # Same defaults as settings.VKS_ADMIN_PASSWORD and VKS_DEMO_PASSWORD; read here without
@@ -89,14 +90,11 @@ def manage(*args: str) -> None:
 
 
 def listen(port: int, what: str) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as any server: TIME_WAIT is ok
+    """The listening socket the web processes inherit."""
     try:
-        sock.bind(("127.0.0.1", port))
+        sock = listener(port)
     except OSError as error:
-        sock.close()
         raise SystemExit(f"[run] {what} port {port} is not free ({error.strerror})") from None
-    sock.listen(2048)
     sock.set_inheritable(True)
     return sock
 
@@ -139,8 +137,7 @@ class Child:
         except BlockingIOError:
             return
         if not data:  # end of file: it closed its output (it is exiting)
-            selector.unregister(self.proc.stdout)
-            self.proc.stdout.close()
+            self.close_output(selector)
             data, self.buffer = self.buffer + b"\n" if self.buffer else b"", b""
         else:
             data, self.buffer = self.buffer + data, b""
@@ -148,6 +145,10 @@ class Child:
         for line in lines:
             sys.stdout.write(f"[{self.name}] {line.decode(errors='replace')}\n")
         sys.stdout.flush()
+
+    def close_output(self, selector: selectors.BaseSelector) -> None:
+        selector.unregister(self.proc.stdout)
+        self.proc.stdout.close()
 
     def reap(self, selector: selectors.BaseSelector, now: float) -> None:
         """If it has died, drain its output and schedule the next incarnation."""
@@ -158,8 +159,7 @@ class Child:
                 break
             self.relay(selector)
         if not self.proc.stdout.closed:
-            selector.unregister(self.proc.stdout)
-            self.proc.stdout.close()
+            self.close_output(selector)
         self.failures = 1 if now - self.started_at > HEALTHY_AFTER else self.failures + 1
         delay = RESTART_DELAYS[min(self.failures, len(RESTART_DELAYS)) - 1]
         log(f"{self.name} exited with status {self.proc.returncode}; restarting in {delay:.0f}s")

@@ -4,6 +4,7 @@ web process itself (uvicorn over HTTP and HTTPS, keep-alive)."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
@@ -22,17 +23,11 @@ from cryptography import x509
 from django.conf import settings
 from django.db import connection
 
+from tests.integration.stack import free_port
 from tests.integration.workers import worker_database_url
 from vksportal import pki
 from vksportal.cache import DegradingRedisCache
 from vksportal.celery import Task
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # nothing listens once the socket closes
-
 
 # ---------------------------------------------------------------- local CA and server certificate
 
@@ -72,7 +67,7 @@ def test_a_new_host_name_gets_a_new_certificate_from_the_same_ca(tmp_path, monke
 
 def test_the_cache_serves_misses_while_redis_is_unreachable():
     cache = DegradingRedisCache(
-        f"redis://127.0.0.1:{closed_port()}/0",
+        f"redis://127.0.0.1:{free_port()}/0",
         {"OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}},
     )
     assert cache.get("stamp", "default") == "default"
@@ -88,7 +83,7 @@ def test_the_cache_serves_misses_while_redis_is_unreachable():
 
 
 def test_a_task_that_cannot_reach_the_broker_is_left_to_the_resync(caplog):
-    broker = f"redis://127.0.0.1:{closed_port()}/0"
+    broker = f"redis://127.0.0.1:{free_port()}/0"
     # Not the current app: shared tasks of later tests in this process must keep the real one.
     app = Celery("unreachable", broker=broker, task_cls=Task, set_as_current=False)
     app.conf.broker_connection_timeout = 0.5
@@ -105,34 +100,39 @@ def test_a_task_that_cannot_reach_the_broker_is_left_to_the_resync(caplog):
 # ---------------------------------------------------------------- the web process
 
 
-@pytest.fixture
-def web(tmp_path):
-    """vksportal.serve on free HTTP and HTTPS ports, as make run starts it (but binding itself)."""
-    ca, cert, key = pki.local_tls(tmp_path / "tls")
-    port, https_port = closed_port(), closed_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "vksportal.settings_test",
-        "VKS_VAR_DIR": str(tmp_path / "var"),
-    }
-    argv = [sys.executable, "-m", "vksportal.serve", "--port", str(port)]
-    argv += ["--https-port", str(https_port), "--certfile", str(cert), "--keyfile", str(key)]
+@contextlib.contextmanager
+def serving(ports: tuple[int, ...], *args: str, **env: str):
+    """vksportal.serve with `args`, once it accepts connections on every one of `ports`; it must
+    stop cleanly on SIGTERM."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "vksportal.settings_test", **env}
+    argv = [sys.executable, "-m", "vksportal.serve", *args]
     proc = subprocess.Popen(argv, cwd=settings.BASE_DIR, env=env, stderr=subprocess.PIPE)
     try:
         until = time.monotonic() + 30
         while True:
             try:
-                socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                for port in ports:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > until:
                     pytest.fail(f"vksportal.serve did not start: {proc.stderr.read()}")
                 time.sleep(0.05)
-        yield port, https_port, ca, proc.pid
+        yield proc
     finally:
         proc.terminate()
         assert proc.wait(timeout=15) == 0, "stops cleanly on SIGTERM"
+
+
+@pytest.fixture
+def web(tmp_path):
+    """vksportal.serve on free HTTP and HTTPS ports, as make run starts it (but binding itself)."""
+    ca, cert, key = pki.local_tls(tmp_path / "tls")
+    port, https_port = free_port(), free_port()
+    args = ["--port", str(port), "--https-port", str(https_port)]
+    args += ["--certfile", str(cert), "--keyfile", str(key)]
+    with serving((port, https_port), *args, VKS_VAR_DIR=str(tmp_path / "var")) as proc:
+        yield port, https_port, ca, proc.pid
 
 
 def _login_page_twice(conn: http.client.HTTPConnection) -> list[int]:
@@ -167,33 +167,16 @@ def test_https_is_refused_by_a_client_that_does_not_trust_the_local_ca(web):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_web_processes_reuse_database_connections(tmp_path):
+def test_web_processes_reuse_database_connections():
     """Each request's code runs in a thread of its own under ASGI; the pool hands it a connection
     that outlives the request, so requests do not each open one."""
     if connection.vendor != "postgresql":
         pytest.skip("a connection pool is PostgreSQL's (SQLite opens a file)")
     name = f"vks-test-{uuid.uuid4().hex[:8]}"
-    ca, cert, key = pki.local_tls(tmp_path / "tls")
-    port = closed_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "vksportal.settings_test",
-        "DATABASE_URL": worker_database_url(),
-        "PGAPPNAME": name,  # libpq names this process' connections
-    }
-    argv = [sys.executable, "-m", "vksportal.serve", "--port", str(port)]
-    proc = subprocess.Popen(argv, cwd=settings.BASE_DIR, env=env)
-    try:
+    port = free_port()
+    database = {"DATABASE_URL": worker_database_url(), "PGAPPNAME": name}  # names its connections
+    with serving((port,), "--port", str(port), **database):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        until = time.monotonic() + 30
-        while True:
-            try:
-                conn.connect()
-                break
-            except OSError:
-                if time.monotonic() > until:
-                    pytest.fail("vksportal.serve did not start")
-                time.sleep(0.05)
         for _ in range(30):  # each reads the database: a refused login looks up the user
             conn.request("POST", "/api/session", headers={"Authorization": "Basic eDp5"})
             response = conn.getresponse()
@@ -204,11 +187,8 @@ def test_web_processes_reuse_database_connections(tmp_path):
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [name]
             )
             (open_now,) = cursor.fetchone()
-        assert 1 <= open_now <= settings.DATABASES["default"]["OPTIONS"]["pool"]["max_size"]
-        assert open_now < 30, "thirty requests, far fewer connections"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+    assert 1 <= open_now <= settings.DATABASES["default"]["OPTIONS"]["pool"]["max_size"]
+    assert open_now < 30, "thirty requests, far fewer connections"
 
 
 def threads_of(pid: int) -> int:

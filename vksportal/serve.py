@@ -22,8 +22,7 @@ import signal
 import socket
 
 import uvicorn
-
-log = logging.getLogger("vksportal.serve")
+import uvloop
 
 
 class Server(uvicorn.Server):
@@ -53,11 +52,21 @@ def server(*, certfile: str | None = None, keyfile: str | None = None) -> Server
 
 
 def listener(port: int) -> socket.socket:
+    """A listening socket on 127.0.0.1:`port` (TIME_WAIT of an earlier server is no obstacle)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        raise
     sock.listen(2048)
     return sock
+
+
+def _socket(fd: int | None, port: int | None) -> socket.socket:
+    """The inherited listening socket, else one bound here."""
+    return socket.socket(fileno=fd) if fd is not None else listener(port)
 
 
 async def serve(plan: list[tuple[Server, socket.socket]]) -> None:
@@ -85,22 +94,14 @@ def main(argv: list[str] | None = None) -> None:
 
     plan: list[tuple[Server, socket.socket]] = []
     if args.http_fd is not None or args.port:
-        sock = socket.socket(fileno=args.http_fd) if args.http_fd is not None else None
-        plan.append((server(), sock or listener(args.port)))
+        plan.append((server(), _socket(args.http_fd, args.port)))
     if args.https_fd is not None or args.https_port:
         if not (args.certfile and args.keyfile):
             parser.error("HTTPS needs --certfile and --keyfile")
-        sock = socket.socket(fileno=args.https_fd) if args.https_fd is not None else None
-        plan.append(
-            (
-                server(certfile=args.certfile, keyfile=args.keyfile),
-                sock or listener(args.https_port),
-            )
-        )
+        secure = server(certfile=args.certfile, keyfile=args.keyfile)
+        plan.append((secure, _socket(args.https_fd, args.https_port)))
     if not plan:
         parser.error("nothing to serve: give --http-fd/--port and/or --https-fd/--https-port")
-    import uvloop
-
     uvloop.run(serve(plan))
 
 
