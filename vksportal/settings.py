@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "vksportal",
     "inventory",
     "workloads",
+    "kubeapi",
 ]
 
 MIDDLEWARE = [
