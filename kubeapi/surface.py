@@ -7,6 +7,7 @@ dispatcher (views.py) filters, pages, watches and renders them the same way for 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +25,14 @@ class Context:
     now: datetime
     cluster: Any = None  # workloads.VksCluster for a VKS cluster's API
     base_path: str = ""  # "" for the Supervisor, "/vks/<ns>/<name>" for a VKS cluster
+
+
+def object_uid(kind: str, pk, created: datetime | None = None) -> str:
+    """A stable `metadata.uid` for the object of `kind` made from the row `pk`: the same every
+    time it is built, and a new one when a row of the same pk is made again (created differs),
+    so `kubectl delete --wait` never mistakes a new object for the old."""
+    made = created.isoformat() if created else ""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"vks-portal/{kind}/{pk}/{made}"))
 
 
 def timestamp(value: datetime | None) -> str | None:
