@@ -12,6 +12,9 @@ urlpatterns = [
     # The REST front door: vCenter's session and Workload Management's Automation API subset,
     # its OpenAPI schema (generated; no Swagger UI, whose assets would come from a CDN), and a
     # vAPI NOT_FOUND body for any other /api/ path.
+    # The Kubernetes API: the Supervisor's (/api, /api/v1/..., /apis/..., /openapi/v3, /version)
+    # and each VKS cluster's (/vks/<namespace>/<cluster>/...), for kubectl and client libraries.
+    path("", include("kubeapi.urls")),
     path("api/", include("inventory.api.urls")),
     path("api/", include("workloads.api.urls")),
     # The Supervisor's Kubernetes API for VKS clusters (/apis/..., /api/v1/...Secret), with

@@ -1,0 +1,226 @@
+"""The dispatcher with a surface of its own (one namespaced, writable type kept in memory): the
+paths, verbs, bodies, tables, selectors, pages and errors every resource type shares."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kubeapi import surfaces, tokens
+from kubeapi.surface import Column, ResourceType, Surface
+
+GROUP = "example.vks.io"
+BASE = f"/apis/{GROUP}/v1"
+TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+
+
+class Store:
+    """Widgets by (namespace, name); `spec.size` must be positive."""
+
+    def __init__(self):
+        self.items: dict[tuple[str, str], dict] = {}
+
+    def list(self, ctx, namespace):
+        return [o for (ns, _), o in self.items.items() if namespace in (None, ns)]
+
+    def get(self, ctx, namespace, name):
+        return self.items.get((namespace, name))
+
+    def _save(self, namespace, body, dry_run):
+        name = body["metadata"]["name"]
+        obj = {**body, "metadata": {**body["metadata"], "resourceVersion": "7"}}
+        if not dry_run:
+            self.items[(namespace, name)] = obj
+        return obj
+
+    def create(self, ctx, namespace, body, *, dry_run):
+        return self._save(namespace, body, dry_run)
+
+    def replace(self, ctx, namespace, name, body, *, dry_run):
+        return self._save(namespace, body, dry_run)
+
+    def delete(self, ctx, namespace, name, options, *, dry_run):
+        if not dry_run:
+            del self.items[(namespace, name)]
+        return None
+
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "spec": {"type": "object", "properties": {"size": {"type": "integer"}}},
+    },
+}
+
+
+@pytest.fixture
+def store(monkeypatch):
+    store = Store()
+    widgets = ResourceType(
+        group=GROUP,
+        version="v1",
+        plural="widgets",
+        singular="widget",
+        kind="Widget",
+        namespaced=True,
+        source=store,
+        writer=store,
+        short_names=("wd",),
+        columns=(Column.at("Size", "spec.size", type="integer"), Column.age()),
+        schema=SCHEMA,
+    )
+    surface = Surface("test", git_version="v1.30.1+vmware.1")
+    surface.add(widgets)
+    monkeypatch.setattr(surfaces, "supervisor_surface", lambda: surface)
+    return store
+
+
+@pytest.fixture
+def kube(kube_as, editor):
+    return kube_as(editor)
+
+
+def widget(name: str, size: int = 1, **labels) -> dict:
+    return {
+        "apiVersion": f"{GROUP}/v1",
+        "kind": "Widget",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"size": size},
+    }
+
+
+def post(kube, namespace, body, **query):
+    url = f"{BASE}/namespaces/{namespace}/widgets"
+    if query:
+        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    return kube.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_discovery_names_the_group_and_its_resources(kube, store):
+    assert kube.get("/api").json()["versions"] == ["v1"]
+    groups = kube.get("/apis").json()
+    assert groups["kind"] == "APIGroupList"
+    assert [g["name"] for g in groups["groups"]] == [GROUP]
+    resources = kube.get(BASE).json()
+    assert resources["groupVersion"] == f"{GROUP}/v1"
+    (entry,) = resources["resources"]
+    assert entry["name"] == "widgets" and entry["shortNames"] == ["wd"]
+    assert set(entry["verbs"]) >= {"get", "list", "watch", "create", "patch", "delete"}
+    assert kube.get("/version").json()["gitVersion"] == "v1.30.1+vmware.1"
+
+
+def test_no_token_is_401_and_an_expired_one_too(client, editor, store, namespace):
+    body = client.get(f"{BASE}/namespaces/{namespace.name}/widgets").json()
+    assert body["code"] == 401 and body["reason"] == "Unauthorized"
+    old = tokens.issue(editor, now=0)
+    answer = client.get("/apis", HTTP_AUTHORIZATION=f"Bearer {old}")
+    assert answer.status_code == 401
+
+
+def test_create_get_list_as_table(kube, store, namespace):
+    created = post(kube, namespace.name, widget("a", 3, tier="web"))
+    assert created.status_code == 201, created.content
+    assert created.json()["metadata"]["namespace"] == namespace.name
+    post(kube, namespace.name, widget("b", 5, tier="db"))
+    listed = kube.get(f"{BASE}/namespaces/{namespace.name}/widgets").json()
+    assert listed["kind"] == "WidgetList"
+    assert [i["metadata"]["name"] for i in listed["items"]] == ["a", "b"]
+    table = kube.get(f"{BASE}/namespaces/{namespace.name}/widgets", HTTP_ACCEPT=TABLE).json()
+    assert table["kind"] == "Table"
+    assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Size", "Age"]
+    assert [r["cells"][:2] for r in table["rows"]] == [["a", 3], ["b", 5]]
+    assert table["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
+
+
+def test_selectors_and_pages(kube, store, namespace):
+    for name, tier in (("a", "web"), ("b", "db"), ("c", "web")):
+        post(kube, namespace.name, widget(name, tier=tier))
+    url = f"{BASE}/namespaces/{namespace.name}/widgets"
+    web = kube.get(url, {"labelSelector": "tier=web"}).json()["items"]
+    assert [i["metadata"]["name"] for i in web] == ["a", "c"]
+    notin = kube.get(url, {"labelSelector": "tier notin (web)"}).json()["items"]
+    assert [i["metadata"]["name"] for i in notin] == ["b"]
+    named = kube.get(url, {"fieldSelector": "metadata.name=b"}).json()["items"]
+    assert [i["metadata"]["name"] for i in named] == ["b"]
+    first = kube.get(url, {"limit": "2"}).json()
+    assert len(first["items"]) == 2 and first["metadata"]["remainingItemCount"] == 1
+    rest = kube.get(url, {"limit": "2", "continue": first["metadata"]["continue"]}).json()
+    assert [i["metadata"]["name"] for i in rest["items"]] == ["c"]
+    assert kube.get(url, {"labelSelector": "tier in web"}).status_code == 400
+
+
+def test_merge_patch_json_patch_and_apply(kube, store, namespace):
+    post(kube, namespace.name, widget("a", 1))
+    url = f"{BASE}/namespaces/{namespace.name}/widgets/a"
+    merged = kube.patch(
+        url, json.dumps({"spec": {"size": 4}}), content_type="application/merge-patch+json"
+    )
+    assert merged.status_code == 200 and merged.json()["spec"]["size"] == 4
+    ops = [{"op": "replace", "path": "/spec/size", "value": 6}]
+    patched = kube.patch(url, json.dumps(ops), content_type="application/json-patch+json")
+    assert patched.json()["spec"]["size"] == 6
+    strategic = kube.patch(url, "{}", content_type="application/strategic-merge-patch+json")
+    assert strategic.status_code == 415
+    applied = kube.patch(
+        f"{url}?fieldManager=kubectl",
+        "spec:\n  size: 9\n",
+        content_type="application/apply-patch+yaml",
+    )
+    assert applied.json()["spec"]["size"] == 9
+    new = kube.patch(
+        f"{BASE}/namespaces/{namespace.name}/widgets/z?fieldManager=kubectl",
+        json.dumps(widget("z", 2)),
+        content_type="application/apply-patch+yaml",
+    )
+    assert new.status_code == 201
+
+
+def test_dry_run_and_strict_validation(kube, store, namespace):
+    assert post(kube, namespace.name, widget("a"), dryRun="All").status_code == 201
+    assert store.items == {}
+    bad = widget("a")
+    bad["spec"]["colour"] = "red"
+    refused = post(kube, namespace.name, bad, fieldValidation="Strict")
+    assert refused.status_code == 400
+    assert 'unknown field "spec.colour"' in refused.json()["message"]
+    assert post(kube, namespace.name, bad).status_code == 201  # no Strict: dropped silently
+
+
+def test_body_checks(kube, store, namespace):
+    other = widget("a")
+    other["kind"] = "Gadget"
+    assert post(kube, namespace.name, other).status_code == 400
+    elsewhere = widget("a")
+    elsewhere["metadata"]["namespace"] = "elsewhere"
+    assert post(kube, namespace.name, elsewhere).status_code == 400
+    url = f"{BASE}/namespaces/{namespace.name}/widgets"
+    assert kube.post(url, "{", content_type="application/json").status_code == 400
+    assert kube.post(url, "x", content_type="text/plain").status_code == 415
+
+
+def test_a_namespace_without_a_role_is_not_found(kube_as, stranger, store, namespace):
+    body = kube_as(stranger).get(f"{BASE}/namespaces/{namespace.name}/widgets").json()
+    assert body["code"] == 404 and body["message"] == f'namespaces "{namespace.name}" not found'
+
+
+def test_delete_and_unknown_paths(kube, store, namespace):
+    post(kube, namespace.name, widget("a"))
+    gone = kube.delete(f"{BASE}/namespaces/{namespace.name}/widgets/a")
+    assert gone.json()["status"] == "Success"
+    missing = kube.get(f"{BASE}/namespaces/{namespace.name}/widgets/a").json()
+    assert missing["code"] == 404
+    assert missing["message"] == f'widgets.{GROUP} "a" not found'
+    assert kube.get("/apis/nothing.io/v1").status_code == 404
+
+
+def test_openapi_v3_lists_the_group_and_its_schema(kube, store):
+    root = kube.get("/openapi/v3").json()["paths"]
+    url = root[f"apis/{GROUP}/v1"]["serverRelativeURL"]
+    document = kube.get(url).json()
+    schema = document["components"]["schemas"]["io.vks.example.v1.Widget"]
+    assert schema["x-kubernetes-group-version-kind"] == [
+        {"group": GROUP, "kind": "Widget", "version": "v1"}
+    ]
+    patch = document["paths"][f"{BASE}/namespaces/{{namespace}}/widgets/{{name}}"]["patch"]
+    assert "fieldValidation" in [p["name"] for p in patch["parameters"]]
