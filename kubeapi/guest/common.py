@@ -5,12 +5,12 @@ the pieces of OpenAPI schema and printer columns the built-in types share."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from kubeapi.surface import Column, age, path, timestamp
+from kubeapi.surface import Column, Context, ResourceType, age, path, timestamp
 from workloads.cluster_status import node_ready
 from workloads.models import VksCluster, VksNode
 
@@ -97,6 +97,34 @@ class Snapshot:
     @cached_property
     def network(self) -> dict:
         return self.cluster.spec.get("network", {})
+
+
+class Derived:
+    """A Source whose objects `build(snapshot, namespace)` makes from one read of the cluster;
+    a get builds the list and picks (the list is one query, and small)."""
+
+    def __init__(self, cluster: VksCluster, build: Callable[[Snapshot, str | None], list]):
+        self.cluster = cluster
+        self.build = build
+
+    def list(self, ctx: Context, namespace: str | None) -> list[dict]:
+        return self.build(Snapshot.load(self.cluster), namespace)
+
+    def get(self, ctx: Context, namespace: str | None, name: str) -> dict | None:
+        return next((o for o in self.list(ctx, namespace) if o["metadata"]["name"] == name), None)
+
+
+def core_type(cluster: VksCluster, kind: str, plural: str, build, **kwargs) -> ResourceType:
+    """A read-only type of the core group (v1) of the cluster's API."""
+    return ResourceType(
+        group="",
+        version="v1",
+        plural=plural,
+        singular=kind.lower(),
+        kind=kind,
+        source=Derived(cluster, build),
+        **kwargs,
+    )
 
 
 # ---------------------------------------------------------------- printer columns of built-ins

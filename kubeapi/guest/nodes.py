@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from datetime import datetime
 
 from kubeapi.guest.common import (
     CONDITION,
     Snapshot,
     age_column,
     array,
+    core_type,
     kind_schema,
     meta,
     obj,
@@ -102,7 +102,7 @@ def _condition(type_, status, reason, message, heartbeat, since) -> dict:
     }
 
 
-def _taints(node: VksNode, ready: bool, now: datetime) -> list[dict]:
+def _taints(node: VksNode, ready: bool) -> list[dict]:
     taints = []
     if node.role == VksNode.Role.CONTROL_PLANE:
         taints.append({"key": CONTROL_PLANE_LABEL, "effect": "NoSchedule"})
@@ -137,7 +137,7 @@ def _capacity(node: VksNode) -> tuple[dict, dict]:
     return capacity, allocatable
 
 
-def node_object(snapshot: Snapshot, node: VksNode, cidr, now: datetime) -> dict:
+def node_object(snapshot: Snapshot, node: VksNode, cidr) -> dict:
     cluster, vm = snapshot.cluster, node.vm
     ready = node_ready(node)
     control_plane = node.role == VksNode.Role.CONTROL_PLANE
@@ -172,7 +172,7 @@ def node_object(snapshot: Snapshot, node: VksNode, cidr, now: datetime) -> dict:
         spec["podCIDR"] = str(cidr)
         spec["podCIDRs"] = [str(cidr)]
     spec["providerID"] = f"vsphere://{vm.instance_uuid}"
-    taints = _taints(node, ready, now)
+    taints = _taints(node, ready)
     if taints:
         spec["taints"] = taints
     capacity, allocatable = _capacity(node)
@@ -213,22 +213,11 @@ def node_object(snapshot: Snapshot, node: VksNode, cidr, now: datetime) -> dict:
     }
 
 
-def build(snapshot: Snapshot, now: datetime) -> list[dict]:
+def build(snapshot: Snapshot, _namespace: str | None = None) -> list[dict]:
     cidrs = pod_cidrs(snapshot)
-    nodes = [node_object(snapshot, n, cidrs.get(n.pk), now) for n in snapshot.nodes]
+    nodes = [node_object(snapshot, n, cidrs.get(n.pk)) for n in snapshot.nodes]
     nodes.sort(key=lambda o: o["metadata"]["name"])
     return stamp(nodes, resource_key(snapshot.cluster, "nodes"))
-
-
-class NodeSource:
-    def __init__(self, cluster) -> None:
-        self.cluster = cluster
-
-    def list(self, ctx: Context, namespace: str | None) -> list[dict]:
-        return build(Snapshot.load(self.cluster), ctx.now)
-
-    def get(self, ctx: Context, namespace: str | None, name: str) -> dict | None:
-        return next((n for n in self.list(ctx, None) if n["metadata"]["name"] == name), None)
 
 
 # ---------------------------------------------------------------- what `kubectl get nodes` prints
@@ -370,14 +359,12 @@ SCHEMA = kind_schema(
 
 
 def resource_type(cluster) -> ResourceType:
-    return ResourceType(
-        group="",
-        version="v1",
-        plural="nodes",
-        singular="node",
-        kind="Node",
+    return core_type(
+        cluster,
+        "Node",
+        "nodes",
+        build,
         namespaced=False,
-        source=NodeSource(cluster),
         short_names=("no",),
         columns=COLUMNS,
         schema=SCHEMA,

@@ -20,6 +20,7 @@ from kubeapi.guest.common import (
     age_column,
     array,
     boolean,
+    core_type,
     integer,
     kind_schema,
     meta,
@@ -331,6 +332,12 @@ def _place(snapshot: Snapshot, c: Component) -> list[Placed]:
     ]
 
 
+def _image_id(image: str) -> str:
+    """The image's digest reference, as containerd reports what it pulled."""
+    repository = image.rsplit(":", 1)[0]
+    return f"{repository}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
+
+
 def _container_id(pod: str, container: str, node: VksNode) -> str:
     booted = node.vm.boot_time.isoformat() if node.vm.boot_time else ""
     digest = hashlib.sha256(f"{pod}/{container}/{booted}".encode()).hexdigest()
@@ -400,7 +407,7 @@ def pod_object(snapshot: Snapshot, p: Placed, pod_ip: str | None) -> dict:
             "ready": ready,
             "restartCount": 0,
             "image": ctr["image"],
-            "imageID": ctr["image"],
+            "imageID": _image_id(ctr["image"]),
             "containerID": _container_id(p.name, ctr["name"], node),
             "started": True,
         }
@@ -446,17 +453,6 @@ def build(snapshot: Snapshot, namespace: str | None) -> list[dict]:
                 pods.append(pod_object(snapshot, placed, pod_ip))
     pods.sort(key=lambda o: (o["metadata"]["namespace"], o["metadata"]["name"]))
     return stamp(pods, resource_key(snapshot.cluster, "pods"))
-
-
-class PodSource:
-    def __init__(self, cluster) -> None:
-        self.cluster = cluster
-
-    def list(self, ctx: Context, namespace: str | None) -> list[dict]:
-        return build(Snapshot.load(self.cluster), namespace)
-
-    def get(self, ctx: Context, namespace: str | None, name: str) -> dict | None:
-        return next((p for p in self.list(ctx, namespace) if p["metadata"]["name"] == name), None)
 
 
 # ---------------------------------------------------------------- what `kubectl get pods` prints
@@ -593,14 +589,12 @@ SCHEMA = kind_schema(
 
 
 def resource_type(cluster) -> ResourceType:
-    return ResourceType(
-        group="",
-        version="v1",
-        plural="pods",
-        singular="pod",
-        kind="Pod",
+    return core_type(
+        cluster,
+        "Pod",
+        "pods",
+        build,
         namespaced=True,
-        source=PodSource(cluster),
         short_names=("po",),
         categories=("all",),
         columns=COLUMNS,

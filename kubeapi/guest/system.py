@@ -10,6 +10,7 @@ from kubeapi.guest.common import (
     Snapshot,
     age_column,
     array,
+    core_type,
     integer,
     kind_schema,
     meta,
@@ -39,7 +40,7 @@ NAMESPACES = (
 DEFAULT_SERVICE_CIDR = "10.96.0.0/12"
 
 
-def namespace_objects(snapshot: Snapshot) -> list[dict]:
+def namespace_objects(snapshot: Snapshot, _namespace: str | None = None) -> list[dict]:
     cluster = snapshot.cluster
     out = []
     for name, after in NAMESPACES:
@@ -61,14 +62,14 @@ def namespace_objects(snapshot: Snapshot) -> list[dict]:
     return stamp(out, resource_key(cluster, "namespaces"))
 
 
-def service_objects(snapshot: Snapshot) -> list[dict]:
+def service_objects(snapshot: Snapshot, namespace: str | None = None) -> list[dict]:
     """`kubernetes` (the first address of the service CIDR) and `kube-dns` (the tenth)."""
     cluster = snapshot.cluster
     cidr = ipaddress.ip_network(
         (snapshot.network.get("services") or [DEFAULT_SERVICE_CIDR])[0], strict=False
     )
 
-    def service(namespace, name, address, ports, *, labels, selector=None, annotations=None):
+    def service(where, name, address, ports, *, labels, selector=None, annotations=None):
         spec: dict = {
             "clusterIP": str(address),
             "clusterIPs": [str(address)],
@@ -86,8 +87,8 @@ def service_objects(snapshot: Snapshot) -> list[dict]:
             "apiVersion": "v1",
             "metadata": meta(
                 name,
-                namespace=namespace,
-                uid=object_uid("Service", f"{cluster.pk}/{namespace}/{name}", snapshot.born),
+                namespace=where,
+                uid=object_uid("Service", f"{cluster.pk}/{where}/{name}", snapshot.born),
                 created=snapshot.born,
                 labels=labels,
                 annotations=annotations,
@@ -96,60 +97,36 @@ def service_objects(snapshot: Snapshot) -> list[dict]:
             "status": {"loadBalancer": {}},
         }
 
-    return stamp(
-        [
-            service(
-                "default",
-                "kubernetes",
-                cidr[1],
-                [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
-                labels={"component": "apiserver", "provider": "kubernetes"},
-            ),
-            service(
-                "kube-system",
-                "kube-dns",
-                cidr[10],
-                [
-                    {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
-                    {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
-                    {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153},
-                ],
-                # kubectl cluster-info lists the services labelled cluster-service and names
-                # each by its kubernetes.io/name.
-                labels={
-                    "k8s-app": "kube-dns",
-                    "kubernetes.io/cluster-service": "true",
-                    "kubernetes.io/name": "CoreDNS",
-                },
-                selector={"k8s-app": "kube-dns"},
-                annotations={"prometheus.io/port": "9153", "prometheus.io/scrape": "true"},
-            ),
-        ],
-        resource_key(cluster, "services"),
-    )
-
-
-class NamespaceSource:
-    def __init__(self, cluster) -> None:
-        self.cluster = cluster
-
-    def list(self, ctx: Context, namespace: str | None) -> list[dict]:
-        return namespace_objects(Snapshot.load(self.cluster))
-
-    def get(self, ctx: Context, namespace: str | None, name: str) -> dict | None:
-        return next((n for n in self.list(ctx, None) if n["metadata"]["name"] == name), None)
-
-
-class ServiceSource:
-    def __init__(self, cluster) -> None:
-        self.cluster = cluster
-
-    def list(self, ctx: Context, namespace: str | None) -> list[dict]:
-        found = service_objects(Snapshot.load(self.cluster))
-        return [s for s in found if namespace is None or s["metadata"]["namespace"] == namespace]
-
-    def get(self, ctx: Context, namespace: str | None, name: str) -> dict | None:
-        return next((s for s in self.list(ctx, namespace) if s["metadata"]["name"] == name), None)
+    services = [
+        service(
+            "default",
+            "kubernetes",
+            cidr[1],
+            [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
+            labels={"component": "apiserver", "provider": "kubernetes"},
+        ),
+        service(
+            "kube-system",
+            "kube-dns",
+            cidr[10],
+            [
+                {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
+                {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
+                {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153},
+            ],
+            # kubectl cluster-info lists the services labelled cluster-service and names
+            # each by its kubernetes.io/name.
+            labels={
+                "k8s-app": "kube-dns",
+                "kubernetes.io/cluster-service": "true",
+                "kubernetes.io/name": "CoreDNS",
+            },
+            selector={"k8s-app": "kube-dns"},
+            annotations={"prometheus.io/port": "9153", "prometheus.io/scrape": "true"},
+        ),
+    ]
+    found = [s for s in services if namespace is None or s["metadata"]["namespace"] == namespace]
+    return stamp(found, resource_key(cluster, "services"))
 
 
 # ---------------------------------------------------------------- printer columns
@@ -251,14 +228,12 @@ SERVICE_SCHEMA = kind_schema(
 
 
 def namespace_type(cluster) -> ResourceType:
-    return ResourceType(
-        group="",
-        version="v1",
-        plural="namespaces",
-        singular="namespace",
-        kind="Namespace",
+    return core_type(
+        cluster,
+        "Namespace",
+        "namespaces",
+        namespace_objects,
         namespaced=False,
-        source=NamespaceSource(cluster),
         short_names=("ns",),
         columns=NAMESPACE_COLUMNS,
         schema=NAMESPACE_SCHEMA,
@@ -267,14 +242,12 @@ def namespace_type(cluster) -> ResourceType:
 
 
 def service_type(cluster) -> ResourceType:
-    return ResourceType(
-        group="",
-        version="v1",
-        plural="services",
-        singular="service",
-        kind="Service",
+    return core_type(
+        cluster,
+        "Service",
+        "services",
+        service_objects,
         namespaced=True,
-        source=ServiceSource(cluster),
         short_names=("svc",),
         categories=("all",),
         columns=SERVICE_COLUMNS,

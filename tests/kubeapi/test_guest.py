@@ -412,3 +412,23 @@ def test_each_list_is_one_query_whatever_the_node_count(
             counts[vks.name, plural] = len(found)
     assert (counts["small", "nodes"], counts["large", "nodes"]) == (1, 5)
     assert counts["large", "pods"] > counts["small", "pods"]
+
+
+def test_the_kubernetes_client_reads_every_object(web, admin):
+    """The Python client's models (kubernetes 32) accept each object: required fields present,
+    types right, as when it deserializes a list answer."""
+    from kubernetes.client import ApiClient
+
+    client, api = ApiClient(), Api(web, admin)
+    for plural, model in (
+        ("nodes", "V1NodeList"),
+        ("pods", "V1PodList"),
+        ("services", "V1ServiceList"),
+        ("namespaces", "V1NamespaceList"),
+    ):
+        answer = {"kind": model[2:], "apiVersion": "v1", "metadata": {}, "items": api.list(plural)}
+        read = client._ApiClient__deserialize(answer, model)
+        assert len(read.items) == len(answer["items"]) > 0
+    node = client._ApiClient__deserialize(api.list("nodes")[0], "V1Node")
+    assert node.status.node_info.kubelet_version == OLD_VERSION
+    assert node.metadata.creation_timestamp is not None
