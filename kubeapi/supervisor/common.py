@@ -122,27 +122,34 @@ def quantity_mib(mib: int) -> str:
     return f"{mib}Mi"
 
 
+class NamedSource:
+    """A Source whose get() is its list narrowed to one name: `objects(ctx, namespace, name)`
+    may use `name` to narrow its queries, and must stamp what it returns."""
+
+    def list(self, ctx: Context, namespace: str | None) -> list[dict]:
+        return self.objects(ctx, namespace, None)
+
+    def get(self, ctx: Context, namespace: str | None, name: str) -> dict | None:
+        found = self.objects(ctx, namespace, name)
+        return next((o for o in found if o["metadata"]["name"] == name), None)
+
+    def objects(self, ctx: Context, namespace: str | None, name: str | None) -> list[dict]:
+        raise NotImplementedError
+
+
 @dataclass
-class QuerySource:
-    """A Source whose objects come from rows: `rows(ctx, namespace, name)` is a queryset (or
-    list) already scoped to what ctx.user may see, `build(ctx, rows)` makes the objects with a
-    constant number of further queries. get() is list() narrowed to one name."""
+class QuerySource(NamedSource):
+    """Objects from rows: `rows(ctx, namespace, name)` is a queryset (or list) already scoped
+    to what ctx.user may see, `build(ctx, rows)` makes the objects with a constant number of
+    further queries."""
 
     resource: str
     rows: Callable[[Context, str | None, str | None], Iterable]
     build: Callable[[Context, list], Iterable[dict]]
 
-    def list(self, ctx: Context, namespace: str | None) -> list[dict]:
-        return self._objects(ctx, namespace, None)
-
-    def get(self, ctx: Context, namespace: str | None, name: str) -> dict | None:
-        found = self._objects(ctx, namespace, name)
-        return next((o for o in found if o["metadata"]["name"] == name), None)
-
-    def _objects(self, ctx: Context, namespace: str | None, name: str | None) -> list[dict]:
-        return stamped(
-            self.resource, namespace, self.build(ctx, list(self.rows(ctx, namespace, name)))
-        )
+    def objects(self, ctx: Context, namespace: str | None, name: str | None) -> list[dict]:
+        rows = list(self.rows(ctx, namespace, name))
+        return stamped(self.resource, namespace, self.build(ctx, rows))
 
 
 # ---------------------------------------------------------------- OpenAPI v3 schemas

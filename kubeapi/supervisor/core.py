@@ -11,6 +11,7 @@ from inventory.models import Event, StoragePolicy, VirtualMachine
 from kubeapi.supervisor.common import (
     CAPI_VERSION,
     CLUSTER_NAME_LABEL,
+    NamedSource,
     QuerySource,
     array,
     boolean,
@@ -299,21 +300,14 @@ def _event_name_pk(name: str | None) -> int | None:
         return -1  # no event has it
 
 
-class EventSource:
+class EventSource(NamedSource):
     """The vCenter Events of each namespace the caller sees: those of the VMs in its resource
     pool tree (its VKS clusters' nodes), and those of the namespace's and its clusters'
     current tasks. Four queries, whatever the number of namespaces, VMs and events."""
 
     resource = "events"
 
-    def list(self, ctx: Context, namespace: str | None) -> list[dict]:
-        return self._objects(ctx, namespace, None)
-
-    def get(self, ctx: Context, namespace: str | None, name: str) -> dict | None:
-        found = self._objects(ctx, namespace, name)
-        return next((o for o in found if o["metadata"]["name"] == name), None)
-
-    def _objects(self, ctx: Context, namespace: str | None, name: str | None) -> list[dict]:
+    def objects(self, ctx: Context, namespace: str | None, name: str | None) -> list[dict]:
         namespaces = {ns.name: ns for ns in visible_namespaces(ctx, namespace)}
         if not namespaces:
             return []

@@ -5,6 +5,7 @@ lists whose query count does not grow with their length."""
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 
 import pytest
@@ -325,6 +326,18 @@ def test_a_user_with_no_role_sees_nothing_of_the_namespace(plural, stranger, edi
     assert listed(editor, plural), "the namespace has some"
     assert listed(stranger, plural) == []
     assert all(o["metadata"]["namespace"] != "team-a" for o in listed(stranger, plural, None))
+
+
+@pytest.mark.parametrize("t", TYPES, ids=lambda t: f"{t.plural}.{t.version}")
+def test_objects_are_json_with_identity_and_version(t, editor, web):
+    found = list(t.source.list(ctx_of(editor), None))
+    assert found, "the editor sees some"
+    for o in found:
+        json.dumps(o)  # no dates or UUIDs left as Python objects
+        assert (o["apiVersion"], o["kind"]) == (t.api_version, t.kind)
+        meta = o["metadata"]
+        assert meta["uid"] and meta["resourceVersion"] and meta["creationTimestamp"]
+        assert ("namespace" in meta) == t.namespaced
 
 
 def test_an_outsider_sees_no_cluster_scoped_objects(outsider, web):
