@@ -85,15 +85,25 @@ def _random_suffix() -> str:
     return "".join(secrets.choice(SUFFIX_ALPHABET) for _ in range(5))
 
 
+def control_plane_name(cluster: VksCluster) -> str:
+    """The KubeadmControlPlane's name, `<cluster>-<kcp>`: its machines' names begin with it."""
+    return f"{cluster.name}-{_suffix(cluster.pk, 'kcp')}"
+
+
+def deployment_name(cluster: VksCluster, pool: str) -> str:
+    """A node pool's MachineDeployment, `<cluster>-<pool>-<md>`: its machines' names begin
+    with it."""
+    return f"{cluster.name}-{pool}-{_suffix(cluster.pk, pool)}"
+
+
 def node_name(cluster: VksCluster, group: Group) -> str:
     """`<cluster>-<kcp>-<machine>` for the control plane; `<cluster>-<pool>-<md>-<ms>-<machine>`
     for workers, the machine set part changing with each rollout (release, VM class)."""
     release = cluster.spec["topology"]["version"]
     if group.role == CONTROL_PLANE:
-        return f"{cluster.name}-{_suffix(cluster.pk, 'kcp')}-{_random_suffix()}"
-    md = _suffix(cluster.pk, group.pool)
+        return f"{control_plane_name(cluster)}-{_random_suffix()}"
     ms = _suffix(cluster.pk, group.pool, release, group.vm_class)
-    return f"{cluster.name}-{group.pool}-{md}-{ms}-{_random_suffix()}"
+    return f"{deployment_name(cluster, group.pool)}-{ms}-{_random_suffix()}"
 
 
 # ---------------------------------------------------------------- what exists

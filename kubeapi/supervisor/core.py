@@ -1,0 +1,440 @@
+"""The core and storage.k8s.io types of the Supervisor: namespaces, storage classes, the
+clusters' kubeconfig Secrets and the namespaces' Events."""
+
+from __future__ import annotations
+
+import base64
+
+from django.db.models import Min, Q
+
+from inventory.models import Event, StoragePolicy, VirtualMachine
+from kubeapi.supervisor.common import (
+    CAPI_VERSION,
+    CLUSTER_NAME_LABEL,
+    NamedSource,
+    QuerySource,
+    array,
+    boolean,
+    editable_namespaces,
+    integer,
+    metadata,
+    obj,
+    owner,
+    resource_schema,
+    stamped,
+    string,
+    string_map,
+    visible_namespaces,
+)
+from kubeapi.surface import Column, Context, ResourceType, age, object_uid, path, timestamp
+from workloads import kubeconfig as kubeconfigs
+from workloads.manifests import cluster_uid
+from workloads.models import VksCluster
+from workloads.reconcilers.clusters import control_plane_name
+from workloads.reconcilers.common import NAMESPACES
+from workloads.specs import storage_class_name
+
+# ---------------------------------------------------------------- namespaces
+
+
+def _namespace_rows(ctx: Context, _namespace, name):
+    return visible_namespaces(ctx, name)  # cluster-scoped: the name is the namespace
+
+
+def _namespace_objects(ctx: Context, rows) -> list[dict]:
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": metadata(
+                ns.name,
+                uid=object_uid("Namespace", ns.pk, ns.created_at),
+                created=ns.created_at,
+                labels={"kubernetes.io/metadata.name": ns.name},
+                deleting=ns.deletion_requested_at,
+            ),
+            "spec": {"finalizers": ["kubernetes"]},
+            "status": {"phase": "Terminating" if ns.is_deleting else "Active"},
+        }
+        for ns in rows
+    ]
+
+
+NAMESPACE_SCHEMA = resource_schema(
+    "",
+    "v1",
+    "Namespace",
+    "A vSphere Namespace as Kubernetes sees it: the scope of the VKS clusters, VMs and "
+    "storage classes its members work with.",
+    spec=obj(
+        "What the namespace asks for.",
+        finalizers=array("Finalizers that must run before the namespace goes.", string("")),
+    ),
+    status=obj(
+        "What the namespace is now.",
+        phase=string("Active, or Terminating while the namespace is being removed."),
+    ),
+)
+
+NAMESPACES_TYPE = ResourceType(
+    group="",
+    version="v1",
+    plural="namespaces",
+    singular="namespace",
+    kind="Namespace",
+    namespaced=False,
+    source=QuerySource("namespaces", _namespace_rows, _namespace_objects),
+    short_names=("ns",),
+    columns=(Column.at("Status", "status.phase"), Column.age()),
+    schema=NAMESPACE_SCHEMA,
+    description="vSphere Namespaces the caller holds a role in.",
+)
+
+
+# ---------------------------------------------------------------- storage classes
+
+PROVISIONER = "csi.vsphere.vmware.com"
+
+
+def _storage_class_rows(ctx: Context, _namespace, _name):
+    # The class exists since the first namespace the caller sees was granted the policy; the
+    # grant keeps no time of its own, so the namespace's creation stands in for it.
+    return (
+        StoragePolicy.objects.filter(namespaces__namespace__in=visible_namespaces(ctx))
+        .annotate(since=Min("namespaces__namespace__created_at"))
+        .order_by("name")
+    )
+
+
+def _storage_class_objects(ctx: Context, rows) -> list[dict]:
+    return [
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": metadata(
+                storage_class_name(policy.name),
+                uid=object_uid("StorageClass", policy.pk),
+                created=policy.since,
+            ),
+            "provisioner": PROVISIONER,
+            "parameters": {"storagePolicyID": str(policy.policy_id)},
+            "reclaimPolicy": "Delete",
+            "allowVolumeExpansion": True,
+            "volumeBindingMode": "Immediate",
+        }
+        for policy in rows
+    ]
+
+
+STORAGE_CLASS_SCHEMA = resource_schema(
+    "storage.k8s.io",
+    "v1",
+    "StorageClass",
+    "A vSphere storage policy granted to a namespace, offered to volumes and VKS nodes.",
+    provisioner=string("The CSI driver that provisions volumes of this class."),
+    parameters=string_map("Driver parameters: storagePolicyID is the SPBM policy's ID."),
+    reclaimPolicy=string("What happens to a volume when its claim goes: Delete."),
+    allowVolumeExpansion=boolean("Whether volumes of this class may grow."),
+    volumeBindingMode=string("When volumes are bound: Immediate."),
+)
+
+STORAGE_CLASSES_TYPE = ResourceType(
+    group="storage.k8s.io",
+    version="v1",
+    plural="storageclasses",
+    singular="storageclass",
+    kind="StorageClass",
+    namespaced=False,
+    source=QuerySource(
+        "storageclasses.storage.k8s.io", _storage_class_rows, _storage_class_objects
+    ),
+    short_names=("sc",),
+    columns=(
+        Column.at("Provisioner", "provisioner"),
+        Column.at("ReclaimPolicy", "reclaimPolicy"),
+        Column.at("VolumeBindingMode", "volumeBindingMode"),
+        Column.at("AllowVolumeExpansion", "allowVolumeExpansion"),
+        Column.age(),
+    ),
+    schema=STORAGE_CLASS_SCHEMA,
+    description="Storage classes of the namespaces the caller sees.",
+)
+
+
+# ---------------------------------------------------------------- secrets
+
+KUBECONFIG_SUFFIX = "-kubeconfig"
+SECRET_TYPE = "cluster.x-k8s.io/secret"
+
+
+def secrets_forbidden(ctx: Context, namespace: str | None) -> bool:
+    """True when the caller sees `namespace` but may not read its Secrets (Can view): the
+    dispatcher answers 403 Forbidden. A namespace it does not see is a 404 as for any type;
+    across all namespaces (None) the list holds only the namespaces it may edit."""
+    if namespace is None:
+        return False
+    visible = visible_namespaces(ctx, namespace).exists()
+    return visible and not editable_namespaces(ctx, namespace).exists()
+
+
+def cluster_kubeconfig(cluster: VksCluster, ctx: Context) -> str:
+    """The cluster's admin kubeconfig: the one call into workloads.kubeconfig, so a change of
+    its signature is a change here only."""
+    return kubeconfigs.kubeconfig(cluster, now=ctx.now)
+
+
+def _secret_rows(ctx: Context, namespace, name):
+    # Cluster API writes the Secret once the control plane endpoint and the CA exist.
+    clusters = (
+        VksCluster.objects.filter(namespace__in=editable_namespaces(ctx, namespace))
+        .exclude(api_endpoint=None)
+        .exclude(certificate_authority="")
+        .select_related("namespace")
+    )
+    if name is not None:
+        clusters = clusters.filter(name=name.removesuffix(KUBECONFIG_SUFFIX))
+    return clusters
+
+
+def _secret_objects(ctx: Context, rows) -> list[dict]:
+    objects = []
+    for cluster in rows:
+        kcp = control_plane_name(cluster)
+        data = base64.b64encode(cluster_kubeconfig(cluster, ctx).encode()).decode()
+        objects.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": metadata(
+                    f"{cluster.name}{KUBECONFIG_SUFFIX}",
+                    namespace=cluster.namespace.name,
+                    uid=object_uid("Secret", cluster.pk, cluster.created_at),
+                    created=cluster.created_at,
+                    labels={CLUSTER_NAME_LABEL: cluster.name},
+                    owners=[
+                        owner(
+                            "controlplane.cluster.x-k8s.io/v1beta1",
+                            "KubeadmControlPlane",
+                            kcp,
+                            object_uid("KubeadmControlPlane", cluster.pk, cluster.created_at),
+                        )
+                    ],
+                ),
+                "type": SECRET_TYPE,
+                "data": {"value": data},
+            }
+        )
+    return objects
+
+
+SECRET_SCHEMA = resource_schema(
+    "",
+    "v1",
+    "Secret",
+    "A VKS cluster's admin kubeconfig, as Cluster API stores it: readable with Can edit.",
+    type=string("The Secret's type: cluster.x-k8s.io/secret."),
+    data=string_map("The kubeconfig, base64-encoded, under the key `value`."),
+)
+
+SECRETS_TYPE = ResourceType(
+    group="",
+    version="v1",
+    plural="secrets",
+    singular="secret",
+    kind="Secret",
+    namespaced=True,
+    source=QuerySource("secrets", _secret_rows, _secret_objects),
+    columns=(
+        Column.at("Type", "type"),
+        Column("Data", lambda o, _ctx: len(o.get("data") or {}), type="integer"),
+        Column.age(),
+    ),
+    schema=SECRET_SCHEMA,
+    description="The `<cluster>-kubeconfig` Secrets of the VKS clusters the caller may edit.",
+)
+
+
+# ---------------------------------------------------------------- events
+
+EVENTS_LIMIT = 500  # the most recent; a real API server keeps events an hour
+WARNING = {Event.Severity.WARNING, Event.Severity.ERROR}
+
+
+def _reason(event_type: str) -> str:
+    """CamelCase as Kubernetes reasons are: `com.vmware.vks.ClusterCreated` -> ClusterCreated,
+    `VmPoweredOnEvent` -> VmPoweredOn."""
+    last = event_type.rsplit(".", 1)[-1]
+    return last.removesuffix("Event") or last
+
+
+def _involved(vm: dict | None, cluster: dict | None, ns) -> dict:
+    if vm is not None:
+        return {
+            "apiVersion": "vmoperator.vmware.com/v1alpha3",
+            "kind": "VirtualMachine",
+            "name": vm["name"],
+            "namespace": ns.name,
+            "uid": object_uid("VirtualMachine", vm["pk"], vm["created_at"]),
+        }
+    if cluster is not None:
+        return {
+            "apiVersion": CAPI_VERSION,
+            "kind": "Cluster",
+            "name": cluster["name"],
+            "namespace": ns.name,
+            "uid": cluster_uid(cluster["row"]),
+        }
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "name": ns.name,
+        "uid": object_uid("Namespace", ns.pk, ns.created_at),
+    }
+
+
+def _event_name_pk(name: str | None) -> int | None:
+    _, _, suffix = (name or "").rpartition(".")
+    try:
+        return int(suffix, 16)
+    except ValueError:
+        return -1  # no event has it
+
+
+class EventSource(NamedSource):
+    """The vCenter Events of each namespace the caller sees: those of the VMs in its resource
+    pool tree (its VKS clusters' nodes), and those of the namespace's and its clusters'
+    current tasks. Four queries, whatever the number of namespaces, VMs and events."""
+
+    resource = "events"
+
+    def objects(self, ctx: Context, namespace: str | None, name: str | None) -> list[dict]:
+        namespaces = {ns.name: ns for ns in visible_namespaces(ctx, namespace)}
+        if not namespaces:
+            return []
+        names = list(namespaces)
+        in_tree = Q(resource_pool__parent__name=NAMESPACES, resource_pool__name__in=names) | Q(
+            resource_pool__parent__parent__name=NAMESPACES, resource_pool__parent__name__in=names
+        )
+        vms = {
+            vm["moid"]: vm
+            for vm in VirtualMachine.objects.filter(in_tree).values(
+                "moid",
+                "pk",
+                "name",
+                "created_at",
+                "resource_pool__name",
+                "resource_pool__parent__name",
+            )
+        }
+        clusters = {
+            c.task_id: {"name": c.name, "ns": c.namespace_id, "row": c}
+            for c in VksCluster.objects.filter(namespace__in=namespaces.values()).exclude(task=None)
+        }
+        by_task = {ns.task_id: ns for ns in namespaces.values() if ns.task_id}
+        events = Event.objects.filter(
+            Q(target_type="VirtualMachine", target_moid__in=list(vms))
+            | Q(task_id__in=[*clusters, *by_task])
+        )
+        if name is not None:
+            events = events.filter(pk=_event_name_pk(name))
+        by_pk = {ns.pk: ns for ns in namespaces.values()}
+        objects = []
+        for event in reversed(events.order_by("-created_at", "-id")[:EVENTS_LIMIT]):
+            vm = vms.get(event.target_moid) if event.target_type == "VirtualMachine" else None
+            cluster = clusters.get(event.task_id) if vm is None else None
+            if vm is not None:
+                pool = vm["resource_pool__name"]
+                parent = vm["resource_pool__parent__name"]
+                ns = namespaces[pool if parent == NAMESPACES else parent]
+            elif cluster is not None:
+                ns = by_pk[cluster["ns"]]
+            else:
+                ns = by_task[event.task_id]
+            involved = _involved(vm, cluster, ns)
+            seen = timestamp(event.created_at)
+            objects.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Event",
+                    "metadata": metadata(
+                        f"{involved['name']}.{event.pk:016x}",
+                        namespace=ns.name,
+                        uid=object_uid("Event", event.pk, event.created_at),
+                        created=event.created_at,
+                    ),
+                    "involvedObject": involved,
+                    "reason": _reason(event.event_type),
+                    "message": event.message,
+                    "source": {"component": "vcenter"},
+                    "firstTimestamp": seen,
+                    "lastTimestamp": seen,
+                    "count": 1,
+                    "type": "Warning" if event.severity in WARNING else "Normal",
+                    "eventTime": None,
+                    "reportingComponent": "vcenter",
+                    "reportingInstance": "",
+                }
+            )
+        return stamped(self.resource, namespace, objects)
+
+
+def _object_cell(event: dict, _ctx: Context) -> str:
+    involved = event.get("involvedObject") or {}
+    return f"{str(involved.get('kind', '')).lower()}/{involved.get('name', '')}"
+
+
+EVENT_SCHEMA = resource_schema(
+    "",
+    "v1",
+    "Event",
+    "Something vCenter recorded about an object of the namespace.",
+    involvedObject=obj(
+        "The object the event is about.",
+        apiVersion=string("API version of the object."),
+        kind=string("Kind of the object."),
+        name=string("Name of the object."),
+        namespace=string("Namespace of the object."),
+        uid=string("UID of the object."),
+    ),
+    reason=string("Why the event happened, in CamelCase (the vCenter event type)."),
+    message=string("What happened, as vCenter wrote it."),
+    source=obj("Who reported it.", component=string("The reporting component: vcenter.")),
+    firstTimestamp=string("When it was first seen.", format="date-time"),
+    lastTimestamp=string("When it was last seen.", format="date-time"),
+    count=integer("How many times it was seen."),
+    type=string("Normal or Warning."),
+)
+
+EVENTS_TYPE = ResourceType(
+    group="",
+    version="v1",
+    plural="events",
+    singular="event",
+    kind="Event",
+    namespaced=True,
+    source=EventSource(),
+    short_names=("ev",),
+    # kubectl's built-in event table: no NAME column first (Name comes last, with -o wide).
+    columns=(
+        Column(
+            "Last Seen",
+            lambda o, ctx: age(path(o, "lastTimestamp"), ctx.now),
+            json_path=".lastTimestamp",
+        ),
+        Column.at("Type", "type"),
+        Column.at("Reason", "reason"),
+        Column("Object", _object_cell, json_path=".involvedObject"),
+        Column.at("Source", "source.component", priority=1),
+        Column.at("Message", "message"),
+        Column(
+            "First Seen",
+            lambda o, ctx: age(path(o, "firstTimestamp"), ctx.now),
+            json_path=".firstTimestamp",
+            priority=1,
+        ),
+        Column.at("Count", "count", type="integer", priority=1),
+        Column.at("Name", "metadata.name", priority=1),
+    ),
+    schema=EVENT_SCHEMA,
+    description="The vCenter events of the namespace's VMs and of its and its clusters' tasks.",
+)
