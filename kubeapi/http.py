@@ -15,7 +15,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 
 from inventory.api.sessions import session_touch
 from kubeapi import tokens
-from kubeapi.surface import NAME_COLUMN, Context, ResourceType
+from kubeapi.surface import Context, ResourceType
 from vksportal.untrusted import MAX_BYTES, InputError, clip, load_json, load_yaml
 
 JSON = "application/json"
@@ -203,7 +203,7 @@ def wants_table(request: HttpRequest) -> str | None:
 
 
 def column_definitions(resource: ResourceType) -> list[dict]:
-    columns = [NAME_COLUMN, *resource.columns]
+    columns = resource.table_columns
     return [
         {
             "name": c.name,
@@ -247,7 +247,7 @@ def table(
     list_meta: dict,
     headers: bool = True,
 ) -> dict:
-    columns = [NAME_COLUMN, *resource.columns]
+    columns = resource.table_columns
     rows = []
     for obj in objects:
         row = {"cells": [_cell(c.cell(obj, ctx)) for c in columns]}

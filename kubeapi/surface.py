@@ -175,6 +175,8 @@ class ResourceType:
     columns: tuple[Column, ...] = ()  # after NAME, as the CRD declares them
     writer: Writer | None = None
     schema: dict | None = None  # the OpenAPI v3 schema of the object (openapi.py)
+    # True when the caller sees the namespace but its role may not read this type there (403).
+    forbids: Callable[[Context, str | None], bool] | None = None
     description: str = ""
 
     @property
@@ -189,6 +191,13 @@ class ResourceType:
     def qualified(self) -> str:
         """`clusters.cluster.x-k8s.io`, `secrets`: how messages and the change log name it."""
         return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    @property
+    def table_columns(self) -> tuple[Column, ...]:
+        """NAME first, as kubectl prints it, unless the type places it (events put it last)."""
+        if any(c.name == "Name" for c in self.columns):
+            return self.columns
+        return (NAME_COLUMN, *self.columns)
 
     @property
     def verbs(self) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from kubeapi.surface import Context, ResourceType, Surface
 def supervisor_surface() -> Surface:
     from kubeapi import clusters, supervisor
 
-    surface = Surface("supervisor", git_version=SUPERVISOR_VERSION)
+    surface = Surface("supervisor", git_version=SUPERVISOR_VERSION, preferred=supervisor.PREFERRED)
     surface.add(*clusters.TYPES, *supervisor.TYPES)
     return surface
 

@@ -161,6 +161,9 @@ def _resources(
     ctx = scope.context(request)
     if namespace is not None:
         scope.check_namespace(ctx, namespace)
+    if resource.forbids is not None and resource.forbids(ctx, namespace):
+        verb = VERBS.get((request.method, name is None), "get")
+        raise KubeError.forbidden(ctx, verb, resource, name or "", namespace)
     handler = _Handler(request, scope, ctx, resource, namespace, name)
     method = request.method
     if method in ("GET", "HEAD"):
@@ -184,6 +187,17 @@ def _resources(
     raise KubeError(
         405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
     )
+
+
+VERBS = {  # (method, on the collection) -> the verb RBAC names
+    ("GET", True): "list",
+    ("GET", False): "get",
+    ("HEAD", False): "get",
+    ("POST", True): "create",
+    ("PUT", False): "update",
+    ("PATCH", False): "patch",
+    ("DELETE", False): "delete",
+}
 
 
 def _flag(request: HttpRequest, key: str) -> bool:

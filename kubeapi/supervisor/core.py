@@ -244,6 +244,7 @@ SECRETS_TYPE = ResourceType(
     kind="Secret",
     namespaced=True,
     source=QuerySource("secrets", _secret_rows, _secret_objects),
+    forbids=secrets_forbidden,
     columns=(
         Column.at("Type", "type"),
         Column("Data", lambda o, _ctx: len(o.get("data") or {}), type="integer"),
@@ -433,7 +434,7 @@ EVENTS_TYPE = ResourceType(
             priority=1,
         ),
         Column.at("Count", "count", type="integer", priority=1),
-        Column.at("Name", "metadata.name", priority=1),
+        Column.at("Name", "metadata.name", priority=1, format="name"),
     ),
     schema=EVENT_SCHEMA,
     description="The vCenter events of the namespace's VMs and of its and its clusters' tasks.",
