@@ -9,11 +9,11 @@ from functools import cache
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from vksportal.errors import DomainError
 
 from kubeapi import tokens
 from kubeapi.http import KubeError, authenticate
 from kubeapi.surface import Context, ResourceType, Surface
+from vksportal.errors import DomainError
 
 
 @cache
