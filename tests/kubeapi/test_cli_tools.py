@@ -11,27 +11,11 @@ import yaml
 from django.test import Client
 
 from kubeapi import endpoints, tokens
-from tests.snapshots import snapshots
 from tests.workloads.conftest import *  # noqa: F403  (fixtures: the Supervisor, team-a, its cast)
-from tests.workloads.conftest import drive, spec
-from workloads.models import VksCluster
-from workloads.services import clusters
 
 pytestmark = pytest.mark.django_db
 PAGE = "/wcp/cli-tools/"
 KUBECONFIG = "/wcp/cli-tools/kubeconfig"
-
-
-@pytest.fixture
-def web(editor, namespace, storage_class):
-    def build():
-        made = clusters.cluster_create(
-            namespace=namespace, name="web", spec=spec(storage_class), user=editor
-        )
-        drive(made)
-        return VksCluster.objects.get(pk=made.pk)
-
-    return snapshots("cli_tools.web", build)
 
 
 def logged_in(user) -> Client:

@@ -14,29 +14,14 @@ from inventory.auth import NO_PERMISSION
 from inventory.lockout import ACCOUNT_LOCKED
 from kubeapi import endpoints, tokens
 from tests.conftest import PASSWORD
-from tests.snapshots import snapshots
 from tests.workloads.conftest import *  # noqa: F403  (fixtures: the Supervisor, team-a, its cast)
-from tests.workloads.conftest import drive, spec
+from tests.workloads.conftest import spec
 from workloads.models import Namespace, VksCluster
 from workloads.services import clusters
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/wcp/login"
 GUEST = {"guest_cluster_name": "web", "guest_cluster_namespace": "team-a"}
-
-
-@pytest.fixture
-def web(editor, namespace, storage_class):
-    """A converged VKS cluster `web` in team-a, with its API VIP."""
-
-    def build():
-        made = clusters.cluster_create(
-            namespace=namespace, name="web", spec=spec(storage_class), user=editor
-        )
-        drive(made)
-        return VksCluster.objects.get(pk=made.pk)
-
-    return snapshots("wcp.web", build)
 
 
 def basic(username: str, password: str = PASSWORD) -> dict:

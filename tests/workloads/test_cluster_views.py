@@ -15,7 +15,6 @@ from django.urls import reverse
 
 from inventory.models import Task
 from kubeapi import tokens
-from tests.snapshots import snapshots
 from tests.workloads.conftest import NEXT, RELEASE, drive, spec
 from workloads.manifests import export_manifest
 from workloads.models import VksCluster
@@ -78,20 +77,6 @@ def grid_row(response, name: str) -> str:
 @pytest.fixture
 def editor_client(editor):
     return logged_in(editor)
-
-
-@pytest.fixture
-def web(editor, namespace, storage_class):
-    """A converged cluster `web`: one control plane node and two workers (tests/snapshots.py)."""
-
-    def build():
-        cluster = clusters.cluster_create(
-            namespace=namespace, name="web", spec=spec(storage_class), user=editor
-        )
-        drive(cluster)
-        return VksCluster.objects.get(pk=cluster.pk)
-
-    return snapshots("cluster_views.web", build)
 
 
 def wizard_form(storage_class: str, **changes) -> dict:

@@ -13,27 +13,12 @@ import yaml
 from django.test import RequestFactory
 
 from kubeapi import endpoints, tokens
-from tests.snapshots import snapshots
-from tests.workloads.conftest import drive, spec
 from workloads.access import namespaces_visible_to
 from workloads.kubeconfig import kubeconfig, user_kubeconfig
-from workloads.models import Namespace, VksCluster
-from workloads.services import clusters
+from workloads.models import Namespace
 
 pytestmark = pytest.mark.django_db
 KUBECTL = shutil.which("kubectl")
-
-
-@pytest.fixture
-def web(editor, namespace, storage_class):
-    def build():
-        made = clusters.cluster_create(
-            namespace=namespace, name="web", spec=spec(storage_class), user=editor
-        )
-        drive(made)
-        return VksCluster.objects.get(pk=made.pk)
-
-    return snapshots("kubeconfig.web", build)
 
 
 @pytest.fixture(autouse=True)
