@@ -16,6 +16,8 @@ import time
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from kubeapi.surface import object_uid
+
 LIFETIME_SECONDS = 10 * 3600
 ISSUER = "vks-portal"
 SUPERVISOR_AUDIENCE = "supervisor"
@@ -37,6 +39,12 @@ def _unb64(text: str) -> bytes:
 def _sign(data: str) -> str:
     key = f"kubeapi.tokens:{settings.SECRET_KEY}".encode()
     return _b64(hmac.new(key, data.encode(), hashlib.sha256).digest())
+
+
+def cluster_audience(cluster) -> str:
+    """The audience of tokens for one VKS cluster's API: `vks:<pk>:<uid>`. The uid changes when
+    a cluster is made again under a reused pk, so a token for the old one opens nothing."""
+    return f"vks:{cluster.pk}:{object_uid('VksCluster', cluster.pk, cluster.created_at)}"
 
 
 def issue(user, *, audience: str = SUPERVISOR_AUDIENCE, now: float | None = None) -> str:

@@ -256,6 +256,8 @@ def main(argv: list[str]) -> int:
     port = int(os.environ.get("PORT") or 8000)
     https_port = int(os.environ.get("HTTPS_PORT") or 8443)
     http_sock, https_sock = listen(port, "HTTP"), listen(https_port, "HTTPS")
+    # The web processes put this port in kubeconfigs (settings.VKS_HTTPS_PORT): the bound one.
+    os.environ["HTTPS_PORT"] = str(https_sock.getsockname()[1])
     var_dir = Path(os.environ.get("VKS_VAR_DIR", str(ROOT / ".var")))
     var_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vksportal.settings")

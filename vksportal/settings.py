@@ -304,6 +304,11 @@ VKS_API_SESSION_IDLE_SECONDS = env_int("VKS_API_SESSION_IDLE_SECONDS", 30 * 60)
 VKS_SSO_LOCKOUT_MAX_FAILURES = env_int("VKS_SSO_LOCKOUT_MAX_FAILURES", 5)
 VKS_SSO_LOCKOUT_INTERVAL_SECONDS = env_int("VKS_SSO_LOCKOUT_INTERVAL_SECONDS", 180)
 VKS_SSO_LOCKOUT_UNLOCK_SECONDS = env_int("VKS_SSO_LOCKOUT_UNLOCK_SECONDS", 300)
+# Where this application's HTTPS endpoint is (kubeapi.endpoints): kubeconfigs and `/wcp/login`
+# point kubectl at it. The port is the one `make run` serves HTTPS on (it exports HTTPS_PORT to
+# the web processes); the host, for links made outside a request, is VKS_HTTPS_HOST.
+VKS_HTTPS_PORT = env_int("HTTPS_PORT", 8443)
+VKS_HTTPS_HOST = env_str("VKS_HTTPS_HOST", "127.0.0.1")
 
 LOGGING = {
     "version": 1,

@@ -26,6 +26,8 @@ urlpatterns = [
         name="api-schema",
     ),
     re_path(r"^api/", NotFoundView.as_view()),
+    # The Supervisor's `/wcp/login` and the Kubernetes CLI Tools page.
+    path("wcp/", include("kubeapi.wcp_urls")),
     path("workload-management/", include("workloads.urls")),
     path("", include("inventory.urls")),
 ]

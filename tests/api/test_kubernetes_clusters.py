@@ -436,7 +436,8 @@ def test_the_kubeconfig_secret_for_can_edit(editor_api, api_as, viewer, web):
     assert secret["metadata"]["labels"] == {"cluster.x-k8s.io/cluster-name": "web"}
     config = yaml.safe_load(base64.b64decode(secret["data"]["value"]))
     assert config["current-context"] == "web-admin@web"
-    assert config["clusters"][0]["cluster"]["server"] == f"https://{web.api_endpoint}:6443"
+    assert config["clusters"][0]["cluster"]["server"] == "https://testserver:8443/vks/team-a/web"
+    assert config["users"][0]["user"]["token"]  # for the reader: workloads.kubeconfig's tests
     body = status_of(api_as(viewer).get(f"{SECRETS}/web-kubeconfig"), 403, "Forbidden")
     assert body["message"] == (
         'secrets "web-kubeconfig" is forbidden: User "sso:vera@vsphere.local" cannot get '

@@ -15,6 +15,7 @@ from tests.snapshots import snapshots
 from tests.workloads.test_supervisor import converge
 from workloads import reconcilers, services
 from workloads.models import Namespace, NamespaceAccess, Supervisor, VksCluster
+from workloads.services import clusters
 from workloads.specs import storage_class_name
 
 
@@ -193,6 +194,21 @@ def drive(cluster: VksCluster, watch=None) -> list[str]:
             return phases
         now = cluster.next_reconcile_at
     raise AssertionError("did not converge")
+
+
+@pytest.fixture
+def web(editor, namespace, storage_class):
+    """A converged cluster `web` made by the editor: one control plane node and two workers,
+    and its API VIP (tests/snapshots.py)."""
+
+    def build():
+        made = clusters.cluster_create(
+            namespace=namespace, name="web", spec=spec(storage_class), user=editor
+        )
+        drive(made)
+        return VksCluster.objects.get(pk=made.pk)
+
+    return snapshots("web", build)
 
 
 def change(cluster: VksCluster, mutate) -> None:

@@ -3,21 +3,15 @@ first), rolling upgrades that never drop below the spec, node pool removal and d
 
 from __future__ import annotations
 
-import base64
 import re
-import shutil
-import subprocess
 
 import pytest
-import yaml
-from cryptography import x509
 from django.utils import timezone
 
 from inventory.models import ResourcePool, VirtualMachine
 from tests.workloads.conftest import NEXT, change, drive, spec
 from workloads import reconcilers
 from workloads.cluster_status import node_ready
-from workloads.kubeconfig import kubeconfig
 from workloads.models import VksCluster, VksNode
 
 pytestmark = pytest.mark.django_db
@@ -182,38 +176,3 @@ def test_no_room_fails_the_step_with_a_reason_and_retries_later(vks):
     ready = next(c for c in vks.conditions if c["type"] == "Ready")
     assert ready["status"] == "False" and "huge" in ready["message"]
     assert vks.next_reconcile_at is not None, "beat retries it"
-
-
-def test_kubeconfig_names_the_cluster_and_its_certificates_chain_to_the_cluster_ca(vks, tmp_path):
-    drive(vks)
-    vks.refresh_from_db()
-    text = kubeconfig(vks, now=timezone.now())
-    config = yaml.safe_load(text)
-    assert config["current-context"] == "web-admin@web"
-    assert config["clusters"][0]["cluster"]["server"] == f"https://{vks.api_endpoint}:6443"
-    assert config["contexts"][0]["context"] == {"cluster": "web", "user": "web-admin"}
-    ca = x509.load_pem_x509_certificate(
-        base64.b64decode(config["clusters"][0]["cluster"]["certificate-authority-data"])
-    )
-    client = x509.load_pem_x509_certificate(
-        base64.b64decode(config["users"][0]["user"]["client-certificate-data"])
-    )
-    client.verify_directly_issued_by(ca)
-    if shutil.which("kubectl"):  # the real client reads it back
-        path = tmp_path / "config"
-        path.write_text(text)
-        shown = subprocess.run(
-            [
-                "kubectl",
-                "config",
-                "view",
-                "--kubeconfig",
-                str(path),
-                "-o",
-                "jsonpath={.current-context}",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        assert shown.stdout == "web-admin@web"

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from inventory.models import Task
-from tests.snapshots import snapshots
+from kubeapi import tokens
 from tests.workloads.conftest import NEXT, RELEASE, drive, spec
 from workloads.manifests import export_manifest
 from workloads.models import VksCluster
@@ -77,20 +77,6 @@ def grid_row(response, name: str) -> str:
 @pytest.fixture
 def editor_client(editor):
     return logged_in(editor)
-
-
-@pytest.fixture
-def web(editor, namespace, storage_class):
-    """A converged cluster `web`: one control plane node and two workers (tests/snapshots.py)."""
-
-    def build():
-        cluster = clusters.cluster_create(
-            namespace=namespace, name="web", spec=spec(storage_class), user=editor
-        )
-        drive(cluster)
-        return VksCluster.objects.get(pk=cluster.pk)
-
-    return snapshots("cluster_views.web", build)
 
 
 def wizard_form(storage_class: str, **changes) -> dict:
@@ -589,7 +575,11 @@ def test_kubeconfig_for_can_edit(editor_client, viewer, stranger, web):
     assert "no-store" in response["Cache-Control"]  # credentials: never kept by a cache
     config = yaml.safe_load(response.content)
     assert config["current-context"] == "web-admin@web"
-    assert config["clusters"][0]["cluster"]["server"] == f"https://{web.api_endpoint}:6443"
+    # Served by this application (the simulated VIP answers nothing), with a token for eddie.
+    assert config["clusters"][0]["cluster"]["server"] == "https://testserver:8443/vks/team-a/web"
+    token = config["users"][0]["user"]["token"]
+    holder = tokens.user_of(token, audience=tokens.cluster_audience(web))
+    assert holder.username == "eddie@vsphere.local"
     assert logged_in(viewer).get(url).status_code == 403
     assert logged_in(stranger).get(url).status_code == 404
 

@@ -133,10 +133,12 @@ def test_unknown_tab_and_wrong_method(admin_client, namespace):
 
 
 def test_status_card_links_to_the_cli_tools(admin_client, namespace):
-    endpoint = namespace.supervisor.api_endpoint
+    # This application's page for the namespace: the simulated Supervisor address serves nothing.
     html = admin_client.get(page("team-a")).content.decode()
-    assert f'data-copy="https://{endpoint}"' in html
-    assert f'href="https://{endpoint}"' in html
+    url = "http://testserver/wcp/cli-tools/?namespace=team-a"
+    assert f'data-copy="{url}"' in html
+    assert f'href="{url}"' in html
+    assert admin_client.get(url).status_code == 200
 
 
 def test_status_polls_only_while_configuring(admin, admin_client, supervisor):

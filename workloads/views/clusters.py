@@ -21,7 +21,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
@@ -180,7 +179,7 @@ def cluster_kubeconfig(request, name: str, cluster: str):
         messages.error(request, message)  # the download link is plain: the page, and why
         context = _detail_context(request, found, "summary")
         return render(request, DETAIL_TEMPLATE, context, status=409)
-    text = kubeconfig(found, now=timezone.now())
+    text = kubeconfig(found, user=request.user, request=request)
     response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{found.name}-kubeconfig.yaml"'
     return response

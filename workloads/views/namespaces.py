@@ -119,6 +119,13 @@ def _cluster_grid_context(ns: Namespace) -> dict:
     }
 
 
+def _cli_tools_url(request, ns: Namespace) -> str:
+    """The Kubernetes CLI Tools page for this namespace. A real Supervisor serves it at its own
+    address; the simulated one serves nothing, so the link is to this application's page."""
+    query = urlencode({"namespace": ns.name})
+    return request.build_absolute_uri(f"{reverse('wcp:cli-tools')}?{query}")
+
+
 def _detail_context(request, ns: Namespace, tab: str, *, status_only: bool = False) -> dict:
     user = request.user
     role = namespace_role(user, ns)
@@ -128,7 +135,7 @@ def _detail_context(request, ns: Namespace, tab: str, *, status_only: bool = Fal
         "tab": tab,
         "unsettled": selectors.is_unsettled(ns),
         "can_view_inventory": has(user, Privilege.VIEW),
-        "cli_url": f"https://{sup.api_endpoint}" if sup.api_endpoint else "",
+        "cli_url": _cli_tools_url(request, ns) if sup.api_endpoint else "",
         "summary_url": namespace_url(ns.name),
     }
     if status_only:

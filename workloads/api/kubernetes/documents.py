@@ -104,9 +104,10 @@ def cluster_list(resource: Resource, clusters: list[VksCluster]) -> dict:
     }
 
 
-def kubeconfig_secret(cluster: VksCluster, *, now: datetime) -> dict:
-    """`<cluster>-kubeconfig` as Cluster API writes it: the admin kubeconfig, base64, in `value`."""
-    text = kubeconfig(cluster, now=now)
+def kubeconfig_secret(cluster: VksCluster, *, user, request=None) -> dict:
+    """`<cluster>-kubeconfig` as Cluster API writes it: the admin kubeconfig, base64, in `value`
+    (with a token for `user`, the one who reads it)."""
+    text = kubeconfig(cluster, user=user, request=request)
     return {
         "apiVersion": "v1",
         "kind": "Secret",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import yaml
 from django.http import Http404
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from drf_spectacular.types import OpenApiTypes
@@ -243,7 +242,7 @@ class KubeconfigSecretView(KubernetesView):
         found = selectors.cluster_find(ns, cluster_name) if name != cluster_name else None
         if found is None or not found.api_endpoint or not found.certificate_authority:
             raise StatusError.not_found(SECRETS, name)
-        return Response(kubeconfig_secret(found, now=timezone.now()))
+        return Response(kubeconfig_secret(found, user=request.user, request=request))
 
 
 class StatusNotFoundView(KubernetesView):
