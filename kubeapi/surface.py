@@ -25,6 +25,7 @@ class Context:
     now: datetime
     cluster: Any = None  # workloads.VksCluster for a VKS cluster's API
     base_path: str = ""  # "" for the Supervisor, "/vks/<ns>/<name>" for a VKS cluster
+    request: Any = None  # the HTTP request: where this app's HTTPS endpoint is, for kubeconfigs
 
 
 def object_uid(kind: str, pk, created: datetime | None = None) -> str:

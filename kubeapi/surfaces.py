@@ -44,7 +44,13 @@ class Scope:
         user = authenticate(request, self.audience)
         if self.cluster is not None and not guest_may_access(user, self.cluster):
             raise KubeError.unauthorized()  # the token outlived the user's role
-        ctx = Context(user=user, now=timezone.now(), cluster=self.cluster, base_path=self.base_path)
+        ctx = Context(
+            user=user,
+            now=timezone.now(),
+            cluster=self.cluster,
+            base_path=self.base_path,
+            request=request,
+        )
         request._kube_context = ctx
         return ctx
 

@@ -180,7 +180,7 @@ def secrets_forbidden(ctx: Context, namespace: str | None) -> bool:
 def cluster_kubeconfig(cluster: VksCluster, ctx: Context) -> str:
     """The cluster's admin kubeconfig: the one call into workloads.kubeconfig, so a change of
     its signature is a change here only."""
-    return kubeconfigs.kubeconfig(cluster, now=ctx.now)
+    return kubeconfigs.kubeconfig(cluster, user=ctx.user, request=ctx.request)
 
 
 def _secret_rows(ctx: Context, namespace, name):
