@@ -525,7 +525,7 @@ def test_an_update_on_a_release_since_removed_may_still_scale(ns):
         (
             {"pods": ["192.168.0.0/16", "172.16.0.0/16"]},
             "spec.network.pods",
-            "spec.network.pods: Too many: 2: must have at most 1 items",
+            "spec.network.pods: Too many: 2: must have at most 1 item",
         ),
         ({"services": []}, "spec.network.services", "spec.network.services: Required value"),
         (
