@@ -91,7 +91,8 @@ def value_text(value: Any) -> str:
     about a hundred characters, as a message never echoes unbounded input."""
     if isinstance(value, str):
         return json.dumps(clip(value))
-    return clip(json.dumps(value, default=str))  # a structure's start is enough to know it
+    # Go's json.Marshal writes no spaces; a structure's start is enough to know it.
+    return clip(json.dumps(value, default=str, separators=(",", ":")))
 
 
 def _plural(count: int, one: str, many: str) -> str:
