@@ -16,8 +16,8 @@ from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from inventory.api.errors import INVALID_ARGUMENT, message
+from kubeapi.status import status_body
 from vksportal.untrusted import clip, text_problem
-from workloads.api.kubernetes.status import status_body
 
 KUBERNETES_PATH = re.compile(r"^/(?:apis|api/v1)(?:/|$)")  # workloads.api.kubernetes.urls
 

@@ -5,7 +5,9 @@ SpecError with every problem found, keyed by field path (`metadata.name`,
 `spec.topology.controlPlane.replicas`, `spec.topology.nodePools[0].vmClass`, `spec.network.pods`,
 `limits.cpu`...), each message in the API server's words. Every front door (wizard, REST,
 manifest, kubectl) calls it before anything is stored, and again for every update with the
-cluster as it is (`existing`).
+cluster as it is (`existing`). The error's kind is decided here: a name taken is AlreadyExists
+(whatever else is wrong, as `kubectl create` twice answers), limits exceeded and nothing else
+UnableToAllocateResource, anything else Invalid.
 
 The request sizes (`node_request`, `cluster_request`) are the reconciler's too: a node VM gets its
 VM class's vCPUs and memory and a boot disk of settings.VKS_NODE_DISK_GIB; its CPU counts at the
@@ -24,6 +26,7 @@ from django.conf import settings
 from django.db.models import Min, Sum
 
 from inventory.models import Host
+from vksportal.errors import CauseType
 from workloads.manifests import (
     BUILTIN_CLASSES,
     CLUSTER_CLASSES,
@@ -37,7 +40,7 @@ from workloads.manifests import (
 from workloads.models import Namespace, NamespaceStorage, VirtualMachineClass, VksCluster
 from workloads.releases import release_for, release_named, upgrade_error
 from workloads.selectors.namespaces import namespace_vms
-from workloads.specs import DNS_LABEL, SpecError, storage_class_name
+from workloads.specs import DNS_LABEL, storage_class_name
 
 DNS1123_LABEL = (
     "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
@@ -174,13 +177,14 @@ def admit(
         errors.add(
             "metadata.namespace",
             f"unable to create new content in namespace {ns.name} because it is being terminated",
+            CauseType.FORBIDDEN,
         )
     clusters = list(VksCluster.objects.filter(namespace=ns).only("pk", "name", "spec", "kind"))
     _check_kind(errors, kind, cluster_class, existing)
     _check_name(errors, ns, name, kind, existing, clusters)
     if not isinstance(spec, dict):
         errors.invalid("spec", spec, "must be an object")
-        raise SpecError(dict(errors))
+        errors.check(target=name)
     topology = spec.get("topology")
     if not isinstance(topology, dict):
         errors.required("spec.topology")
@@ -190,7 +194,7 @@ def admit(
     _check_network(errors, ns, spec.get("network"), existing)
     others = [c for c in clusters if existing is None or c.pk != existing.pk]
     _check_limits(errors, ns, spec, others, existing, storage)
-    errors.check()
+    errors.check(target=name)
 
 
 def _check_kind(errors: FieldErrors, kind: str, cluster_class: str, existing) -> None:
@@ -245,7 +249,7 @@ def _check_name(errors, ns, name, kind, existing, clusters) -> None:
     )
     if taken is not None:
         resource = RESOURCES.get(kind, RESOURCES[CLUSTER_KIND])
-        errors.add(path, f'{resource} "{name}" already exists')
+        errors.already_exists(path, f'{resource} "{name}" already exists', name=name)
 
 
 # ---------------------------------------------------------------- topology
@@ -562,13 +566,13 @@ def _check_limits(
         wanted, before_n = getattr(need.total, attr), getattr(had.total, attr)
         in_use = getattr(used.total, attr)
         if limit is not None and wanted > before_n and in_use + wanted > limit:
-            errors.add(key, _exceeds(what, ns, wanted, in_use, limit, cpu=attr == "cpu_mhz"))
+            errors.exceeds(key, _exceeds(what, ns, wanted, in_use, limit, cpu=attr == "cpu_mhz"))
     for s in limited:
         name = storage_class_name(s.policy.name)
         wanted = need.by_storage_class.get(name, 0)
         in_use = used.by_storage_class.get(name, 0) + vm_by_policy.get(s.policy_id, 0)
         if wanted > had.by_storage_class.get(name, 0) and in_use + wanted > s.limit_mib:
-            errors.add(
+            errors.exceeds(
                 f"limits.storage.{name}",
                 _exceeds(
                     f"storage class {name}",

@@ -20,7 +20,6 @@ no counterpart in the real ClusterClasses: a Cluster may name its CNI in a `cni`
 from __future__ import annotations
 
 import copy
-import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -29,10 +28,12 @@ from typing import Any
 
 import yaml
 
-from vksportal.untrusted import InputError, clip, load_yaml
+from vksportal.errors import DomainError, ErrorKind, FieldError, FieldErrors, SpecError, value_text
+from vksportal.untrusted import InputError, load_yaml
 from workloads.models import Namespace
 from workloads.releases import release_for, release_name, releases_in
-from workloads.specs import SpecError
+
+__all__ = ["FieldErrors", "value_text"]  # with the parser: how its field errors are worded
 
 TKC_API_VERSION = "run.tanzu.vmware.com/v1alpha3"
 TKC_KIND = "TanzuKubernetesCluster"
@@ -68,47 +69,6 @@ DEFAULTS = {  # as the real product fills them (VKS-REFERENCE §2.1)
 }
 
 
-# ---------------------------------------------------------------- field errors, as Kubernetes says
-
-
-def value_text(value: Any) -> str:
-    """A value as the API server quotes it in a message: strings quoted, numbers bare; cut to
-    about a hundred characters, as a message never echoes unbounded input."""
-    if isinstance(value, str):
-        return json.dumps(clip(value))
-    return clip(json.dumps(value, default=str))  # a structure's start is enough to know it
-
-
-class FieldErrors(dict):
-    """Field path -> message, in the words of the Kubernetes API server's field errors
-    (`<path>: Invalid value: <value>: <detail>`). The first problem found at a path wins."""
-
-    def add(self, path: str, message: str) -> None:
-        self.setdefault(path, message)
-
-    def invalid(self, path: str, value: Any, detail: str) -> None:
-        self.add(path, f"{path}: Invalid value: {value_text(value)}: {detail}")
-
-    def required(self, path: str, detail: str = "") -> None:
-        self.add(path, f"{path}: Required value" + (f": {detail}" if detail else ""))
-
-    def unsupported(self, path: str, value: Any, supported: tuple[str, ...]) -> None:
-        values = ", ".join(value_text(s) for s in supported)
-        self.add(
-            path, f"{path}: Unsupported value: {value_text(value)}: supported values: {values}"
-        )
-
-    def duplicate(self, path: str, value: Any) -> None:
-        self.add(path, f"{path}: Duplicate value: {value_text(value)}")
-
-    def too_many(self, path: str, count: int, most: int) -> None:
-        self.add(path, f"{path}: Too many: {count}: must have at most {most} items")
-
-    def check(self) -> None:
-        if self:
-            raise SpecError(dict(self))
-
-
 # ---------------------------------------------------------------- parsing
 
 
@@ -124,6 +84,7 @@ class ClusterManifest:
     replicas_unset: frozenset[str] = frozenset()
 
 
+MANIFEST = "manifest"  # where problems with the document itself are shown
 CONTROL_PLANE = "controlPlane"  # in replicas_unset; no pool has the name (not a DNS label)
 POOL_PATHS = {  # where a kind lists its node pools
     CLUSTER_KIND: "spec.topology.workers.machineDeployments",
@@ -266,28 +227,27 @@ def spec_for_update(manifest: ClusterManifest, current: dict) -> dict:
     return spec
 
 
+def _unreadable(text: str) -> SpecError:
+    """The body is not one object to validate (a bad request), shown at the manifest."""
+    return SpecError([FieldError.worded(MANIFEST, text)], kind=ErrorKind.BAD_REQUEST, message=text)
+
+
 def _document(text: str) -> dict:
     try:
         documents = load_yaml(text or "")
     except yaml.YAMLError as error:
-        raise SpecError({"manifest": _yaml_message(error)}) from None
+        raise _unreadable(_yaml_message(error)) from None
     except InputError as error:  # an alias, too deep, too big, a NUL: refused before reading
-        raise SpecError({"manifest": f"error parsing YAML: {error.message}"}) from None
+        raise _unreadable(f"error parsing YAML: {error.message}") from None
     if not documents:
-        raise SpecError({"manifest": "error: no objects passed to apply"})
+        raise _unreadable("error: no objects passed to apply")
     if len(documents) > 1:
-        raise SpecError(
-            {
-                "manifest": f"The manifest holds {len(documents)} documents; apply one cluster "
-                "at a time."
-            }
+        raise _unreadable(
+            f"The manifest holds {len(documents)} documents; apply one cluster at a time."
         )
     if not isinstance(documents[0], dict):
-        raise SpecError(
-            {
-                "manifest": "error parsing YAML: the document is not an object "
-                "(apiVersion, kind, metadata, spec)"
-            }
+        raise _unreadable(
+            "error parsing YAML: the document is not an object (apiVersion, kind, metadata, spec)"
         )
     return documents[0]
 
@@ -297,7 +257,7 @@ def manifest_document(text: str) -> dict | None:
     or None: `parse_manifest` then says what is wrong with it."""
     try:
         return _document(text)
-    except SpecError:
+    except DomainError:
         return None
 
 

@@ -1,9 +1,9 @@
 """The Supervisor spec: what the enable wizard (or an API call) asks for, cleaned and checked.
 
 Each wizard step has a `clean_<section>` that takes raw strings and returns the cleaned section
-or raises SpecError with a message per field (`section.field`). `clean_spec` runs them all plus
-the checks across sections; the service calls it again at Finish, so nothing a client sends
-skips a rule.
+or raises SpecError (vksportal.errors) with a message per field (`section.field`). `clean_spec`
+runs them all plus the checks across sections; the service calls it again at Finish, so nothing
+a client sends skips a rule.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
 from inventory.models import Cluster, ContentLibrary, PortGroup, StoragePolicy
+from vksportal.errors import FieldErrors, SpecError
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 HOSTNAME = re.compile(
@@ -56,18 +57,8 @@ LOAD_BALANCERS = {
 }
 
 
-class SpecError(Exception):
-    """Field -> message, for the form (or API) to show next to each field."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
-class _Errors(dict):
-    def check(self) -> None:
-        if self:
-            raise SpecError(dict(self))
+# A section's problems: `errors[field] = "sentence"`, the last one found at a field shown.
+_Errors = FieldErrors
 
 
 def _text(raw: dict, key: str) -> str:
@@ -236,7 +227,9 @@ def clean_placement(
             "starting and ending with a letter or digit."
         )
     elif Supervisor.objects.filter(name=name).exclude(pk=exclude_pk).exists():
-        errors["placement.name"] = f"A Supervisor named '{name}' already exists."
+        errors.already_exists(
+            "placement.name", f"A Supervisor named '{name}' already exists.", name=name
+        )
     moid = _text(raw, "cluster")
     target = Cluster.objects.filter(moid=moid).first() if moid else None
     if target is None:
@@ -451,7 +444,7 @@ def clean_spec(raw: dict[str, dict], *, exclude_pk: int | None = None) -> dict:
         try:
             spec[name] = SECTIONS[name](raw.get(name) or {}, *args, **kwargs)
         except SpecError as error:
-            errors.update(error.errors)
+            errors.merge(error)
 
     run("network_stack")
     run("placement", exclude_pk=exclude_pk)

@@ -2,13 +2,14 @@
 
     {"error_type": "NOT_FOUND", "messages": [{"id": ..., "default_message": ..., "args": []}]}
 
-`exception_handler` maps DRF's exceptions and Django's Http404 / PermissionDenied; apps with
-their own domain errors (workloads.api.errors) map those first and fall back to it.
+`exception_handler` maps the domain's errors (vksportal.errors) by kind, DRF's exceptions and
+Django's Http404 / PermissionDenied. An app whose field names differ in the API
+(workloads.api.errors) renders its field errors through `domain_error_response` with a rename.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
@@ -17,13 +18,12 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from inventory.api.parsers import RequestTooLarge
+from vksportal.errors import MAX_MESSAGE, MAX_MESSAGES, DomainError, ErrorKind
 from vksportal.untrusted import clip
-
-MAX_MESSAGES = 20
-MAX_MESSAGE = 300  # characters: a sentence and a value quoted in it
 
 # vAPI standard error types (com.vmware.vapi.std.errors) this API answers with.
 ALREADY_EXISTS = "ALREADY_EXISTS"
+CONCURRENT_CHANGE = "CONCURRENT_CHANGE"
 INVALID_ARGUMENT = "INVALID_ARGUMENT"
 INVALID_REQUEST = "INVALID_REQUEST"
 NOT_ALLOWED_IN_CURRENT_STATE = "NOT_ALLOWED_IN_CURRENT_STATE"
@@ -31,11 +31,13 @@ NOT_FOUND = "NOT_FOUND"
 OPERATION_NOT_FOUND = "OPERATION_NOT_FOUND"
 RESOURCE_BUSY = "RESOURCE_BUSY"
 RESOURCE_IN_USE = "RESOURCE_IN_USE"
+UNABLE_TO_ALLOCATE_RESOURCE = "UNABLE_TO_ALLOCATE_RESOURCE"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 UNAUTHORIZED = "UNAUTHORIZED"
 ERROR = "ERROR"
 ERROR_TYPES = (
     ALREADY_EXISTS,
+    CONCURRENT_CHANGE,
     INVALID_ARGUMENT,
     INVALID_REQUEST,
     NOT_ALLOWED_IN_CURRENT_STATE,
@@ -43,10 +45,26 @@ ERROR_TYPES = (
     OPERATION_NOT_FOUND,
     RESOURCE_BUSY,
     RESOURCE_IN_USE,
+    UNABLE_TO_ALLOCATE_RESOURCE,
     UNAUTHENTICATED,
     UNAUTHORIZED,
     ERROR,
 )
+# A domain error's kind -> (vAPI error type, HTTP status), as the vAPI runtime's REST mapping
+# answers them (VKS-REFERENCE §1: 400 for most, CONCURRENT_CHANGE 409).
+DOMAIN_ERRORS: dict[ErrorKind, tuple[str, int]] = {
+    ErrorKind.NOT_FOUND: (NOT_FOUND, 404),
+    ErrorKind.ALREADY_EXISTS: (ALREADY_EXISTS, 400),
+    ErrorKind.CONFLICT: (CONCURRENT_CHANGE, 409),
+    ErrorKind.INVALID: (INVALID_ARGUMENT, 400),
+    ErrorKind.BAD_REQUEST: (INVALID_ARGUMENT, 400),
+    ErrorKind.FORBIDDEN: (UNAUTHORIZED, 403),
+    ErrorKind.NOT_ALLOWED_IN_CURRENT_STATE: (NOT_ALLOWED_IN_CURRENT_STATE, 400),
+    ErrorKind.RESOURCE_IN_USE: (RESOURCE_IN_USE, 400),
+    ErrorKind.UNABLE_TO_ALLOCATE_RESOURCE: (UNABLE_TO_ALLOCATE_RESOURCE, 400),
+    ErrorKind.UNAUTHENTICATED: (UNAUTHENTICATED, 401),
+    ErrorKind.UNAUTHORIZED: (UNAUTHORIZED, 403),
+}
 
 
 def message(text: str, error_type: str) -> dict:
@@ -75,6 +93,14 @@ def error_response(
     set_rollback()
     body = {"error_type": error_type, "messages": [message(t, error_type) for t in bounded(texts)]}
     return Response(body, status=status_code, headers=headers)
+
+
+def domain_error_response(exc: DomainError, rename: Callable[[str], str] = str) -> Response:
+    """A domain error as its kind's vAPI error: one message per field error, the field named
+    as the API names it (`rename`), or the error's message when no field is wrong."""
+    error_type, status_code = DOMAIN_ERRORS[exc.kind]
+    texts = [f"{rename(f.path)}: {f.text()}" for f in exc.fields] or [exc.message]
+    return error_response(error_type, texts, status_code)
 
 
 def field_messages(detail, prefix: str = "") -> list[str]:
@@ -122,6 +148,8 @@ DRF_ERRORS: list[tuple[type[exceptions.APIException], str, int]] = [
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's EXCEPTION_HANDLER for the vCenter half; None (a 500) only for real bugs."""
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
     if isinstance(exc, Http404):
         return error_response(NOT_FOUND, [_text(exc, "Not found.")], 404)
     if isinstance(exc, ObjectDoesNotExist):  # a row gone between the lookup and the lock

@@ -201,6 +201,19 @@ def test_admission_refusals_are_invalid_too(editor_api, storage_class):
     assert "odd number" in body["message"]
 
 
+def test_limits_exceeded_are_403_forbidden_as_admission_denies_them(
+    editor_api, namespace, storage_class
+):
+    Namespace.objects.filter(pk=namespace.pk).update(memory_limit_mib=1024)
+    body = status_of(post(editor_api, CLUSTERS, cluster_manifest(storage_class)), 403, "Forbidden")
+    assert body["message"].startswith(
+        'clusters.cluster.x-k8s.io "web" is forbidden: The cluster needs '
+    )
+    assert "namespace team-a has 1 GiB left of its 1 GiB limit" in body["message"]
+    assert body["details"] == {"name": "web", "group": "cluster.x-k8s.io", "kind": "clusters"}
+    assert not VksCluster.objects.exists()
+
+
 def test_a_body_that_is_not_yaml_is_a_bad_request(editor_api, namespace):
     response = editor_api.post(CLUSTERS, "kind: [Cluster", content_type="application/yaml")
     body = status_of(response, 400, "BadRequest")
@@ -349,6 +362,18 @@ def test_put_with_a_stale_resource_version_is_409_and_changes_nothing(editor, ed
     assert body["details"] == {"name": "web", "group": "cluster.x-k8s.io", "kind": "clusters"}
     web.refresh_from_db()
     assert web.generation == 2 and web.spec["topology"]["nodePools"][0]["replicas"] == 3
+
+
+def test_a_stale_tkc_names_its_own_resource(editor, editor_api, storage_class):
+    assert post(editor_api, TKCS, tkc_manifest(storage_class)).status_code == 201
+    stale = editor_api.get(f"{TKCS}/tkc").json()
+    tkc = VksCluster.objects.get(name="tkc")
+    clusters.cluster_scale(cluster=tkc, pool="worker", replicas=3, generation=1, user=editor)
+    body = status_of(put(editor_api, f"{TKCS}/tkc", stale), 409, "Conflict")
+    assert body["message"].startswith(
+        'Operation cannot be fulfilled on tanzukubernetesclusters.run.tanzu.vmware.com "tkc": '
+    )
+    assert body["details"]["kind"] == "tanzukubernetesclusters"
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from inventory.models import Host, StoragePolicy
 from tests.workloads.conftest import settle
 from tests.workloads.test_namespace_rules import vm_in
+from vksportal.errors import ErrorKind
 from workloads import services
 from workloads.admission import (
     DNS1123_LABEL,
@@ -190,6 +191,19 @@ def test_name_must_be_unique_in_the_namespace(ns, kind, message):
     errors = errors_of(ns, spec(), kind=kind, cluster_class="" if kind != "Cluster" else CLASS)
 
     assert errors == {"metadata.name": message}
+
+
+def kind_of(ns, s, **kw) -> tuple[ErrorKind, str]:
+    with pytest.raises(SpecError) as error:
+        admit(namespace=ns, spec=s, kind="Cluster", cluster_class=CLASS, **kw)
+    return error.value.kind, error.value.target
+
+
+def test_a_name_taken_is_already_exists_whatever_else_is_wrong(ns):
+    store(ns, "web", spec())
+
+    assert kind_of(ns, spec(cp=2), name="web") == (ErrorKind.ALREADY_EXISTS, "web")
+    assert kind_of(ns, spec(cp=2), name="db") == (ErrorKind.INVALID, "db")
 
 
 def test_an_update_may_keep_its_own_name(ns):
@@ -525,7 +539,7 @@ def test_an_update_on_a_release_since_removed_may_still_scale(ns):
         (
             {"pods": ["192.168.0.0/16", "172.16.0.0/16"]},
             "spec.network.pods",
-            "spec.network.pods: Too many: 2: must have at most 1 items",
+            "spec.network.pods: Too many: 2: must have at most 1 item",
         ),
         ({"services": []}, "spec.network.services", "spec.network.services: Required value"),
         (
@@ -591,6 +605,15 @@ def test_cpu_limit_counts_the_namespaces_other_clusters(slow_hosts):
         "limits.cpu": "The cluster needs 16,000 MHz of CPU; namespace team-a has 4,000 MHz "
         "left of its 20,000 MHz limit (exceeds by 12,000 MHz)."
     }
+
+
+def test_limits_alone_are_unable_to_allocate_resource(slow_hosts):
+    ns = limit(slow_hosts, cpu_limit_mhz=20000)
+    store(ns, "db", spec())
+
+    assert kind_of(ns, spec(), name="web")[0] is ErrorKind.UNABLE_TO_ALLOCATE_RESOURCE
+    # A field wrong as well: the spec is invalid first, as validation runs before admission.
+    assert kind_of(ns, spec(cp=2), name="web")[0] is ErrorKind.INVALID
 
 
 def test_memory_and_storage_limits(slow_hosts):

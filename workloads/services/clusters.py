@@ -16,9 +16,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from inventory.tasklog import event_log, sso_principal, task_finish, task_open
+from vksportal.errors import DomainError, ErrorKind
 from workloads import admission
 from workloads.access import Role, require_role
-from workloads.manifests import ClusterManifest
+from workloads.manifests import CLUSTER_KIND, RESOURCES, ClusterManifest
 from workloads.models import Namespace, VksCluster
 from workloads.specs import SpecError
 from workloads.tasks import cluster_reconcile_task
@@ -27,19 +28,24 @@ CAPI = "cluster.x-k8s.io/v1beta1"
 DEFAULT_CLASS = "builtin-generic-v3.4.0"
 
 
-class ClusterStateError(Exception):
+class ClusterStateError(DomainError):
     """The cluster (or its namespace) is not in a state that allows the operation."""
 
+    kind = ErrorKind.NOT_ALLOWED_IN_CURRENT_STATE
 
-class ConflictError(Exception):
+
+class ConflictError(DomainError):
     """The change was made against an older generation of the cluster (HTTP 409)."""
+
+    kind = ErrorKind.CONFLICT
 
 
 def _conflict(cluster: VksCluster) -> ConflictError:
+    resource = RESOURCES.get(cluster.kind, RESOURCES[CLUSTER_KIND])
     return ConflictError(
-        f'Operation cannot be fulfilled on clusters.cluster.x-k8s.io "{cluster.name}": the '
-        "object has been modified; please apply your changes to the latest version and try "
-        "again."
+        f'Operation cannot be fulfilled on {resource} "{cluster.name}": the object has been '
+        "modified; please apply your changes to the latest version and try again.",
+        target=cluster.name,
     )
 
 

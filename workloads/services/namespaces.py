@@ -13,6 +13,7 @@ from django.utils import timezone
 from inventory.models import ContentLibrary, StoragePolicy
 from inventory.permissions import Privilege, require
 from inventory.tasklog import SSO_DOMAIN, event_log, sso_principal, task_open
+from vksportal.errors import DomainError, ErrorKind, FieldErrors
 from workloads.access import Role, require_configure, require_role
 from workloads.models import (
     Namespace,
@@ -40,8 +41,16 @@ NAME_RULE = (
 MAX_LIMIT = 2**53  # MHz or MiB: far beyond any cluster, and within every database's bigint
 
 
-class NamespaceStateError(Exception):
+class NamespaceStateError(DomainError):
     """The namespace is not in a state that allows the operation."""
+
+    kind = ErrorKind.NOT_ALLOWED_IN_CURRENT_STATE
+
+
+def _taken(field: str, text: str, name: str) -> None:
+    errors = FieldErrors()
+    errors.already_exists(field, text, name=name)
+    errors.check()
 
 
 def _locked(namespace: Namespace) -> Namespace:
@@ -96,9 +105,7 @@ def namespace_create(
     if not name or len(name) > 63 or not DNS_LABEL.match(name):
         raise SpecError({"name": NAME_RULE})
     if Namespace.objects.filter(name=name).exists():
-        raise SpecError(
-            {"name": f"A namespace named '{name}' already exists in this vCenter Server."}
-        )
+        _taken("name", f"A namespace named '{name}' already exists in this vCenter Server.", name)
     sup = Supervisor.objects.select_related("cluster__datacenter").get(pk=supervisor.pk)
     if sup.is_deleting or sup.config_status == Supervisor.ConfigStatus.REMOVING:
         raise SupervisorStateError(f"Supervisor {sup.name} is being disabled.")
@@ -254,11 +261,10 @@ def namespace_access_add(
         same = same.filter(subject=name)
     if name and same.exists():
         kind = NamespaceAccess.SubjectType(subject_type).label.lower()
-        raise SpecError(
-            {
-                "subject": f"A permission for {kind} {name}@{dom} already exists in namespace "
-                f"{namespace.name}."
-            }
+        _taken(
+            "subject",
+            f"A permission for {kind} {name}@{dom} already exists in namespace {namespace.name}.",
+            f"{name}@{dom}",
         )
     return namespace_access_set(
         namespace=namespace,

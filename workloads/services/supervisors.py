@@ -12,6 +12,7 @@ from django.utils import timezone
 from inventory.models import Cluster
 from inventory.permissions import Privilege, require
 from inventory.tasklog import event_log, task_finish, task_open
+from vksportal.errors import DomainError, ErrorKind
 from workloads import status
 from workloads.models import Supervisor
 from workloads.specs import SpecError, clean_spec, section_raw
@@ -21,8 +22,10 @@ from workloads.tasks import supervisor_reconcile_task
 EDITABLE = ("load_balancer", "management_network", "workload_network")
 
 
-class SupervisorStateError(Exception):
+class SupervisorStateError(DomainError):
     """The Supervisor is not in a state that allows the operation."""
+
+    kind = ErrorKind.NOT_ALLOWED_IN_CURRENT_STATE
 
 
 def _enqueue(sup: Supervisor) -> None:

@@ -15,8 +15,9 @@ from django.db import IntegrityError, transaction
 from inventory.models import VCenter
 from inventory.permissions import Privilege, require
 from inventory.tasklog import event_log
+from vksportal.errors import DomainError, ErrorKind, FieldErrors
 from workloads.models import VirtualMachineClass, VksCluster
-from workloads.specs import DNS_LABEL, SpecError
+from workloads.specs import DNS_LABEL
 
 MAX_CPUS = 768  # vCenter 8 configuration maximum: virtual CPUs per VM
 MIN_MEMORY_MIB = 4
@@ -27,11 +28,13 @@ NAME_RULE = (
 )
 
 
-class VmClassInUseError(Exception):
+class VmClassInUseError(DomainError):
     """The VM class is associated with namespaces or used by VKS clusters."""
 
+    kind = ErrorKind.RESOURCE_IN_USE
 
-def _whole(raw, field: str, errors: dict[str, str], message: str) -> int | None:
+
+def _whole(raw, field: str, errors: FieldErrors, message: str) -> int | None:
     if isinstance(raw, bool):
         errors[field] = message
         return None
@@ -44,7 +47,7 @@ def _whole(raw, field: str, errors: dict[str, str], message: str) -> int | None:
         return None
 
 
-def _reservation(raw, field: str, errors: dict[str, str]) -> int | None:
+def _reservation(raw, field: str, errors: FieldErrors) -> int | None:
     """A reservation as typed: blank is none (best effort); else a percent from 0 to 100."""
     if raw is None or str(raw).strip() == "":
         return None
@@ -66,7 +69,7 @@ class VmClassFields(TypedDict):
 
 
 def _clean(
-    errors: dict[str, str],
+    errors: FieldErrors,
     *,
     cpu_count,
     memory_mib,
@@ -93,8 +96,7 @@ def _clean(
         "memory_reservation": _reservation(memory_reservation, "memory_reservation", errors),
         "description": (description or "").strip(),
     }
-    if errors:
-        raise SpecError(errors)
+    errors.check()
     return values
 
 
@@ -114,20 +116,22 @@ def vm_class_create(*, name: str, user, **fields: Unpack[VmClassFields]) -> Virt
     """Create a VM class, READY at once. Its name is the API's `id`: a DNS label, unique in
     the vCenter. Nothing is written when any field is wrong."""
     require(user, Privilege.NAMESPACES_MANAGE)
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     name = (name or "").strip()
+    taken = f"A VM class named '{name}' already exists."
     if not name:
         errors["name"] = "Enter a name for the VM class."
     elif len(name) > 63 or not DNS_LABEL.match(name):
         errors["name"] = NAME_RULE
     elif VirtualMachineClass.objects.filter(name=name).exists():
-        errors["name"] = f"A VM class named '{name}' already exists."
+        errors.already_exists("name", taken, name=name)
     values = _clean(errors, **fields)
     try:
         with transaction.atomic():  # a savepoint: another admin may take the name meanwhile
             vm_class = VirtualMachineClass.objects.create(name=name, **values)
     except IntegrityError:
-        raise SpecError({"name": f"A VM class named '{name}' already exists."}) from None
+        errors.already_exists("name", taken, name=name)
+        raise errors.error() from None
     _log(f"VM class {name} created ({_shape(vm_class)})", "Created", user)
     return vm_class
 
@@ -139,7 +143,7 @@ def vm_class_update(
     """Change a VM class's hardware, reservations and description (its name never changes).
     Default classes may be edited like any other. No-op if nothing changes."""
     require(user, Privilege.NAMESPACES_MANAGE)
-    values = _clean({}, **fields)
+    values = _clean(FieldErrors(), **fields)
     current = VirtualMachineClass.objects.select_for_update().get(pk=vm_class.pk)
     changed = [k for k, v in values.items() if getattr(current, k) != v]
     if not changed:

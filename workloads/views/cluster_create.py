@@ -5,6 +5,7 @@ admission messages are shown at their fields with 400; nothing is stored until o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from django.template.loader import render_to_string
 
 from inventory.forms import MISSING, missing_errors
 from inventory.views import partial
+from vksportal.errors import FieldError
 from workloads import selectors
 from workloads.access import Role, require_role
 from workloads.manifests import (
@@ -38,7 +40,6 @@ from workloads.services.clusters import (
 from workloads.specs import SpecError
 from workloads.views import namespaces
 from workloads.views.clusters import (
-    at_field,
     form_number,
     page_after,
     refused,
@@ -171,20 +172,22 @@ def _wizard_spec(values: dict) -> dict:
     }
 
 
-def wizard_errors(errors: dict[str, str]) -> tuple[dict, dict[int, dict], list[str]]:
-    """Admission's {path: message} as (field errors, {pool row: field errors}, the rest)."""
+def wizard_errors(errors: Iterable[FieldError]) -> tuple[dict, dict[int, dict], list[str]]:
+    """Admission's field errors as (field messages, {pool row: field messages}, the rest);
+    beside its field a message needs no path in front (`body`)."""
     fields: dict[str, str] = {}
     rows: dict[int, dict] = {}
     rest: list[str] = []
-    for key, message in errors.items():
+    for error in errors:
+        key = error.path
         pool = POOL_FIELD.match(key)
         if pool:
             row = rows.setdefault(int(pool[1]), {})
-            row.setdefault(POOL_KEYS[pool[2]], at_field(key, message))
+            row.setdefault(POOL_KEYS[pool[2]], error.body())
         elif key in WIZARD_FIELDS:
-            fields.setdefault(WIZARD_FIELDS[key], at_field(key, message))
+            fields.setdefault(WIZARD_FIELDS[key], error.body())
         else:
-            rest.append(message)
+            rest.append(error.text())
     return fields, rows, rest
 
 
@@ -194,7 +197,7 @@ def _wizard_page(request, ns: Namespace, *, values=None, errors=None, status=200
     storage_classes = selectors.namespace_storage_classes(ns)
     if values is None:
         values = _wizard_defaults(ns, releases, vm_classes, storage_classes)
-    fields, row_errors, rest = wizard_errors(errors or {})
+    fields, row_errors, rest = wizard_errors(errors or ())
     pools = [{**p, "errors": row_errors.get(i, {})} for i, p in enumerate(values["pools"])]
     context = {
         "namespace": ns,
@@ -257,7 +260,7 @@ def cluster_create_view(request, name: str):
             del values["pools"][int(index)]
         return _wizard_page(request, ns, values=values)
     if errors := _incomplete(request.POST):
-        return _wizard_page(request, ns, values=values, errors=errors, status=400)
+        return _wizard_page(request, ns, values=values, errors=SpecError(errors).fields, status=400)
     try:
         cluster = cluster_create(
             namespace=ns,
@@ -276,7 +279,7 @@ def cluster_create_view(request, name: str):
 
         return refused(request, page, str(error))
     except SpecError as error:
-        return _wizard_page(request, ns, values=values, errors=error.errors, status=400)
+        return _wizard_page(request, ns, values=values, errors=error.fields, status=400)
     return page_after(request, ns, cluster.name, "Create VKS cluster task queued.")
 
 
@@ -318,13 +321,9 @@ def _manifest_generation(text: str) -> int | None:
     return generation if isinstance(generation, int) and not isinstance(generation, bool) else None
 
 
-def apply_errors(errors: dict[str, str]) -> list[tuple[str, str]]:
-    """(field path, message) for each problem, the message without the path it starts with."""
-    rows = []
-    for path, message in errors.items():
-        prefix = f"{path}: "
-        rows.append((path, message[len(prefix) :] if message.startswith(prefix) else message))
-    return rows
+def apply_errors(errors: Iterable[FieldError]) -> list[tuple[str, str]]:
+    """(field path, message without the path) for each problem."""
+    return [(error.path, error.body()) for error in errors]
 
 
 def _apply_page(request, ns: Namespace, *, text="", errors=None, status=200, alert=""):
@@ -333,7 +332,7 @@ def _apply_page(request, ns: Namespace, *, text="", errors=None, status=200, ale
     context = {
         "namespace": ns,
         "text": text,
-        "errors": apply_errors(errors or {}),
+        "errors": apply_errors(errors or ()),
         "alert": alert,
         "action": request.get_full_path(),
         "back": namespaces.namespace_url(ns.name, "compute"),
@@ -381,7 +380,8 @@ def cluster_apply_view(request, name: str):
         return _apply_page(request, ns, text=example_manifest(ns, op))
     uploaded, problem = _uploaded_text(request)
     if problem:
-        return _apply_page(request, ns, text=text, errors={"file": problem}, status=400)
+        errors = SpecError({"file": problem}).fields
+        return _apply_page(request, ns, text=text, errors=errors, status=400)
     if uploaded is not None:
         text = uploaded
     try:
@@ -411,5 +411,5 @@ def cluster_apply_view(request, name: str):
 
         return refused(request, page, str(error))
     except SpecError as error:
-        return _apply_page(request, ns, text=text, errors=error.errors, status=400)
+        return _apply_page(request, ns, text=text, errors=error.fields, status=400)
     return page_after(request, ns, cluster.name, message)

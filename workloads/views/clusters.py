@@ -12,7 +12,7 @@ as a plain link and form post."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -28,6 +28,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_clien
 from inventory.forms import missing_errors
 from inventory.permissions import Privilege, has
 from inventory.views import partial
+from vksportal.errors import FieldError
 from workloads import selectors
 from workloads.access import RANK, Role, namespace_role, require_role
 from workloads.kubeconfig import kubeconfig
@@ -236,21 +237,20 @@ def _field_of(key: str) -> str:
     return FORM
 
 
-def dialog_errors(errors: dict[str, str], names: tuple[str, ...], limits_at: str = "") -> dict:
-    """Admission's {path: message} as {field: message}, plus FORM: [messages no field shows]."""
+def dialog_errors(
+    errors: Iterable[FieldError], names: tuple[str, ...], limits_at: str = ""
+) -> dict:
+    """Admission's field errors as {field: message}, plus FORM: [messages no field shows]. A
+    message shown beside its field needs no field path in front (`body`)."""
     shown: dict = {FORM: []}
-    for key, message in errors.items():
+    for error in errors:
+        key = error.path
         field = limits_at if limits_at and key.startswith("limits") else _field_of(key)
         if field in names and field not in shown:
-            shown[field] = at_field(key, message)
+            shown[field] = error.body()
         else:
-            shown[FORM].append(message)
+            shown[FORM].append(error.text())
     return shown
-
-
-def at_field(path: str, message: str) -> str:
-    """A message shown beside its field needs no field path in front."""
-    return message.removeprefix(f"{path}: ")
 
 
 def _pool_names(cluster: VksCluster) -> list[str]:
@@ -443,7 +443,7 @@ def _cluster_dialog(request, name: str, cluster_name: str, kind: str, pool: str 
 
         return refused(request, page, str(error))
     except SpecError as error:
-        errors = dialog_errors(error.errors, DIALOGS[kind].names, LIMITS_AT.get(kind, ""))
+        errors = dialog_errors(error.fields, DIALOGS[kind].names, LIMITS_AT.get(kind, ""))
         return _render_dialog(
             request, cluster, kind, pool=pool, posted=request.POST, errors=errors, status=400
         )

@@ -1,6 +1,6 @@
-"""Kubernetes resources as the API server names them, and its `Status` error body: the mapping
-of the portal's errors (SpecError, ConflictError, ClusterStateError, Http404, PermissionDenied,
-DRF's own) to Status reasons and codes, with a cause per field for Invalid."""
+"""Kubernetes resources as the API server names them, and the handler answering every error of
+their views with a `Status`: the domain's errors as kubeapi.status renders them from their kind
+and field errors, Django's Http404 / PermissionDenied and DRF's own by their HTTP status."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from inventory.api.errors import MAX_MESSAGE, MAX_MESSAGES, field_messages
+from inventory.api.errors import field_messages
+from kubeapi.status import status_body, status_for
+from vksportal.errors import MAX_MESSAGE, MAX_MESSAGES, DomainError
 from vksportal.untrusted import clip
 from workloads.manifests import CLUSTER_KIND, TKC_KIND
-from workloads.services.clusters import ClusterStateError, ConflictError
-from workloads.specs import SpecError
 
 
 @dataclass(frozen=True)
@@ -52,20 +52,6 @@ NAMESPACES = Resource("", "v1", "namespaces", "Namespace")
 # ---------------------------------------------------------------- Status: the error body
 
 
-def status_body(code: int, reason: str, message: str, details: dict | None = None) -> dict:
-    """A `Status` object with status Failure, as the API server answers every error."""
-    return {
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": message,
-        "reason": reason,
-        "details": details or {},
-        "code": code,
-    }
-
-
 class StatusError(exceptions.APIException):
     """An error a view states in Kubernetes terms; the handler answers it as it is."""
 
@@ -99,43 +85,6 @@ REASONS = {
     422: "Invalid",
     429: "TooManyRequests",
 }
-# The first words of a field error (workloads.manifests.FieldErrors) -> StatusCause.reason.
-CAUSES = (
-    ("Required value", "FieldValueRequired"),
-    ("Unsupported value", "FieldValueNotSupported"),
-    ("Duplicate value", "FieldValueDuplicate"),
-    ("Too many", "FieldValueTooMany"),
-    ("Invalid value", "FieldValueInvalid"),
-)
-
-
-def _causes(errors: dict[str, str]) -> tuple[list[dict], list[str]]:
-    """StatusCauses (field, reason, message without the path) and the full messages."""
-    causes, lines = [], []
-    for path, text in errors.items():
-        prefix = f"{path}: "
-        detail = text[len(prefix) :] if text.startswith(prefix) else text
-        reason = next((r for words, r in CAUSES if detail.startswith(words)), "FieldValueInvalid")
-        detail = clip(detail, MAX_MESSAGE)
-        causes.append({"reason": reason, "message": detail, "field": path})
-        lines.append(f"{path}: {detail}")
-    return causes, lines
-
-
-def _spec_error(exc: SpecError, resource: Resource, name: str) -> tuple[int, str, str, dict]:
-    errors = exc.errors
-    if set(errors) == {"manifest"}:  # the body is not one object: nothing to validate
-        return 400, "BadRequest", errors["manifest"], {}
-    taken = errors.get("metadata.name", "")
-    if taken.endswith("already exists"):
-        # The rest is noise then (the limits count the cluster twice): `kubectl create` of an
-        # object twice is AlreadyExists, as the API server's storage answers it.
-        return 409, "AlreadyExists", taken, resource.details(name)
-    causes, lines = _causes(errors)
-    listed = lines[0] if len(lines) == 1 else f"[{', '.join(lines)}]"
-    message = f'{resource.kind}.{resource.group} "{name}" is invalid: {listed}'
-    details = {**resource.details(name, kind=resource.kind), "causes": causes}
-    return 422, "Invalid", message, details
 
 
 def _text(exc: Exception, default: str) -> str:
@@ -149,14 +98,14 @@ def status_exception_handler(exc: Exception, context: dict) -> Response | None:
     name = getattr(view, "object_name", "") or (view.kwargs.get("name", "") if view else "")
     name = clip(name)  # a name is a DNS label or subdomain; one of a megabyte is quoted short
     headers: dict[str, str] = {}
+    if isinstance(exc, DomainError):
+        code, body = status_for(
+            exc, kind=resource.kind, group=resource.group, plural=resource.plural, name=name
+        )
+        set_rollback()
+        return Response(body, status=code)
     if isinstance(exc, StatusError):
         code, reason, message, details = exc.status_code, exc.reason, exc.message, exc.details
-    elif isinstance(exc, SpecError):
-        code, reason, message, details = _spec_error(exc, resource, name)
-    elif isinstance(exc, ConflictError):
-        code, reason, message, details = 409, "Conflict", str(exc), resource.details(name)
-    elif isinstance(exc, ClusterStateError):
-        code, reason, message, details = 409, "Conflict", str(exc), resource.details(name)
     elif isinstance(exc, (PermissionDenied, exceptions.PermissionDenied)):
         code, reason, details = 403, "Forbidden", resource.details(name)
         message = view.forbidden_message(request) if view else _text(exc, "forbidden")
@@ -175,7 +124,5 @@ def status_exception_handler(exc: Exception, context: dict) -> Response | None:
     else:
         return None
     set_rollback()
-    if "causes" in details:  # however many fields were wrong, the body stays a few kilobytes
-        details = {**details, "causes": details["causes"][:MAX_MESSAGES]}
     message = clip(message, MAX_MESSAGES * MAX_MESSAGE)
     return Response(status_body(code, reason, message, details), status=code, headers=headers)
