@@ -82,8 +82,10 @@ class ClusterObjects:
     # ------------------------------------------------------------ reads
 
     def _rows(self, ctx: Context, namespace: str | None):
+        # Namespaces and Supervisors prefetched, not joined: each is then decoded once, not
+        # once per cluster (their JSON fields cost more than the cluster's own).
         rows = (
-            VksCluster.objects.select_related("namespace__supervisor")
+            VksCluster.objects.prefetch_related("namespace__supervisor")
             .defer("certificate_authority")
             .filter(namespace__in=namespaces_visible_to(ctx.user))
         )
@@ -114,8 +116,8 @@ class ClusterObjects:
 
     def list(self, ctx: Context, namespace: str | None) -> list[dict]:
         """Every cluster of the namespace (or of every namespace the user may see): the
-        clusters, their nodes (TKCs), the releases (TKCs), the resourceVersions, and the user's
-        groups for a user without a vCenter role."""
+        clusters, their namespaces, Supervisors, nodes (TKCs) and releases (TKCs), the
+        resourceVersions, and the user's groups for a user without a vCenter role."""
         return self._objects(list(self._rows(ctx, namespace)), namespace)
 
     def get(self, ctx: Context, namespace: str | None, name: str) -> dict | None:

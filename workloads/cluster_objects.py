@@ -121,7 +121,8 @@ def cluster_spec(cluster, *, as_cluster: bool = False) -> dict:
     if as_cluster:
         spec = spec_document(CLUSTER_KIND, TKC_CLASS, cluster.spec)
     elif cluster.manifest_spec:
-        spec = copy.deepcopy(cluster.manifest_spec)
+        # Not copied: each read decodes its own, and a list's per-object cost is what counts.
+        spec = dict(cluster.manifest_spec)
     else:
         spec = spec_document(cluster.kind, cluster.cluster_class, cluster.spec)
     if cluster.api_endpoint and (as_cluster or cluster.kind == CLUSTER_KIND):

@@ -391,8 +391,9 @@ def test_the_list_costs_the_same_queries_for_1_or_20_clusters(editor, storage_cl
 
     TKCS.writer.create(ctx(editor), "team-a", tkc_body(storage_class, "c0"), dry_run=False)
     drive(VksCluster.objects.get(name="c0"))  # one with nodes
-    # TKCs: the clusters, their nodes, their namespaces' releases; Clusters: the clusters. (The
-    # user's groups are memoised on the user by then; the resourceVersions will be one more.)
+    # The clusters, their namespaces and Supervisors; for TKCs also their nodes and the
+    # releases of their namespaces. (The user's groups are memoised on the user by then; the
+    # resourceVersions will be one more.)
     one = {resource.plural: queries(resource) for resource in (TKCS, CLUSTERS)}
     for i in range(1, 20):
         if i % 2:
@@ -404,5 +405,5 @@ def test_the_list_costs_the_same_queries_for_1_or_20_clusters(editor, storage_cl
             )
     twenty = {resource.plural: queries(resource) for resource in (TKCS, CLUSTERS)}
     assert twenty == one
-    assert one == {"tanzukubernetesclusters": 3, "clusters": 1}
+    assert one == {"tanzukubernetesclusters": 5, "clusters": 3}
     assert len(CLUSTERS.source.list(ctx(editor), "team-a")) == 20
