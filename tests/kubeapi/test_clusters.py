@@ -24,6 +24,7 @@ from workloads.cluster_objects import export_manifest
 from workloads.models import VksCluster
 from workloads.services import clusters as services
 from workloads.services.clusters import ClusterStateError, ConflictError
+from workloads.specs import SpecError
 
 pytestmark = pytest.mark.django_db
 
@@ -407,3 +408,13 @@ def test_the_list_costs_the_same_queries_for_1_or_20_clusters(editor, storage_cl
     assert twenty == one
     assert one == {"tanzukubernetesclusters": 5, "clusters": 3}
     assert len(CLUSTERS.source.list(ctx(editor), "team-a")) == 20
+
+
+def test_malformed_labels_and_annotations_are_invalid(editor, storage_class):
+    body = tkc_body(storage_class)
+    body["metadata"]["labels"] = {"env": "not a label value!"}
+    body["metadata"]["annotations"] = {"/bad": "x"}
+    with pytest.raises(SpecError) as refused:
+        TKCS.writer.create(ctx(editor), "team-a", body, dry_run=False)
+    assert set(refused.value.errors) == {"metadata.labels", "metadata.annotations"}
+    assert not VksCluster.objects.exists()
