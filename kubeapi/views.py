@@ -13,6 +13,7 @@ import base64
 import binascii
 import copy
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 
@@ -41,6 +42,8 @@ from kubeapi.surface import Context, ResourceType, Surface
 from kubeapi.surfaces import Scope, guest_scope, supervisor_scope
 from vksportal.errors import DomainError
 
+logger = logging.getLogger(__name__)
+
 MAX_LIMIT = 500  # kubectl asks for 500 at a time; a bigger limit is cut to it
 WATCH_MAX_SECONDS = 1800  # the API server's --min-request-timeout: a watch ends, clients resume
 BOOKMARK_SECONDS = 60
@@ -48,20 +51,32 @@ BOOKMARK_SECONDS = 60
 
 @csrf_exempt  # bearer tokens are not ambient; a browser's cookie login is CSRF-checked in http.py
 def supervisor_api(request: HttpRequest, rest: str = "") -> HttpResponse:
-    try:
-        scope = supervisor_scope(request)
-        return _dispatch(request, scope, rest)
-    except KubeError as error:
-        return error_response(error)
+    return _answer(request, lambda: _dispatch(request, supervisor_scope(request), rest))
 
 
 @csrf_exempt
 def guest_api(request: HttpRequest, namespace: str, cluster: str, rest: str = "") -> HttpResponse:
+    return _answer(
+        request, lambda: _dispatch(request, guest_scope(request, namespace, cluster), rest)
+    )
+
+
+def _answer(request: HttpRequest, respond) -> HttpResponse:
+    """Every answer in the API server's terms, a bug included (an InternalError Status, logged
+    with its traceback, rather than an HTML page a client cannot read)."""
     try:
-        scope = guest_scope(request, namespace, cluster)
-        return _dispatch(request, scope, rest)
+        return respond()
     except KubeError as error:
         return error_response(error)
+    except Exception:
+        logger.exception("Kubernetes API: %s %s", request.method, request.path)
+        return error_response(
+            KubeError(
+                500,
+                "InternalError",
+                "an error on the server has prevented the request from succeeding",
+            )
+        )
 
 
 # ---------------------------------------------------------------- routing

@@ -8,11 +8,13 @@ the API server's messages (`<field path>: Invalid value: "x": must be an integer
 values are allowed in the namespace is admission's business (workloads.admission), which every
 front door runs on the normalised spec.
 
-`export_manifest` writes a cluster back in the form it was created with, with `metadata` and a
-read-only `status`, as `kubectl get ... -o yaml` shows it. parse(export(x)) gives x's spec.
+The way back out, a cluster as `kubectl get ... -o yaml` shows it, is workloads.cluster_objects;
+parse(export(x)) gives x's spec.
 
 Fields the simulator does not model (volumes, labels, taints, proxy, trust, failureDomain...)
-are accepted and ignored, as they would be accepted by the real API server. One convenience has
+are accepted as the real API server accepts them: the manifest's `spec` is kept as written
+(`ClusterManifest.written`), so they come back unchanged, and play no part in the simulation.
+Labels and annotations are kept likewise. One convenience has
 no counterpart in the real ClusterClasses: a Cluster may name its CNI in a `cni` variable
 (`antrea`, the default, or `calico`); the real product selects it in a separate ClusterBootstrap.
 """
@@ -23,7 +25,6 @@ import copy
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import yaml
@@ -31,7 +32,7 @@ import yaml
 from vksportal.errors import DomainError, ErrorKind, FieldError, FieldErrors, SpecError, value_text
 from vksportal.untrusted import InputError, load_yaml
 from workloads.models import Namespace
-from workloads.releases import release_for, release_name, releases_in
+from workloads.releases import release_name, releases_in
 
 __all__ = ["FieldErrors", "value_text"]  # with the parser: how its field errors are worded
 
@@ -82,6 +83,11 @@ class ClusterManifest:
     # The node pools (by name) and CONTROL_PLANE whose replicas the manifest leaves out: the
     # spec holds the starting count, an update keeps the running one (`spec_for_update`).
     replicas_unset: frozenset[str] = frozenset()
+    # What the API server stores besides: metadata's labels and annotations (kubectl's
+    # last-applied-configuration among them) and the `spec` as written, unmodelled fields too.
+    labels: dict = field(default_factory=dict, hash=False)
+    annotations: dict = field(default_factory=dict, hash=False)
+    written: dict = field(default_factory=dict, hash=False)
 
 
 MANIFEST = "manifest"  # where problems with the document itself are shown
@@ -162,7 +168,13 @@ def parse_manifest(text: str, *, namespace_name: str) -> ClusterManifest:
     `v1.32`) resolves to the newest matching release of the namespace's library, as the TKr
     resolver does. Raises SpecError keyed by the manifest's field paths (`manifest` for
     problems with the document itself)."""
-    obj = _document(text)
+    return parse_document(_document(text), namespace_name=namespace_name)
+
+
+def parse_document(obj: dict, *, namespace_name: str) -> ClusterManifest:
+    """`parse_manifest` of a manifest already decoded (a Kubernetes API request's body)."""
+    if not isinstance(obj, dict):
+        raise SpecError({"manifest": "the object is not a map (apiVersion, kind, metadata, spec)"})
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
     if not kind:
         raise SpecError({"kind": "Object 'Kind' is missing in the manifest"})
@@ -188,6 +200,8 @@ def parse_manifest(text: str, *, namespace_name: str) -> ClusterManifest:
             f"namespace \"{namespace_name}\". You must pass '--namespace={namespace}' to "
             "perform this operation.",
         )
+    labels = _string_map(r, metadata, "labels", label_values=True)
+    annotations = _string_map(r, metadata, "annotations")
     spec_obj = r.mapping(obj, "spec", "spec", required=True)
     if kind == TKC_KIND:
         spec, cluster_class = _tkc_spec(r, metadata, spec_obj), ""
@@ -208,6 +222,9 @@ def parse_manifest(text: str, *, namespace_name: str) -> ClusterManifest:
         cluster_class=cluster_class,
         spec=spec,
         replicas_unset=frozenset(unset),
+        labels=labels,
+        annotations=annotations,
+        written=copy.deepcopy(spec_obj),
     )
 
 
@@ -266,6 +283,58 @@ def _yaml_message(error: yaml.YAMLError) -> str:
     problem = getattr(error, "problem", None) or str(error)
     where = f"line {mark.line + 1}: " if mark is not None else ""
     return f"error parsing YAML: error converting YAML to JSON: yaml: {where}{problem}"
+
+
+# ObjectMeta's rules (apimachinery's ValidateLabels / ValidateAnnotations), in their words.
+_NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+ANNOTATIONS_MAX_BYTES = 256 * 1024
+
+
+def _key_problem(key: str) -> str:
+    prefix, slash, name = key.rpartition("/")
+    if "/" in prefix:
+        return "a qualified name must consist of an optional DNS subdomain prefix and a name"
+    if slash and not prefix:
+        return "prefix part must be non-empty"
+    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+        return "prefix part must be a lowercase RFC 1123 subdomain"
+    if not name:
+        return "name part must be non-empty"
+    if len(name) > 63:
+        return "name part must be no more than 63 characters"
+    if not _NAME_PART.match(name):
+        return (
+            "name part must consist of alphanumeric characters, '-', '_' or '.', and must "
+            "start and end with an alphanumeric character"
+        )
+    return ""
+
+
+def _string_map(r: _Reader, metadata: dict, key: str, *, label_values: bool = False) -> dict:
+    """metadata.labels or metadata.annotations: a map of strings with well-formed keys (and,
+    for labels, values). Kept as given; the API returns them as they were written."""
+    path = f"metadata.{key}"
+    found = r.mapping(metadata, key, path)
+    for name, value in found.items():
+        if not isinstance(value, str):
+            r.errors.invalid(path, value, "must be a string")
+        elif problem := _key_problem(name):
+            r.errors.invalid(path, name, problem)
+        elif label_values and (len(value) > 63 or not _LABEL_VALUE.match(value)):
+            r.errors.invalid(
+                path,
+                value,
+                "a valid label must be an empty string or consist of alphanumeric characters, "
+                "'-', '_' or '.', and must start and end with an alphanumeric character, and "
+                "be no more than 63 characters",
+            )
+    if not label_values and found:
+        size = sum(len(k) + len(v) for k, v in found.items() if isinstance(v, str))
+        if size > ANNOTATIONS_MAX_BYTES:
+            r.errors.invalid(path, "", f"may not be more than {ANNOTATIONS_MAX_BYTES} bytes")
+    return dict(found) if path not in r.errors else {}
 
 
 def _os_image(r: _Reader, annotations: dict, path: str) -> str | None:
@@ -557,7 +626,7 @@ def resolve_version(text: str, *, namespace_name: str) -> str:
     return best.name if best else name
 
 
-# ---------------------------------------------------------------- export
+# ---------------------------------------------------------------- names the objects use
 
 
 def cluster_uid(cluster) -> str:
@@ -566,194 +635,7 @@ def cluster_uid(cluster) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"vks-cluster/{cluster.pk}/{created}"))
 
 
-def _timestamp(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _conditions(cluster) -> list[dict]:
-    conditions = []
-    for c in cluster.conditions or []:
-        entry: dict[str, Any] = {"type": c["type"], "status": c["status"]}
-        if c.get("status") == "False" and c.get("severity"):
-            entry["severity"] = c["severity"]
-        if c.get("reason"):
-            entry["reason"] = c["reason"]
-        if c.get("message"):
-            entry["message"] = c["message"]
-        entry["lastTransitionTime"] = _timestamp(c.get("lastTransitionTime"))
-        conditions.append(entry)
-    return conditions
-
-
-def _condition_true(cluster, type_: str) -> bool:
-    c = cluster.condition(type_)
-    return bool(c and c.get("status") == "True")
-
-
 def kubelet_version(release: str) -> str:
     """`v1.32.7---vmware.3-fips-vkr.1` -> `v1.32.7+vmware.3-fips`: what nodes report."""
     version = release.replace("---", "+")
     return re.sub(r"[-.](?:tkg|vkr)\.\d+.*$", "", version)
-
-
-def export_manifest(cluster, *, nodes=None) -> str:
-    """The cluster as YAML in the form it was created with, `metadata` and a read-only `status`
-    from its status fields. `nodes` (its VksNode rows) spares a query when the caller has them."""
-    if nodes is None:
-        nodes = list(cluster.nodes.all()) if cluster.pk else []
-    spec = cluster.spec
-    topology, network = spec["topology"], spec["network"]
-    metadata: dict[str, Any] = {"name": cluster.name, "namespace": cluster.namespace.name}
-    cp = topology["controlPlane"]
-    os_image = cp.get("osImage") or DEFAULTS["osImage"]
-    if cluster.kind == TKC_KIND and os_image != DEFAULTS["osImage"]:
-        metadata["annotations"] = {OS_IMAGE_ANNOTATION: f"os-name={os_image}"}
-    metadata.update(
-        creationTimestamp=_timestamp(cluster.created_at),
-        generation=cluster.generation,
-        uid=cluster_uid(cluster),
-    )
-    if cluster.is_deleting:
-        metadata["deletionTimestamp"] = _timestamp(cluster.deletion_requested_at)
-    if cluster.kind == TKC_KIND:
-        body = {"spec": _tkc_body(topology, network), "status": _tkc_status(cluster, nodes)}
-    else:
-        body = {
-            "spec": _cluster_body(cluster, topology, network),
-            "status": _cluster_status(cluster),
-        }
-    document = {
-        "apiVersion": cluster.api_version or KINDS.get(cluster.kind, CLUSTER_API_VERSION),
-        "kind": cluster.kind,
-        "metadata": {k: v for k, v in metadata.items() if v is not None},
-        **body,
-    }
-    # No line wrapping: kubectl prints long condition messages on one line, and so do we.
-    return yaml.dump(
-        document, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=2**31 - 1
-    )
-
-
-class _Dumper(yaml.SafeDumper):
-    """kubectl's YAML: a value shared by two fields is written twice, never as an anchor."""
-
-    def ignore_aliases(self, data) -> bool:
-        return True
-
-
-def _tkc_body(topology: dict, network: dict) -> dict:
-    cp, tkr = topology["controlPlane"], {"reference": {"name": topology["version"]}}
-    return {
-        "topology": {
-            "controlPlane": {
-                "replicas": cp["replicas"],
-                "vmClass": cp["vmClass"],
-                "storageClass": cp["storageClass"],
-                "tkr": tkr,
-            },
-            "nodePools": [
-                {
-                    "name": p["name"],
-                    "replicas": p["replicas"],
-                    "vmClass": p["vmClass"],
-                    "storageClass": p["storageClass"],
-                    "tkr": tkr,
-                }
-                for p in topology["nodePools"]
-            ],
-        },
-        "settings": {
-            "network": {
-                "cni": {"name": network["cni"]},
-                "services": {"cidrBlocks": list(network["services"])},
-                "pods": {"cidrBlocks": list(network["pods"])},
-                "serviceDomain": network["serviceDomain"],
-            }
-        },
-    }
-
-
-def _cluster_body(cluster, topology: dict, network: dict) -> dict:
-    cp = topology["controlPlane"]
-    os_image = cp.get("osImage") or DEFAULTS["osImage"]
-    body: dict[str, Any] = {"class": cluster.cluster_class or DEFAULT_CLUSTER_CLASS}
-    if body["class"] in BUILTIN_CLASSES:
-        body["classNamespace"] = PUBLIC_CLASS_NAMESPACE
-    body["version"] = topology["version"]
-    body["controlPlane"] = {
-        "replicas": cp["replicas"],
-        "metadata": {"annotations": {OS_IMAGE_ANNOTATION: f"os-name={os_image}"}},
-    }
-    deployments = []
-    for p in topology["nodePools"]:
-        md: dict[str, Any] = {"class": WORKER_CLASS, "name": p["name"], "replicas": p["replicas"]}
-        overrides = [
-            {"name": key, "value": p[key]}
-            for key in ("vmClass", "storageClass")
-            if p[key] != cp[key]
-        ]
-        if overrides:
-            md["variables"] = {"overrides": overrides}
-        deployments.append(md)
-    body["workers"] = {"machineDeployments": deployments}
-    variables = [
-        {"name": "vmClass", "value": cp["vmClass"]},
-        {"name": "storageClass", "value": cp["storageClass"]},
-    ]
-    if network["cni"] != DEFAULTS["cni"]:
-        variables.append({"name": "cni", "value": network["cni"]})
-    body["variables"] = variables
-    result: dict[str, Any] = {
-        "clusterNetwork": {
-            "apiServerPort": API_SERVER_PORT,
-            "services": {"cidrBlocks": list(network["services"])},
-            "pods": {"cidrBlocks": list(network["pods"])},
-            "serviceDomain": network["serviceDomain"],
-        },
-    }
-    if cluster.api_endpoint:
-        # Cluster API's controllers copy the load balancer's VIP into the spec; parsing it back
-        # ignores it, as the API server keeps it.
-        result["controlPlaneEndpoint"] = {"host": cluster.api_endpoint, "port": API_SERVER_PORT}
-    result["topology"] = body
-    return result
-
-
-def _cluster_status(cluster) -> dict:
-    status: dict[str, Any] = {"phase": str(cluster.phase)}
-    status["conditions"] = _conditions(cluster)
-    status["controlPlaneReady"] = _condition_true(cluster, "ControlPlaneReady")
-    status["infrastructureReady"] = _condition_true(cluster, "InfrastructureReady")
-    status["observedGeneration"] = cluster.observed_generation
-    return status
-
-
-def _tkc_status(cluster, nodes) -> dict:
-    status: dict[str, Any] = {}
-    if cluster.api_endpoint:
-        status["apiEndpoints"] = [{"host": cluster.api_endpoint, "port": API_SERVER_PORT}]
-    status["conditions"] = _conditions(cluster)
-    status["totalWorkerReplicas"] = sum(1 for n in nodes if n.role == "worker")
-    # Mid-upgrade the cluster reports the oldest release its control plane still runs.
-    control_plane = [n.release for n in nodes if n.role == "control-plane"]
-    release = (
-        min(control_plane, key=_release_order)
-        if control_plane
-        else cluster.spec["topology"]["version"]
-    )
-    status["version"] = kubelet_version(release)
-    return status
-
-
-def _release_order(name: str) -> tuple:
-    release = release_for(name)
-    return release.order if release else (0,)

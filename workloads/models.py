@@ -248,6 +248,14 @@ class VksCluster(models.Model):
     kind = models.CharField(max_length=40, default="Cluster")
     cluster_class = models.CharField(max_length=63, blank=True)  # topology.class (Cluster only)
     spec = models.JSONField(default=dict)
+    # As the Kubernetes API stores an object: its labels and annotations (kubectl's
+    # last-applied-configuration among them) and the spec in its kind's own shape as written,
+    # defaults filled, fields the simulator does not model included. `spec` is derived from it;
+    # a change made elsewhere (the wizard's dialogs) is carried into it. {} for a cluster made
+    # by the wizard: its object is built from `spec` alone.
+    labels = models.JSONField(default=dict, blank=True)
+    annotations = models.JSONField(default=dict, blank=True)
+    manifest_spec = models.JSONField(default=dict, blank=True)
     generation = models.PositiveIntegerField(default=1)
     deletion_requested_at = models.DateTimeField(null=True, blank=True)
 

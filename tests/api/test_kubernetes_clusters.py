@@ -14,7 +14,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.workloads.conftest import RELEASE, drive, spec
-from workloads.manifests import export_manifest
+from workloads.cluster_objects import export_manifest
 from workloads.models import Namespace, NamespaceAccess, VksCluster
 from workloads.services import clusters
 

@@ -20,7 +20,7 @@ from inventory.estates import demo as estate
 from tests.integration.stack import Api, RedisServer, free_port, running_stack
 from tests.integration.test_cluster_crash import assert_exact, settled
 from workloads import demo
-from workloads.manifests import export_manifest
+from workloads.cluster_objects import export_manifest
 from workloads.models import VksCluster
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

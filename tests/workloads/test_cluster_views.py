@@ -16,7 +16,7 @@ from django.urls import reverse
 from inventory.models import Task
 from kubeapi import tokens
 from tests.workloads.conftest import NEXT, RELEASE, drive, spec
-from workloads.manifests import export_manifest
+from workloads.cluster_objects import export_manifest
 from workloads.models import VksCluster
 from workloads.services import clusters
 

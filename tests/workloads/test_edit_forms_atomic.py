@@ -20,7 +20,7 @@ from tests.atomic_forms import FORM, Case, assert_atomic, field_error, logged_in
 from tests.workloads.conftest import NEXT, drive, spec
 from tests.workloads.test_cluster_views import wizard_form
 from workloads import forms, services
-from workloads.manifests import export_manifest
+from workloads.cluster_objects import export_manifest
 from workloads.models import Namespace, NamespaceAccess, Supervisor, VirtualMachineClass, VksCluster
 from workloads.services import clusters
 from workloads.specs import section_raw

@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from workloads.manifests import export_manifest, kubelet_version, parse_manifest
+from workloads.cluster_objects import export_manifest
+from workloads.manifests import kubelet_version, parse_manifest
 from workloads.models import VksCluster
 from workloads.specs import SpecError
 from workloads.status import FALSE, TRUE, condition
@@ -785,23 +786,31 @@ def test_export_of_a_tkc_has_endpoints_workers_and_version(namespace):
     assert status["apiEndpoints"] == [{"host": "10.10.30.66", "port": 6443}]
     assert status["totalWorkerReplicas"] == 2
     assert status["version"] == "v1.32.7+vmware.3-fips"
+    # The reconciler's conditions, then the TKr controller's (the TKR COMPATIBLE and UPDATES
+    # AVAILABLE columns of `kubectl get tkc`).
     assert [c["type"] for c in status["conditions"]] == [
         "Ready",
         "InfrastructureReady",
         "ControlPlaneReady",
+        "TanzuKubernetesReleaseCompatible",
+        "UpdatesAvailable",
     ]
 
 
-def test_export_of_a_new_cluster_has_empty_status_and_reads_its_nodes(namespace):
+def test_export_of_a_new_cluster_has_only_its_release_status_and_reads_its_nodes(namespace):
     cluster = make_cluster(namespace, MINIMAL_TKC)
 
     doc = yaml.safe_load(export_manifest(cluster))
 
-    assert doc["status"] == {
-        "conditions": [],
-        "totalWorkerReplicas": 0,
-        "version": "v1.32.7+vmware.3-fips",
-    }
+    # No pass yet: only what the TKr controller says of the release it asks for.
+    compatible, updates = doc["status"].pop("conditions")
+    assert doc["status"] == {"totalWorkerReplicas": 0, "version": "v1.32.7+vmware.3-fips"}
+    assert (compatible["type"], compatible["status"]) == (
+        "TanzuKubernetesReleaseCompatible",
+        "True",
+    )
+    assert (updates["type"], updates["status"]) == ("UpdatesAvailable", "True")
+    assert updates["message"] == "[v1.33.6+vmware.1-fips-vkr.2 v1.33.3+vmware.1-fips-vkr.1]"
 
 
 @pytest.mark.parametrize(

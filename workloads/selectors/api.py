@@ -213,9 +213,9 @@ def vm_class_info(name: str) -> VirtualMachineClass:
 
 def cluster_objects(user, *, kind: str, namespace: Namespace | None = None) -> list[VksCluster]:
     """The clusters of `kind` in `namespace` (the caller checked the user's role in it), or in
-    every namespace the user may see, each with its namespace and nodes loaded for
-    `export_manifest`: two queries (plus the user's groups, across namespaces)."""
-    rows = VksCluster.objects.filter(kind=kind).select_related("namespace")
+    every namespace the user may see, each with its namespace, Supervisor and nodes loaded for
+    `cluster_document`: two queries (plus the user's groups, across namespaces)."""
+    rows = VksCluster.objects.filter(kind=kind).select_related("namespace__supervisor")
     if namespace is not None:
         rows = rows.filter(namespace=namespace)
     else:

@@ -19,7 +19,8 @@ from inventory.tasklog import event_log, sso_principal, task_finish, task_open
 from vksportal.errors import DomainError, ErrorKind
 from workloads import admission
 from workloads.access import Role, require_role
-from workloads.manifests import CLUSTER_KIND, RESOURCES, ClusterManifest
+from workloads.cluster_objects import carry_change, spec_document, with_defaults
+from workloads.manifests import CLUSTER_KIND, RESOURCES, ClusterManifest, spec_for_update
 from workloads.models import Namespace, VksCluster
 from workloads.specs import SpecError
 from workloads.tasks import cluster_reconcile_task
@@ -90,8 +91,12 @@ def cluster_create(
     kind: str = "Cluster",
     api_version: str = CAPI,
     cluster_class: str = DEFAULT_CLASS,
+    labels: dict | None = None,
+    annotations: dict | None = None,
+    written: dict | None = None,
 ) -> VksCluster:
-    """Admit and store a new cluster; the reconciler builds it node by node."""
+    """Admit and store a new cluster; the reconciler builds it node by node. A manifest's
+    labels, annotations and spec as `written` are kept, for the Kubernetes API to show."""
     require_role(user, namespace, Role.EDIT)
     ns = Namespace.objects.select_for_update(of=("self",)).get(pk=namespace.pk)
     if ns.is_deleting:
@@ -110,6 +115,9 @@ def cluster_create(
         kind=kind,
         cluster_class=cluster_class,
         spec=spec,
+        labels=labels or {},
+        annotations=annotations or {},
+        manifest_spec=_as_written(kind, cluster_class, spec, written),
         next_reconcile_at=now,
     )
     _open_task(cluster, "Create VKS cluster", user)
@@ -136,8 +144,35 @@ def cluster_create_from_manifest(
         kind=manifest.kind,
         api_version=manifest.api_version,
         cluster_class=manifest.cluster_class,
+        labels=manifest.labels,
+        annotations=manifest.annotations,
+        written=manifest.written,
         user=user,
     )
+
+
+def cluster_update_from_manifest(
+    *, cluster: VksCluster, manifest: ClusterManifest, generation: int | None, user
+) -> VksCluster:
+    """Replace the cluster with what a manifest of its kind says, as `kubectl replace` does:
+    spec, labels and annotations. Replica counts the manifest leaves out stay as they run."""
+    return cluster_update(
+        cluster=cluster,
+        spec=spec_for_update(manifest, cluster.spec),
+        generation=generation,
+        user=user,
+        written=manifest.written,
+        labels=manifest.labels,
+        annotations=manifest.annotations,
+    )
+
+
+def _as_written(kind: str, cluster_class: str, spec: dict, written: dict | None) -> dict:
+    """The spec the API stores: the manifest's, with the defaults of `spec` filled in; {} for
+    a cluster the wizard makes (its object is built from `spec`)."""
+    if written is None:
+        return {}
+    return with_defaults(written, spec_document(kind, cluster_class, spec))
 
 
 def _lock(cluster: VksCluster) -> VksCluster:
@@ -163,9 +198,24 @@ def _locked(cluster: VksCluster, generation: int | None) -> VksCluster:
 
 
 @transaction.atomic
-def cluster_update(*, cluster: VksCluster, spec: dict, generation: int | None, user) -> VksCluster:
+def cluster_update(
+    *,
+    cluster: VksCluster,
+    spec: dict,
+    generation: int | None,
+    user,
+    written: dict | None = None,
+    labels: dict | None = None,
+    annotations: dict | None = None,
+) -> VksCluster:
     """Replace the spec (admitted against the namespace, the upgrade rules included), made
-    against `generation`; a no-op when nothing changes."""
+    against `generation`; a no-op when nothing changes. From a manifest, the spec as `written`
+    and the labels and annotations replace the stored ones; from anywhere else, the change is
+    carried into the written spec so the Kubernetes API shows it too.
+
+    A change only to fields the simulator does not model is still a spec change (generation
+    bumps, a pass records it as observed) but no operation: no Task. Labels and annotations
+    are metadata: they bump nothing."""
     require_role(user, cluster.namespace, Role.EDIT)
     locked = _locked(cluster, generation)
     admission.admit(
@@ -176,13 +226,32 @@ def cluster_update(*, cluster: VksCluster, spec: dict, generation: int | None, u
         cluster_class=locked.cluster_class,
         existing=locked,
     )
-    if spec == locked.spec:
+    if written is not None:
+        as_written = _as_written(locked.kind, locked.cluster_class, spec, written)
+    elif locked.manifest_spec:
+        before = spec_document(locked.kind, locked.cluster_class, locked.spec)
+        after = spec_document(locked.kind, locked.cluster_class, spec)
+        as_written = carry_change(locked.manifest_spec, before, after)
+    else:
+        as_written = {}
+    metadata = {
+        "labels": locked.labels if labels is None else labels,
+        "annotations": locked.annotations if annotations is None else annotations,
+    }
+    spec_changed = spec != locked.spec or as_written != locked.manifest_spec
+    if not spec_changed:
+        if metadata != {"labels": locked.labels, "annotations": locked.annotations}:
+            locked.labels, locked.annotations = metadata["labels"], metadata["annotations"]
+            locked.save(update_fields=["labels", "annotations", "updated_at"])
         return locked
-    task_name = _what_changed(locked.spec, spec)
-    locked.spec = spec
+    operation = spec != locked.spec
+    task_name = _what_changed(locked.spec, spec) if operation else "Update VKS cluster"
+    locked.spec, locked.manifest_spec = spec, as_written
+    locked.labels, locked.annotations = metadata["labels"], metadata["annotations"]
     locked.generation = F("generation") + 1
     locked.next_reconcile_at = timezone.now()
-    _open_task(locked, task_name, user)
+    if operation:
+        _open_task(locked, task_name, user)
     locked.save()
     locked.refresh_from_db(fields=["generation"])
     event_log(

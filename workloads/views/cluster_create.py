@@ -1,6 +1,7 @@
 """The two ways a VKS cluster comes in: the Create Cluster wizard and Apply YAML. Both end in
-`cluster_create` (or, for a manifest naming an existing cluster, `cluster_update`), whose
-admission messages are shown at their fields with 400; nothing is stored until one succeeds."""
+`cluster_create` (or, for a manifest naming an existing cluster,
+`cluster_update_from_manifest`), whose admission messages are shown at their fields with 400;
+nothing is stored until one succeeds."""
 
 from __future__ import annotations
 
@@ -18,16 +19,15 @@ from inventory.views import partial
 from vksportal.errors import FieldError
 from workloads import selectors
 from workloads.access import Role, require_role
+from workloads.cluster_objects import export_manifest
 from workloads.manifests import (
     CNIS,
     DEFAULT_CLUSTER_CLASS,
     DEFAULTS,
     OS_IMAGES,
     PUBLIC_CLASS_NAMESPACE,
-    export_manifest,
     manifest_document,
     parse_manifest,
-    spec_for_update,
 )
 from workloads.models import Namespace
 from workloads.services.clusters import (
@@ -35,7 +35,7 @@ from workloads.services.clusters import (
     ConflictError,
     cluster_create,
     cluster_create_from_manifest,
-    cluster_update,
+    cluster_update_from_manifest,
 )
 from workloads.specs import SpecError
 from workloads.views import namespaces
@@ -389,9 +389,9 @@ def cluster_apply_view(request, name: str):
         existing = selectors.cluster_find(ns, manifest.name)
         if existing is not None and existing.kind == manifest.kind:
             before = existing.generation
-            cluster = cluster_update(
+            cluster = cluster_update_from_manifest(
                 cluster=existing,
-                spec=spec_for_update(manifest, existing.spec),
+                manifest=manifest,
                 generation=_manifest_generation(text),
                 user=request.user,
             )

@@ -31,10 +31,8 @@ from inventory.views import partial
 from vksportal.errors import FieldError
 from workloads import selectors
 from workloads.access import RANK, Role, namespace_role, require_role
+from workloads.cluster_objects import export_manifest
 from workloads.kubeconfig import kubeconfig
-from workloads.manifests import (
-    export_manifest,
-)
 from workloads.models import Namespace, VksCluster
 from workloads.services.clusters import (
     ClusterStateError,

@@ -6,14 +6,15 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime
 
-import yaml
 from rest_framework.parsers import BaseParser
 
 from vksportal.untrusted import MAX_BYTES
 from workloads.api.kubernetes.status import Resource, StatusError
+from workloads.cluster_objects import cluster_document, namespace_releases
 from workloads.kubeconfig import kubeconfig
-from workloads.manifests import cluster_uid, export_manifest, manifest_document
+from workloads.manifests import TKC_KIND, cluster_uid, manifest_document
 from workloads.models import VksCluster
+from workloads.releases import releases_by_namespace
 
 KUBECONFIG_SUFFIX = "-kubeconfig"
 KUBECONFIG_SECRET_TYPE = "cluster.x-k8s.io/secret"
@@ -79,16 +80,14 @@ def _timestamp(value: datetime | None) -> str | None:
 # ---------------------------------------------------------------- output documents
 
 
-def cluster_object(cluster: VksCluster, *, nodes=None) -> dict:
-    """The cluster as the YAML tab shows it, `resourceVersion` added after `generation`."""
-    document = yaml.safe_load(export_manifest(cluster, nodes=nodes))
-    metadata = {}
-    for key, value in document["metadata"].items():
-        metadata[key] = value
-        if key == "generation":
-            metadata["resourceVersion"] = str(value)
-    document["metadata"] = metadata
-    return document
+def cluster_object(cluster: VksCluster, *, nodes=None, releases=None) -> dict:
+    """The cluster as the YAML tab shows it, `resourceVersion` being its generation here (what
+    a change names with `generation_of`)."""
+    if releases is None:
+        releases = namespace_releases(cluster)
+    return cluster_document(
+        cluster, nodes=nodes, releases=releases, resource_version=str(cluster.generation)
+    )
 
 
 def cluster_list(resource: Resource, clusters: list[VksCluster]) -> dict:
@@ -96,11 +95,16 @@ def cluster_list(resource: Resource, clusters: list[VksCluster]) -> dict:
     for a client that compares them (this API has no watch)."""
     newest = max((c.updated_at for c in clusters), default=None)
     version = str(int(newest.timestamp() * 1_000_000)) if newest else "0"
+    tkcs = {c.namespace for c in clusters if c.kind == TKC_KIND}  # UpdatesAvailable needs them
+    releases = releases_by_namespace(tkcs) if tkcs else {}
     return {
         "apiVersion": resource.api_version,
         "kind": f"{resource.kind}List",
         "metadata": {"resourceVersion": version},
-        "items": [cluster_object(c, nodes=list(c.nodes.all())) for c in clusters],
+        "items": [
+            cluster_object(c, nodes=list(c.nodes.all()), releases=releases.get(c.namespace.pk))
+            for c in clusters
+        ],
     }
 
 

@@ -46,13 +46,13 @@ from workloads.api.kubernetes.status import (
     Resource,
     StatusError,
 )
-from workloads.manifests import parse_manifest, spec_for_update
+from workloads.manifests import parse_manifest
 from workloads.models import Namespace, VksCluster
 from workloads.selectors import api as api_selectors
 from workloads.services.clusters import (
     cluster_create_from_manifest,
     cluster_delete,
-    cluster_update,
+    cluster_update_from_manifest,
 )
 
 
@@ -179,9 +179,9 @@ class ClusterView(KubernetesView):
         cluster = self.cluster(ns, name)
         text = self.manifest_text(request, ns, name=name)
         manifest = parse_manifest(text, namespace_name=ns.name)
-        updated = cluster_update(
+        updated = cluster_update_from_manifest(
             cluster=cluster,
-            spec=spec_for_update(manifest, cluster.spec),  # left-out counts stay as they run
+            manifest=manifest,
             generation=generation_of(metadata_of(document_of(text))),
             user=request.user,
         )
