@@ -18,7 +18,8 @@ import time
 from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from kubeapi import changes, openapi, patches
@@ -378,10 +379,16 @@ class _Handler:
             )
 
     def _domain(self, call, name: str):
+        """A write through the services; their refusals in the API server's terms."""
         try:
             return call()
         except DomainError as error:
             raise self.scope.domain_error(error, self.resource, name) from None
+        except Http404:
+            raise KubeError.not_found(self.resource, name) from None
+        except PermissionDenied:
+            verb = VERBS.get((self.request.method, self.name is None), "update")
+            raise KubeError.forbidden(self.ctx, verb, self.resource, name, self.namespace) from None
 
     def create(self) -> HttpResponse:
         writer = self._writer("create")

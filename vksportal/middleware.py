@@ -19,7 +19,7 @@ from inventory.api.errors import INVALID_ARGUMENT, message
 from kubeapi.status import status_body
 from vksportal.untrusted import clip, text_problem
 
-KUBERNETES_PATH = re.compile(r"^/(?:apis|api/v1)(?:/|$)")  # workloads.api.kubernetes.urls
+KUBERNETES_PATH = re.compile(r"^/(?:apis|api/v1|api$|openapi|version|vks)(?:/|$)")  # kubeapi.urls
 
 
 def vary_on_htmx(get_response: Callable[[HttpRequest], HttpResponse]):

@@ -67,8 +67,9 @@ def _named(*values: Any) -> bool:
 
 def with_defaults(written: Any, built: Any) -> Any:
     """`written` with what `built` adds: maps merged key by key (written wins; a null written
-    is left out, as the API server prunes it), lists of named objects merged by name (written's
-    order, then built's others), anything else as written."""
+    is left out, as the API server prunes it); in lists of named objects the items written stay
+    exactly as written, then built's others. (kubectl's merge patch replaces a list whole: a
+    default filled into an item would make every `kubectl apply` a change.)"""
     if isinstance(written, dict) and isinstance(built, dict):
         merged = {
             k: with_defaults(v, built[k]) if k in built else copy.deepcopy(v)
@@ -78,8 +79,7 @@ def with_defaults(written: Any, built: Any) -> Any:
         merged.update({k: copy.deepcopy(v) for k, v in built.items() if k not in merged})
         return merged
     if written and _named(written, built):
-        by_name = {i["name"]: i for i in built}
-        merged = [with_defaults(i, by_name.get(i["name"], {})) for i in written]
+        merged = [copy.deepcopy(i) for i in written]
         names = {i["name"] for i in written}
         return merged + [copy.deepcopy(i) for i in built if i["name"] not in names]
     return copy.deepcopy(written)

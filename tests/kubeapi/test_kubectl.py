@@ -1,0 +1,168 @@
+"""kubectl 1.32, unmodified, against `make run`'s stack over HTTPS, as a developer of the demo
+uses it: log in, discover, read with the real columns, apply (create, unchanged, changed,
+server-side, server dry run), watch, delete --wait; the Supervisor's other resources; a VKS
+cluster's own API before and after a scale; and who is refused what."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import yaml
+from django.contrib.auth import get_user_model
+
+from kubeapi import tokens
+from tests.integration.stack import running_stack
+from tests.kubeapi.live import (
+    columns,
+    demo_lab,
+    guest_kubectl,
+    require_kubectl,
+    rows,
+    supervisor_kubectl,
+)
+from workloads.models import Namespace, NamespaceAccess, VksCluster
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+NS = "payments"
+
+
+def tkc(name: str, release: str, workers: int = 1) -> str:
+    return yaml.safe_dump(
+        {
+            "apiVersion": "run.tanzu.vmware.com/v1alpha3",
+            "kind": "TanzuKubernetesCluster",
+            "metadata": {"name": name, "namespace": NS},
+            "spec": {
+                "topology": {
+                    "controlPlane": {
+                        "replicas": 1,
+                        "vmClass": "best-effort-xsmall",
+                        "storageClass": "vsan-default-storage-policy",
+                        "tkr": {"reference": {"name": release}},
+                    },
+                    "nodePools": [
+                        {
+                            "name": "workers",
+                            "replicas": workers,
+                            "vmClass": "best-effort-xsmall",
+                            "storageClass": "vsan-default-storage-policy",
+                        }
+                    ],
+                },
+            },
+        },
+        sort_keys=False,
+    )
+
+
+def eventually(what: str, predicate, deadline: float = 60.0):
+    until = time.monotonic() + deadline
+    while True:
+        found = predicate()
+        if found:
+            return found
+        if time.monotonic() > until:
+            pytest.fail(f"no {what} within {deadline:.0f}s")
+        time.sleep(0.2)
+
+
+def test_kubectl_against_the_supervisor_and_a_vks_cluster(tmp_path):
+    binary = require_kubectl()
+    demo_lab("alice", "carol", "dave")
+    payments = Namespace.objects.get(name=NS)
+    NamespaceAccess.objects.filter(namespace=payments, subject="dave").delete()
+    NamespaceAccess.objects.create(
+        namespace=payments, subject_type="USER", subject="dave", role="VIEW"
+    )
+    release = VksCluster.objects.get(name="payments-prod").spec["topology"]["version"]
+    with running_stack(tmp_path) as stack:
+        k = supervisor_kubectl(binary, stack, tmp_path, "alice", NS)
+
+        # Discovery: the real names and short names.
+        resources = k("api-resources")
+        for line in ("tanzukubernetesclusters", "tkc", "virtualmachines", "vmclass", "tkr"):
+            assert line in resources, resources
+        assert "run.tanzu.vmware.com/v1alpha3" in k("api-versions")
+        assert "TanzuKubernetesCluster" in k("explain", "tkc.spec.topology")
+
+        # Read with the CRDs' printer columns.
+        clusters = k("get", "cl")
+        assert columns(clusters) == ["NAME", "CLUSTERCLASS", "PHASE", "AGE", "VERSION"]
+        assert "payments-prod" in rows(clusters)
+
+        # Apply: created, unchanged, configured, server-side, server dry run.
+        path = tmp_path / "web.yaml"
+        path.write_text(tkc("web", release))
+        assert "created" in k("apply", "-f", str(path))
+        assert "unchanged" in k("apply", "-f", str(path))
+        watch = k.popen("get", "tkc", "--watch", "--output-watch-events", "-o", "name")
+        path.write_text(tkc("web", release, workers=2))
+        assert "configured" in k("apply", "-f", str(path))
+        assert "serverside-applied" in k("apply", "--server-side", "-f", str(path))
+        path.write_text(tkc("web", release, workers=3))
+        assert "(server dry run)" in k("apply", "--dry-run=server", "-f", str(path))
+        listed = k("get", "tkc", "web", "-o", "yaml")
+        assert yaml.safe_load(listed)["spec"]["topology"]["nodePools"][0]["replicas"] == 2
+
+        table = k("get", "tkc")
+        assert columns(table) == [
+            "NAME",
+            "CONTROL PLANE",
+            "WORKER",
+            "TKR NAME",
+            "AGE",
+            "READY",
+            "TKR COMPATIBLE",
+            "UPDATES AVAILABLE",
+        ]
+        eventually("web Ready", lambda: rows(k("get", "tkc"))["web"][5] == "True", 90)
+
+        # delete --wait ends when the reconciler has really removed it.
+        assert "deleted" in k("delete", "tkc", "web", "--wait", "--timeout=90s")
+        assert not VksCluster.objects.filter(name="web").exists()
+        watch.terminate()
+        events = watch.communicate(timeout=10)[0]
+        for kind in ("ADDED", "MODIFIED", "DELETED"):
+            assert f"{kind} tanzukubernetescluster.run.tanzu.vmware.com/web" in events, events
+
+        # The Supervisor's other resources.
+        assert "payments-prod" in k("get", "machines")
+        assert columns(k("get", "vm"))[:3] == ["NAME", "POWER-STATE", "AGE"]
+        assert "best-effort-xsmall" in k("get", "vmclass")
+        assert release in k("get", "tkr")
+        assert "vsan-default-storage-policy" in k("get", "storageclasses")
+        assert "payments-prod-kubeconfig" in k("get", "secret", "payments-prod-kubeconfig")
+
+        # A VKS cluster's own API, before and after a scale.
+        g = guest_kubectl(binary, stack, tmp_path, "alice", NS, "payments-prod")
+        assert "Kubernetes control plane is running at" in g("cluster-info")
+        nodes = g("get", "nodes", "-o", "wide")
+        assert columns(nodes)[:5] == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
+        before = len(rows(nodes))
+        assert all(r[1] == "Ready" for r in rows(nodes).values()), nodes
+        assert "kube-system" in g("get", "pods", "-A")
+        document = yaml.safe_load(k("get", "cl", "payments-prod", "-o", "yaml"))
+        pools = document["spec"]["topology"]["workers"]["machineDeployments"]
+        pools[0]["replicas"] += 1
+        k("replace", "-f", "-", stdin=yaml.safe_dump(document))
+        eventually(
+            "one more Ready node",
+            lambda: sum(r[1] == "Ready" for r in rows(g("get", "nodes")).values()) == before + 1,
+            90,
+        )
+        assert "Forbidden" in g.fails("delete", "node", next(iter(rows(nodes))))
+
+        # Can view: Forbidden on apply. No role: the namespace is not found.
+        viewer = supervisor_kubectl(binary, stack, tmp_path, "dave", NS)
+        assert "forbidden" in viewer.fails("apply", "-f", str(path)).lower()
+        stranger = supervisor_kubectl(binary, stack, tmp_path, "carol", NS)
+        refused = stranger.fails("get", "tkc")
+        assert f'namespaces "{NS}" not found' in refused, refused
+
+        # An expired token: 401, as kubectl words it.
+        alice = get_user_model().objects.get(username="alice@vsphere.local")
+        old = tokens.issue(alice, now=time.time() - tokens.LIFETIME_SECONDS - 1)
+        k("config", "set-credentials", "wcp:alice", f"--token={old}")
+        assert "Unauthorized" in k.fails("get", "tkc")
