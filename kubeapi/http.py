@@ -15,6 +15,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 
 from inventory.api.sessions import session_touch
 from kubeapi import tokens
+from kubeapi.status import status_body
 from kubeapi.surface import Context, ResourceType
 from vksportal.untrusted import MAX_BYTES, InputError, clip, load_json, load_yaml
 
@@ -25,6 +26,8 @@ JSON_PATCH = "application/json-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 PATCH_TYPES = (MERGE_PATCH, JSON_PATCH, APPLY_PATCH)
+# Answers are live state, Secrets and tokens among them: no cache keeps them.
+NO_STORE = "no-store, private"
 
 
 class KubeError(Exception):
@@ -83,25 +86,11 @@ class KubeError(Exception):
         return cls(403, "Forbidden", message, resource.details(name or None))
 
 
-def status_body(code: int, reason: str, message: str, details: dict | None = None) -> dict:
-    body = {
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": message,
-        "reason": reason,
-        "details": details or {},
-        "code": code,
-    }
-    if not body["details"]:
-        del body["details"]
-    return body
-
-
 def json_response(obj: dict, status: int = 200, content_type: str = JSON) -> HttpResponse:
     data = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-    return HttpResponse(data + "\n", status=status, content_type=content_type)
+    response = HttpResponse(data + "\n", status=status, content_type=content_type)
+    response["Cache-Control"] = NO_STORE
+    return response
 
 
 def error_response(error: KubeError) -> HttpResponse:

@@ -16,6 +16,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
+from functools import partial
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import PermissionDenied
@@ -28,6 +29,7 @@ from kubeapi.http import (
     JSON,
     JSON_PATCH,
     MERGE_PATCH,
+    NO_STORE,
     KubeError,
     error_response,
     field_selector,
@@ -35,10 +37,10 @@ from kubeapi.http import (
     label_selector,
     media_type,
     read_body,
-    status_body,
     table,
     wants_table,
 )
+from kubeapi.status import status_body
 from kubeapi.surface import Context, ResourceType, Surface
 from kubeapi.surfaces import Scope, guest_scope, supervisor_scope
 from vksportal.errors import DomainError
@@ -386,9 +388,12 @@ class _Handler:
             raise self.scope.domain_error(error, self.resource, name) from None
         except Http404:
             raise KubeError.not_found(self.resource, name) from None
-        except PermissionDenied:
+        except PermissionDenied:  # RBAC names the object, or for a create only the collection
             verb = VERBS.get((self.request.method, self.name is None), "update")
-            raise KubeError.forbidden(self.ctx, verb, self.resource, name, self.namespace) from None
+            named = name if self.name is not None else ""
+            raise KubeError.forbidden(
+                self.ctx, verb, self.resource, named, self.namespace
+            ) from None
 
     def create(self) -> HttpResponse:
         writer = self._writer("create")
@@ -504,7 +509,7 @@ class _Handler:
             _flag(self.request, "allowWatchBookmarks"),
         )
         response = StreamingHttpResponse(stream.events(), content_type=JSON)
-        response["Cache-Control"] = "no-cache, private"
+        response["Cache-Control"] = NO_STORE
         response["X-Accel-Buffering"] = "no"
         return response
 
@@ -530,6 +535,7 @@ class _Watch:
         self.table = wants_table(handler.request)
         self.include = handler.request.GET.get("includeObject", "Metadata")
         self.sent: dict[tuple[str, str], dict] = {}  # objects the client holds, by (ns, name)
+        self.cursor: changes.Cursor | int = 0  # where the change log is read on from
         self.first_table = True
 
     def _matches(self, obj: dict) -> bool:
@@ -550,25 +556,33 @@ class _Watch:
             self.first_table = False
         return (json.dumps({"type": type_, "object": obj}, separators=(",", ":")) + "\n").encode()
 
-    def _initial(self) -> tuple[int, list[bytes]]:
-        rv = changes.current()
+    def _initial(self) -> tuple[changes.Cursor, list[bytes]]:
+        cursor = changes.current_cursor()  # before the list: nothing in between is missed
         lines = []
         for obj in self.h._selected():
             obj = _typed(self.h.resource, obj)
             self.sent[_key(obj)] = obj
             lines.append(self._line("ADDED", obj))
-        return rv, lines
+        return cursor, lines
 
     def _keys(self) -> set[str]:
         return {self.h.scope.change_key(self.h.resource)}
 
-    def _catch_up(self, cursor) -> list[bytes]:
-        """The lines for every change the cursor has not yet read."""
+    def _catch_up(self) -> list[bytes]:
+        """The lines for every change after the cursor; the cursor moves past them. A bare
+        resourceVersion older than the log's horizon raises changes.Gone."""
         h = self.h
         lines = []
-        latest: dict[tuple[str, str], object] = {}
-        for change in cursor.read(self._keys(), h.namespace):
-            latest[(change.namespace, change.name)] = change  # the newest says how it is now
+        latest: dict[tuple[str, str], changes.Change] = {}
+        while True:
+            batch = changes.changes_since(
+                self.cursor, resources=self._keys(), namespace=h.namespace
+            )
+            self.cursor = batch.cursor
+            for change in batch:
+                latest[(change.namespace, change.name)] = change  # the newest says how it is
+            if len(batch) < changes.LIMIT:
+                break
         for key, change in sorted(latest.items(), key=lambda kv: kv[1].rv):
             namespace = key[0] or None
             obj = None
@@ -607,45 +621,30 @@ class _Watch:
 
     async def events(self) -> AsyncIterator[bytes]:
         deadline = time.monotonic() + self.timeout
+        run = partial(sync_to_async, thread_sensitive=False)
         try:
-            if self.start is None or self.start == 0:
-                rv, lines = await sync_to_async(self._initial, thread_sensitive=False)()
+            if not self.start:  # "" or "0": the objects as they are, then what changes
+                self.cursor, lines = await run(self._initial)()
                 for line in lines:
                     yield line
-                cursor = changes.cursor(rv)
-            else:
-                try:
-                    cursor = await sync_to_async(changes.cursor, thread_sensitive=False)(
-                        self.start, check=True
-                    )
-                    # A client resuming holds the objects as of `start`: what it holds is not
-                    # known here, so changes are sent as MODIFIED unless they are new.
-                    self.sent = await sync_to_async(self._holding, thread_sensitive=False)()
-                except changes.Gone as gone:
-                    yield self._error(
-                        410, "Expired", f"too old resource version: {self.start} ({gone.oldest})"
-                    )
-                    return
+            else:  # resume: what changed after `start`, from the log
+                self.cursor = self.start
+                self.sent = await run(self._holding)()
             last_bookmark = time.monotonic()
             while True:
-                lines = await sync_to_async(self._catch_up, thread_sensitive=False)(cursor)
-                for line in lines:
+                for line in await run(self._catch_up)():
                     yield line
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return
                 if self.bookmarks and time.monotonic() - last_bookmark >= BOOKMARK_SECONDS:
                     last_bookmark = time.monotonic()
-                    yield self._bookmark(cursor.position)
-                await changes.wait(cursor.position, min(left, BOOKMARK_SECONDS))
+                    yield self._bookmark(int(self.cursor))
+                await changes.wait(self.cursor, min(left, BOOKMARK_SECONDS))
         except changes.Gone as gone:
-            yield self._error(
-                410, "Expired", f"too old resource version: {self.start} ({gone.oldest})"
-            )
+            yield self._error(410, "Expired", str(gone))
         except KubeError as error:
             yield self._error(error.code, error.reason, error.message)
-        except asyncio.CancelledError:
-            raise
 
     def _holding(self) -> dict:
         """On a resume, the objects that existed then and still do (so their changes are
