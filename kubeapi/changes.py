@@ -43,6 +43,7 @@ import asyncio
 import json
 import logging
 import weakref
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -85,6 +86,7 @@ class Cursor:
     rv: int
     xmax: int | None = None  # transactions with an id from here on were not visible
     xip: tuple[int, ...] = ()  # ... nor these, in progress at the read
+    own: int | None = None  # the reading transaction's (it sees its own rows)
 
     def __int__(self) -> int:
         return self.rv
@@ -131,24 +133,25 @@ def record_many(changes: Iterable[tuple[str, str, str, str, str, dict | None]]) 
     ]
     if not rows:
         return []
-    ResourceChange.objects.bulk_create(rows)
+    ResourceChange.objects.bulk_create(rows)  # returns ids and xid (RETURNING)
     ids = [row.id for row in rows]
-    _announce_on_commit(max(ids))
+    _announce_on_commit(max(ids), rows[0].xid)
     return ids
 
 
-def _announce_on_commit(rv: int) -> None:
+def _announce_on_commit(rv: int, xid: int) -> None:
     if not settings.REDIS_URL:
         return  # the pollers find it
     conn = transaction.get_connection()
     # One publish per transaction however many changes it records: every callback registered
     # publishes the highest id not yet published, the first one all of it.
-    conn.kubeapi_unpublished = max(getattr(conn, "kubeapi_unpublished", 0), rv)
+    before = getattr(conn, "kubeapi_unpublished", None)
+    conn.kubeapi_unpublished = (max(rv, before[0]) if before else rv, xid)
 
     def publish() -> None:
-        latest, conn.kubeapi_unpublished = conn.kubeapi_unpublished, 0
+        latest, conn.kubeapi_unpublished = conn.kubeapi_unpublished, None
         if latest:
-            _publish(latest)
+            _publish(*latest)
 
     transaction.on_commit(publish)
 
@@ -162,7 +165,7 @@ def _channel() -> str:
     return f"vks:kubeapi:changes:{name}"
 
 
-def _publish(rv: int) -> None:
+def _publish(rv: int, xid: int) -> None:
     global _publisher
     try:
         if _publisher is None:
@@ -171,7 +174,7 @@ def _publish(rv: int) -> None:
             _publisher = redis.Redis.from_url(
                 settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5
             )
-        _publisher.publish(_channel(), str(rv))
+        _publisher.publish(_channel(), f"{rv} {xid}")
     except Exception as error:  # a lost wake-up only delays watches until their timeout
         log.warning("could not announce change %s: %s", rv, error)
 
@@ -191,8 +194,7 @@ def current_cursor() -> Cursor:
         return Cursor(current())
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_current_snapshot()::text, "
-            "(SELECT COALESCE(MAX(id), 0) FROM kubeapi_resourcechange)"
+            f"SELECT {SNAPSHOT}, (SELECT COALESCE(MAX(id), 0) FROM kubeapi_resourcechange)"
         )
         snapshot, rv = cursor.fetchone()
     return Cursor(rv, *_parse_snapshot(snapshot))
@@ -249,11 +251,14 @@ def changes_since(
         if after.rv < oldest:
             raise Gone(after.rv, oldest)
     if connection.vendor == "postgresql":
-        rows, snapshot = _read_postgresql(after, resources, namespace, limit)
+        rows, newest, snapshot = _read_postgresql(after, resources, namespace, limit)
     else:
-        rows, snapshot = _read_serial(after, resources, namespace, limit), (None, ())
+        rows, newest, snapshot = *_read_serial(after, resources, namespace, limit), ()
     found = Changes(rows)
-    found.cursor = Cursor(max([after.rv, *(c.rv for c in rows)]), *snapshot)
+    # Read on from the newest id this read could see, unless it stopped at `limit` short of it:
+    # a watch of quiet resources must not wake again for every other change it already passed.
+    read_to = rows[-1].rv if len(rows) >= limit else newest
+    found.cursor = Cursor(max(after.rv, read_to), *snapshot)
     return found
 
 
@@ -270,19 +275,23 @@ def _change(row) -> Change:
     return Change(rv, resource, namespace, name, type_, uid, obj)
 
 
-def _read_serial(after: Cursor, resources, namespace, limit) -> list[Change]:
-    rows = ResourceChange.objects.filter(id__gt=after.rv, resource__in=resources)
+def _read_serial(after: Cursor, resources, namespace, limit) -> tuple[list[Change], int]:
+    """SQLite commits in id order: the newest id first, then the rows up to it (one committed
+    in between waits for the next read)."""
+    newest = current()
+    rows = ResourceChange.objects.filter(id__gt=after.rv, id__lte=newest, resource__in=resources)
     if namespace is not None:
         rows = rows.filter(namespace=namespace)
-    return [_change(row) for row in rows.order_by("id").values_list(*COLUMNS)[:limit]]
+    found = [_change(row) for row in rows.order_by("id").values_list(*COLUMNS)[:limit]]
+    return found, newest
 
 
 def _read_postgresql(after: Cursor, resources, namespace, limit):
     unseen = ["c.id > %s"]
     params: list = [after.rv]
     if after.xmax is not None:
-        unseen.append("c.xid >= %s")
-        params.append(after.xmax)
+        unseen.append("(c.xid >= %s AND c.xid <> %s)")
+        params += [after.xmax, -1 if after.own is None else after.own]
     if after.xip:
         unseen.append("c.xid = ANY(%s)")
         params.append(list(after.xip))
@@ -291,23 +300,32 @@ def _read_postgresql(after: Cursor, resources, namespace, limit):
     if namespace is not None:
         where += " AND c.namespace = %s"
         params.append(namespace)
-    # The snapshot and the rows in ONE statement: it is the snapshot the rows were read in.
+    # Snapshot, newest id and rows in ONE statement: all three from the same snapshot.
     sql = (
-        "SELECT pg_current_snapshot()::text, r.* FROM (SELECT 1) one LEFT JOIN LATERAL ("
+        f"SELECT {SNAPSHOT}, (SELECT COALESCE(MAX(id), 0) FROM kubeapi_resourcechange), r.* "
+        "FROM (SELECT 1) one LEFT JOIN LATERAL ("
         f"SELECT {', '.join('c.' + c for c in COLUMNS)} FROM kubeapi_resourcechange c "
         f"WHERE {where} ORDER BY c.id LIMIT %s) r ON true"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit])
         fetched = cursor.fetchall()
-    rows = [_change(row[1:]) for row in fetched if row[1] is not None]
-    return rows, _parse_snapshot(fetched[0][0])
+    rows = [_change(row[2:]) for row in fetched if row[2] is not None]
+    return rows, fetched[0][1], _parse_snapshot(fetched[0][0])
 
 
-def _parse_snapshot(text: str) -> tuple[int, tuple[int, ...]]:
-    """`xmin:xmax:xip,...` -> (xmax, xip)."""
-    _xmin, xmax, xip = text.split(":")
-    return int(xmax), tuple(int(x) for x in xip.split(",") if x)
+# The snapshot, without the reader's own transaction: PostgreSQL lists it in progress, but its
+# rows are visible to the read that returns them.
+SNAPSHOT = (
+    "pg_current_snapshot()::text || ':' || COALESCE(pg_current_xact_id_if_assigned()::text, '')"
+)
+
+
+def _parse_snapshot(text: str) -> tuple[int, tuple[int, ...], int | None]:
+    """`xmin:xmax:xip,...:own` -> (xmax, xip without own, own)."""
+    _xmin, xmax, xip, own = text.split(":")
+    xip_ids = tuple(int(x) for x in xip.split(",") if x and x != own)
+    return int(xmax), xip_ids, int(own) if own else None
 
 
 # ---------------------------------------------------------------- pruning
@@ -387,35 +405,30 @@ class _Hub:
     def __init__(self) -> None:
         self.waiters: dict[asyncio.Future, Cursor] = {}
         self.task: asyncio.Task | None = None
-        self.latest = 0  # the highest id announced so far
+        self.recent: deque[tuple[int, int | None]] = deque(maxlen=64)  # latest announcements
         self.subscribed = False  # a Redis subscription is live
 
     async def wait(self, after: Cursor, timeout: float) -> None:
-        if self.latest > after.rv:
-            return  # announced between the caller's read and now
+        # Announced between the caller's read and now: no need to sleep.
+        if any(_may_be_new(after, rv, xid) for rv, xid in self.recent):
+            return
         woken = asyncio.get_running_loop().create_future()
         self.waiters[woken] = after
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self._run(), name="kubeapi-changes")
         try:
-            if after.xip and self.subscribed:
-                # A transaction the caller's read could not see may have committed (and
-                # announced a lower id) before this waiter was listening: look once.
-                self.wake(*await sync_to_async(_poll_once, thread_sensitive=False)())
             await asyncio.wait_for(woken, timeout)
         except TimeoutError:
             pass
         finally:
             self.waiters.pop(woken, None)
 
-    def wake(self, rv: int, snapshot: tuple[int, tuple[int, ...]] | None = None) -> None:
-        """Wake the waiters that something committed after their read may be new to: a higher
-        id, or (PostgreSQL) a transaction their read could not see that has since ended."""
-        self.latest = max(self.latest, rv)
+    def wake(self, rv: int, *, xid: int | None = None, snapshot=None) -> None:
+        """A commit was announced (its highest id and transaction) or polled (the newest id and
+        the database's snapshot): wake the waiters it may be news to."""
+        self.recent.append((rv, xid))
         for woken, after in list(self.waiters.items()):
-            if woken.done():
-                continue
-            if rv > after.rv or (after.xip and _any_ended(after.xip, snapshot)):
+            if not woken.done() and _may_be_new(after, rv, xid, snapshot):
                 woken.set_result(None)
 
     async def _run(self) -> None:
@@ -444,11 +457,12 @@ class _Hub:
             await pubsub.subscribe(_channel())
             self.subscribed = True
             # What committed before the subscription took hold was announced to no one.
-            self.wake(*await sync_to_async(_poll_once, thread_sensitive=False)())
+            await self._poll_once()
             while True:
                 message = await pubsub.get_message(timeout=IDLE_SECONDS)
                 if message is not None:
-                    self.wake(int(message["data"]))
+                    rv, xid = message["data"].split()
+                    self.wake(int(rv), xid=int(xid))
                 elif not self.waiters:
                     return
         finally:
@@ -460,25 +474,32 @@ class _Hub:
         loop = asyncio.get_running_loop()
         while self.waiters and (until is None or loop.time() < until):
             try:
-                self.wake(*await sync_to_async(_poll_once, thread_sensitive=False)())
+                await self._poll_once()
             except Exception as error:  # the database is away: waiters time out, retry later
                 log.warning("change poller: %s", error)
             await asyncio.sleep(POLL_SECONDS)
 
-
-def _any_ended(xip: tuple[int, ...], snapshot) -> bool:
-    if snapshot is None:
-        return True  # a Redis message says only that something committed
-    xmax, still = snapshot
-    return any(x < xmax and x not in still for x in xip)
+    async def _poll_once(self) -> None:
+        now = await sync_to_async(_newest, thread_sensitive=False)()
+        self.wake(now.rv, snapshot=(now.xmax, now.xip) if now.xmax is not None else None)
 
 
-def _poll_once():
+def _may_be_new(after: Cursor, rv: int, xid: int | None, snapshot=None) -> bool:
+    if rv > after.rv:
+        return True
+    if after.xmax is None:
+        return False  # read in id order (SQLite), or from a bare resourceVersion
+    if xid is not None:  # announced: did the caller's read miss this transaction?
+        return xid in after.xip or (xid >= after.xmax and xid != after.own)
+    if snapshot is not None:  # polled: has a transaction the read missed ended since?
+        xmax, running = snapshot
+        return xmax > after.xmax or any(x not in running for x in after.xip)
+    return False
+
+
+def _newest() -> Cursor:
     try:
-        if connection.vendor == "postgresql":
-            cursor = current_cursor()
-            return cursor.rv, (cursor.xmax, cursor.xip)
-        return current(), None
+        return current_cursor()
     finally:
         if connection.vendor == "postgresql":
             connection.close()  # back to the pool: the poller must not hold one
