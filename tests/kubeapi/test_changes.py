@@ -352,34 +352,40 @@ def test_a_hundred_waiters_share_one_wakeup_task(db):
 # ---------------------------------------------------------------- PostgreSQL: commit order
 
 
-@ON_POSTGRESQL
-@pytest.mark.django_db(transaction=True)
-def test_a_row_committed_after_a_higher_one_is_not_missed():
-    """Transaction A takes id n and commits late; B takes n+1 and commits first. A reader that
-    saw n+1 still gets n when A commits, and gets nothing twice."""
-    start = changes.current_cursor()
-    a_recorded, a_may_commit = threading.Event(), threading.Event()
+def _late_then_early() -> tuple[threading.Thread, threading.Event]:
+    """Transaction "late" records (taking id n) and holds; "early" records (n+1) and commits.
+    Set the event to let "late" commit; join the thread to know it has."""
+    recorded, may_commit = threading.Event(), threading.Event()
 
-    def slow_writer():
+    def late():
         try:
             with transaction.atomic():
                 changes.record("namespaces", "", "late", ADDED)
-                a_recorded.set()
-                assert a_may_commit.wait(20)
+                recorded.set()
+                assert may_commit.wait(20)
         finally:
             connection.close()
 
-    thread = threading.Thread(target=slow_writer)
+    thread = threading.Thread(target=late)
     thread.start()
-    assert a_recorded.wait(20)
+    assert recorded.wait(20)
     _commit_in_another_thread("early").join()
+    return thread, may_commit
+
+
+@ON_POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+def test_a_row_committed_after_a_higher_one_is_not_missed():
+    """A reader that saw n+1 still gets n when its transaction commits, and nothing twice."""
+    start = changes.current_cursor()
+    thread, may_commit = _late_then_early()
 
     first = changes.changes_since(start, resources={"namespaces"})
     assert [c.name for c in first] == ["early"]
     late_rv = first[0].rv - 1
     assert first.cursor.rv > late_rv  # the reader is past the id the late row holds
 
-    a_may_commit.set()
+    may_commit.set()
     thread.join()
     second = changes.changes_since(first.cursor, resources={"namespaces"})
     assert [(c.name, c.rv) for c in second] == [("late", late_rv)]
@@ -389,24 +395,10 @@ def test_a_row_committed_after_a_higher_one_is_not_missed():
 @ON_POSTGRESQL
 @pytest.mark.django_db(transaction=True)
 def test_a_late_commit_wakes_a_waiter_whose_read_could_not_see_it():
-    a_recorded, a_may_commit = threading.Event(), threading.Event()
-
-    def slow_writer():
-        try:
-            with transaction.atomic():
-                changes.record("namespaces", "", "late", ADDED)
-                a_recorded.set()
-                assert a_may_commit.wait(20)
-        finally:
-            connection.close()
-
     start = changes.current_cursor()
-    thread = threading.Thread(target=slow_writer)
-    thread.start()
-    assert a_recorded.wait(20)
-    _commit_in_another_thread("early").join()
+    thread, a_may_commit = _late_then_early()
     read = changes.changes_since(start, resources={"namespaces"})
-    assert read.cursor.xip  # the late writer was in flight
+    assert [c.name for c in read] == ["early"] and read.cursor.xip  # "late" was in flight
 
     async def scenario():
         waiting = asyncio.create_task(changes.wait(read.cursor, timeout=20))
@@ -420,3 +412,15 @@ def test_a_late_commit_wakes_a_waiter_whose_read_could_not_see_it():
     assert asyncio.run(scenario()) < 10
     names = [c.name for c in changes.changes_since(read.cursor, resources={"namespaces"})]
     assert names == ["late"]
+
+
+def test_beat_prunes_the_log_every_minute(db, settings):
+    from kubeapi.tasks import changes_prune_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["prune-resource-changes"]
+    assert (entry["task"], entry["schedule"]) == ("kubeapi.tasks.changes_prune_task", 60.0)
+    changes.record("namespaces", "", "old", ADDED)
+    newest = changes.record("namespaces", "", "old", MODIFIED)
+    ResourceChange.objects.update(created_at=timezone.now() - timezone.timedelta(hours=1))
+    assert changes_prune_task() >= 1
+    assert changes.horizon() == newest - 1
