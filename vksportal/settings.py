@@ -242,6 +242,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workloads.tasks.supervisors_resync_task",
         "schedule": float(VKS_RESYNC_SECONDS),
     },
+    # The Kubernetes API's change log keeps 15 minutes (at most 100k rows) of watch history.
+    "prune-resource-changes": {"task": "kubeapi.tasks.changes_prune_task", "schedule": 60.0},
 }
 
 # Simulator. Durations in the reference facts are divided by VKS_SIM_SPEED; tests use `instant`.
