@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 
+from kubeapi import changes
 from kubeapi.cluster_schemas import CLUSTER_SCHEMA, TKC_SCHEMA, unknown_fields
 from kubeapi.surface import Column, Context, ResourceType
 from workloads import selectors
@@ -52,14 +53,13 @@ __all__ = ["CLUSTERS", "TANZU_KUBERNETES_CLUSTERS", "TYPES", "unknown_fields"]
 
 
 def _resource_versions(resource: str, namespace: str | None) -> dict[tuple[str, str], int]:
-    """The objects' resourceVersions, (namespace, name) -> version, in one query. The switch to
-    the change log is this one line: `return kubeapi.changes.versions(resource, namespace)`.
-    Until then none is known and each object shows its generation."""
-    return {}
+    """The objects' resourceVersions from the change log, (namespace, name) -> version, in one
+    query."""
+    return changes.versions(resource, namespace)
 
 
 def _resource_version(versions: dict[tuple[str, str], int], cluster: VksCluster) -> str:
-    return str(versions.get((cluster.namespace.name, cluster.name), cluster.generation))
+    return str(versions.get((cluster.namespace.name, cluster.name), 1))
 
 
 @contextmanager

@@ -176,6 +176,9 @@ class ResourceType:
     columns: tuple[Column, ...] = ()  # after NAME, as the CRD declares them
     writer: Writer | None = None
     schema: dict | None = None  # the OpenAPI v3 schema of the object (openapi.py)
+    # Its objects are derived and the change log names what they derive from: a watch lists
+    # them again on a change and sends the difference.
+    watch_relists: bool = False
     # True when the caller sees the namespace but its role may not read this type there (403).
     forbids: Callable[[Context, str | None], bool] | None = None
     description: str = ""

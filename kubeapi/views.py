@@ -8,7 +8,6 @@ request, filters, pages, renders and streams."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import copy
@@ -583,6 +582,8 @@ class _Watch:
                 latest[(change.namespace, change.name)] = change  # the newest says how it is
             if len(batch) < changes.LIMIT:
                 break
+        if h.resource.watch_relists:
+            return self._relisted() if latest else []
         for key, change in sorted(latest.items(), key=lambda kv: kv[1].rv):
             namespace = key[0] or None
             obj = None
@@ -645,6 +646,19 @@ class _Watch:
             yield self._error(410, "Expired", str(gone))
         except KubeError as error:
             yield self._error(error.code, error.reason, error.message)
+
+    def _relisted(self) -> list[bytes]:
+        """The difference between the objects as they are and those the client holds."""
+        lines = []
+        now = {_key(o): _typed(self.h.resource, o) for o in self.h._selected()}
+        for key, obj in now.items():
+            held = self.sent.get(key)
+            if held is None or held != obj:
+                lines.append(self._line("ADDED" if held is None else "MODIFIED", obj))
+        for key in self.sent.keys() - now.keys():
+            lines.append(self._line("DELETED", self.sent[key]))
+        self.sent = now
+        return lines
 
     def _holding(self) -> dict:
         """On a resume, the objects that existed then and still do (so their changes are

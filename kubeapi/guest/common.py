@@ -5,11 +5,12 @@ the pieces of OpenAPI schema and printer columns the built-in types share."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
+from kubeapi import changes
 from kubeapi.surface import Column, Context, ResourceType, age, path, timestamp
 from workloads.cluster_status import node_ready
 from workloads.models import VksCluster, VksNode
@@ -31,19 +32,19 @@ def resource_key(cluster: VksCluster, plural: str) -> str:
     return f"vks/{cluster.pk}/{plural}"
 
 
-def resource_versions(key: str, names: Iterable[tuple[str | None, str]]) -> dict:
-    """metadata.resourceVersion of each (namespace, name) of the type `key`, in one call.
-    A placeholder until the change log (kubeapi.changes.versions) serves it: the one place
-    that switches."""
-    return {name: "0" for name in names}
-
-
 def stamp(objects: list[dict], key: str) -> list[dict]:
-    """Put each object's resourceVersion in, asked for all of them at once."""
-    names = [(path(o, "metadata.namespace"), o["metadata"]["name"]) for o in objects]
-    versions = resource_versions(key, names)
-    for obj, name in zip(objects, names, strict=True):
-        obj["metadata"]["resourceVersion"] = versions[name]
+    """Put each object's resourceVersion in from the change log, one query for them all.
+    Pods change with their node (the log names the node), so a pod shows its node's version;
+    an object nothing was recorded for shows 1."""
+    found = changes.versions(key)
+    newest = max(found.values(), default=1)
+    by_node = key.endswith("/pods")
+    for obj in objects:
+        if by_node:
+            rv = found.get(("", path(obj, "spec.nodeName") or ""), newest)
+        else:
+            rv = found.get((path(obj, "metadata.namespace") or "", obj["metadata"]["name"]), 1)
+        obj["metadata"]["resourceVersion"] = str(rv)
     return objects
 
 

@@ -600,4 +600,5 @@ def resource_type(cluster) -> ResourceType:
         columns=COLUMNS,
         schema=SCHEMA,
         description="The system pods of the VKS cluster.",
+        watch_relists=True,  # the change log names the node a pod runs on, not the pod
     )

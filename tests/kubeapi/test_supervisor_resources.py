@@ -405,18 +405,19 @@ def more_everything(admin, cluster, count: int) -> None:
         )
 
 
-# Queries per list, besides the user's vCenter role (memoised for the request):
+# Queries per list (one of them the objects' resourceVersions), besides the user's vCenter
+# role (memoised for the request):
 QUERIES = {
-    "namespaces": 1,  # the namespaces
-    "events": 4,  # namespaces, their VMs, clusters with tasks, events
-    "secrets": 1,  # clusters of the editable namespaces
-    "storageclasses": 1,  # policies with their first grant
-    "virtualmachines": 4,  # namespaces and VMs with nodes; their libraries; items
-    "virtualmachineclasses": 1,  # the bindings with class and namespace
-    "virtualmachineimages": 3,  # namespaces, bound libraries, items
-    "tanzukubernetesreleases": 2,  # namespaces, library items
-    "machines": 1,  # nodes with VM, cluster, namespace
-    "machinedeployments": 2,  # clusters, their nodes with VMs
+    "namespaces": 2,  # the namespaces
+    "events": 5,  # namespaces, their VMs, clusters with tasks, events
+    "secrets": 2,  # clusters of the editable namespaces
+    "storageclasses": 2,  # policies with their first grant
+    "virtualmachines": 5,  # namespaces and VMs with nodes; their libraries; items
+    "virtualmachineclasses": 2,  # the bindings with class and namespace
+    "virtualmachineimages": 4,  # namespaces, bound libraries, items
+    "tanzukubernetesreleases": 3,  # namespaces, library items
+    "machines": 2,  # nodes with VM, cluster, namespace
+    "machinedeployments": 3,  # clusters, their nodes with VMs
 }
 
 
