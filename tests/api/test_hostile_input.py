@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from inventory.models import Event, Task
 from tests.api.conftest import NS, error
-from tests.api.test_kubernetes_clusters import CLUSTERS, TKCS, cluster_manifest
+from tests.kubeapi.test_cluster_api import CLUSTERS, TKCS, cluster_manifest
 from workloads.models import Namespace, NamespaceAccess, VksCluster
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +110,7 @@ def test_an_alias_bomb_from_a_can_edit_user_is_refused_before_it_expands(
     response = editor_api.post(url, text, content_type="application/yaml")
     body = status_refusal(response, 400, "aliases expanded", "10000 values")
     assert body["reason"] == "BadRequest"
-    assert body["message"].startswith("error parsing YAML: line ")
+    assert body["message"].startswith("line ")  # where the bomb went off
 
 
 def test_an_alias_bomb_on_the_apply_yaml_page_is_a_form_error(
