@@ -207,8 +207,8 @@ def main(argv: list[str] | None = None) -> None:
                     f"{f'{s_q}/{b_q}/{g_q}':>16}"
                 )
     print(
-        "\nhttp: today's Kubernetes-style endpoints (workloads.api.kubernetes) through the "
-        "test Client;\nsource: kubeapi.clusters' list/get + JSON, what the new dispatcher serves."
+        "\nhttp: the Kubernetes API's dispatcher (kubeapi.views) through the test Client;"
+        "\nsource: kubeapi.clusters' list/get + JSON alone, what the dispatcher calls."
     )
 
 

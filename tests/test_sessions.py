@@ -125,6 +125,16 @@ def test_a_session_that_is_gone_shows_the_message_on_the_login_page(browser):
     assert IDLE_MESSAGE in browser.get(response["Location"]).content.decode()
 
 
+@pytest.mark.parametrize("path", ["/api/session", "/api", "/apis", "/openapi/v3"])
+def test_an_api_call_after_expiry_is_the_apis_own_401(browser, clock, path):
+    clock.shift(timedelta(minutes=121))
+    response = browser.get(path)
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/json")
+    # The message is for a person at a page, not queued by a client's call.
+    assert IDLE_MESSAGE not in browser.get(reverse("login")).content.decode()
+
+
 def test_logging_out_shows_no_idle_message(browser):
     assert browser.post(reverse("logout")).status_code == 302
     assert IDLE_MESSAGE not in browser.get(reverse("login")).content.decode()

@@ -19,7 +19,14 @@ from inventory.api.errors import INVALID_ARGUMENT, message
 from kubeapi.status import status_body
 from vksportal.untrusted import clip, text_problem
 
-KUBERNETES_PATH = re.compile(r"^/(?:apis|api/v1|api$|openapi|version|vks)(?:/|$)")  # kubeapi.urls
+# Every path kubeapi.urls routes to the Kubernetes API, so a refusal there is a Status too:
+# /api and /api/ exactly (any other /api/... is vCenter's), /api/v1/..., /apis, /openapi,
+# /version and the health checks with what follows, and a VKS cluster's /vks/<ns>/<name>/....
+KUBERNETES_PATH = re.compile(
+    r"/(?:api/?|api/v1(?:/.*)?|(?:apis|openapi|version|healthz|livez|readyz)(?:/.*)?"
+    r"|vks/[^/]+/[^/]+(?:/.*)?)",
+    re.DOTALL,
+)
 
 
 def vary_on_htmx(get_response: Callable[[HttpRequest], HttpResponse]):
@@ -100,7 +107,7 @@ def _session_ended(request: HttpRequest) -> HttpResponse | None:
     """htmx gets sent to the login page as a whole (not a login form swapped into a pane); a
     page carries the message on to it (login_required sends it there); the API answers its own
     401."""
-    if request.path.startswith(("/api/", "/apis/")):
+    if request.path_info.startswith("/api/") or KUBERNETES_PATH.fullmatch(request.path_info):
         return None
     messages.warning(request, IDLE_MESSAGE)
     if getattr(request, "htmx", False):
@@ -113,15 +120,15 @@ def refuse_malformed_requests(get_response: Callable[[HttpRequest], HttpResponse
     """A 400 naming the problem, before anything reads the request, for a NUL character or a
     lone surrogate in the path, a query parameter, a header or a page's form field: no view,
     session lookup or database query ever sees one (PostgreSQL refuses NUL in text with an
-    error, a 500). The body is each front door's own: a Kubernetes Status under /apis/ and
-    /api/v1/, a vAPI error under /api/, plain text for pages. API bodies are checked by their
-    parsers (vksportal.untrusted)."""
+    error, a 500). The body is each front door's own: a Kubernetes Status on the Kubernetes
+    API's paths (KUBERNETES_PATH), a vAPI error on the rest of /api/, plain text for pages. API
+    bodies are checked by their parsers (vksportal.untrusted)."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
         problem = _request_problem(request)
         if problem is None:
             return get_response(request)
-        if KUBERNETES_PATH.match(request.path_info):
+        if KUBERNETES_PATH.fullmatch(request.path_info):
             return JsonResponse(status_body(400, "BadRequest", problem), status=400)
         if request.path_info.startswith("/api/"):
             error = [message(problem, INVALID_ARGUMENT)]
@@ -140,8 +147,12 @@ def _request_problem(request: HttpRequest) -> str | None:
             problem = text_problem(text)
             if problem:
                 return f"query parameter {clip(key, 40)!r}: {problem}"
-    if request.method == "POST" and not request.path_info.startswith("/api"):
-        # A page's form (the API's bodies are checked by its parsers). Django decodes form
+    path = request.path_info
+    if request.method == "POST" and not (
+        path.startswith("/api/") or KUBERNETES_PATH.fullmatch(path)
+    ):
+        # A page's form (the APIs' bodies are checked by their parsers, and must stay unread
+        # for them: a multipart body read here could not be read again). Django decodes form
         # data with errors="replace", so a surrogate cannot come in this way; a NUL can.
         for key, values in request.POST.lists():
             for text in (key, *values):

@@ -286,10 +286,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "VKS Portal API",
     "DESCRIPTION": (
         "A vSphere Automation API-compatible subset: sessions, Supervisors, vSphere Namespaces "
-        "and VM classes; and, shaped like the Supervisor's Kubernetes API, VKS clusters "
-        "(/apis/cluster.x-k8s.io/v1beta1, /apis/run.tanzu.vmware.com/v1alpha3) and their "
-        "kubeconfig Secrets. Create a session with POST /api/session (HTTP basic auth) and send "
-        "its token in the vmware-api-session-id header."
+        "and VM classes. Create a session with POST /api/session (HTTP basic auth) and send "
+        "its token in the vmware-api-session-id header. The Supervisor's Kubernetes API "
+        "(/api/v1, /apis) describes itself at /openapi/v3."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

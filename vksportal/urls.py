@@ -17,9 +17,6 @@ urlpatterns = [
     path("", include("kubeapi.urls")),
     path("api/", include("inventory.api.urls")),
     path("api/", include("workloads.api.urls")),
-    # The Supervisor's Kubernetes API for VKS clusters (/apis/..., /api/v1/...Secret), with
-    # Kubernetes Status bodies for its errors.
-    path("", include("workloads.api.kubernetes.urls")),
     path(
         "api/openapi.json",
         SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),

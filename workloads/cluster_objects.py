@@ -1,5 +1,5 @@
 """A VKS cluster as the Kubernetes API shows it: the one builder behind the cluster page's YAML
-tab, the REST front door's Kubernetes-style endpoints and the Supervisor's Kubernetes API.
+tab and the Supervisor's Kubernetes API (kubeapi.clusters).
 
 The object is built directly from the row (no YAML round trip). Its `spec` is the manifest's
 as written (`VksCluster.manifest_spec`, defaults filled), or for a cluster made by the wizard,

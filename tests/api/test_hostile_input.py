@@ -9,12 +9,14 @@ import json
 import pytest
 import yaml
 from django.test import Client
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from rest_framework.test import APIClient
 
 from inventory.models import Event, Task
+from kubeapi import views as kube_views
 from tests.api.conftest import NS, error
-from tests.api.test_kubernetes_clusters import CLUSTERS, TKCS, cluster_manifest
+from tests.kubeapi.test_cluster_api import CLUSTERS, TKCS, cluster_manifest
+from vksportal.middleware import KUBERNETES_PATH
 from workloads.models import Namespace, NamespaceAccess, VksCluster
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +112,7 @@ def test_an_alias_bomb_from_a_can_edit_user_is_refused_before_it_expands(
     response = editor_api.post(url, text, content_type="application/yaml")
     body = status_refusal(response, 400, "aliases expanded", "10000 values")
     assert body["reason"] == "BadRequest"
-    assert body["message"].startswith("error parsing YAML: line ")
+    assert body["message"].startswith("line ")  # where the bomb went off
 
 
 def test_an_alias_bomb_on_the_apply_yaml_page_is_a_form_error(
@@ -282,11 +284,56 @@ def test_a_nul_in_an_api_path_is_a_vapi_400(admin_api, snapshot, path):
     [
         "/apis/cluster.x-k8s.io/v1beta1/namespaces/team%00a/clusters",
         "/apis/run.tanzu.vmware.com/v1alpha3/namespaces/team-a/tanzukubernetesclusters/w%00",
+        "/apis/%00",
         "/api/v1/namespaces/team-a/secrets/web%00-kubeconfig",
+        "/api/v1/%00",
+        "/openapi/v3/apis/cluster.x-k8s.io/v1beta%00",
+        "/version/%00",
+        "/healthz/%00",
+        "/vks/team-a/web/api/v1/no%00des",
+        "/vks/team-a/we%00b",
     ],
 )
 def test_a_nul_in_a_kubernetes_path_is_a_status_400(admin_api, snapshot, path):
     status_refusal(admin_api.get(path), 400, "the path", "NUL")
+
+
+@pytest.mark.parametrize("path", ["/api", "/api/", "/apis", "/version", "/vks/team-a/web"])
+def test_a_nul_in_a_query_on_a_kubernetes_path_is_a_status_400(admin_api, snapshot, path):
+    status_refusal(admin_api.get(f"{path}?watch=%00"), 400, "query parameter 'watch'", "NUL")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api",
+        "/api/",
+        "/api/v1",
+        "/api/v1/namespaces/team-a/pods",
+        "/apis",
+        "/apis/cluster.x-k8s.io/v1beta1",
+        "/openapi/v3",
+        "/version",
+        "/healthz",
+        "/livez",
+        "/readyz",
+        "/vks/team-a/web",
+        "/vks/team-a/web/api/v1/nodes",
+        "/api/session",
+        "/api/v10",
+        "/api/vcenter/namespaces/instances",
+        "/apisx",
+        "/vks/team-a",
+        "/ui/",
+    ],
+)
+def test_the_middleware_knows_every_kubernetes_path_the_urls_route(path):
+    """A refusal in the middleware takes the body of the front door the path leads to."""
+    try:
+        routed = resolve(path).func in (kube_views.supervisor_api, kube_views.guest_api)
+    except Resolver404:
+        routed = False
+    assert bool(KUBERNETES_PATH.fullmatch(path)) == routed
 
 
 def test_a_nul_in_a_query_parameter_is_a_400(admin_api, snapshot):

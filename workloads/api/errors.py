@@ -8,8 +8,7 @@ only the field names change: one message per field, named as the view's API name
 (`spec_fields`, e.g. "namespace: ..."). Everything else (DRF's own, Http404, PermissionDenied)
 as `inventory.api.errors` maps it.
 
-The Kubernetes-style views (workloads.api.kubernetes, `status_errors`) answer with the API
-server's `Status` body instead (kubeapi.status).
+The Kubernetes API (kubeapi) is no DRF view: it renders its own `Status` bodies.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from rest_framework.response import Response
 
 from inventory.api import errors as base
 from vksportal.errors import DomainError
-from workloads.api.kubernetes.status import status_exception_handler
 
 
 def api_field(name: str, fields: dict[str, str]) -> str:
@@ -33,8 +31,6 @@ def api_field(name: str, fields: dict[str, str]) -> str:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    if getattr(context.get("view"), "status_errors", False):
-        return status_exception_handler(exc, context)
     if isinstance(exc, DomainError):
         # Each view says how its service's field names read in the API (`spec_fields`).
         fields = getattr(context.get("view"), "spec_fields", {})

@@ -18,8 +18,6 @@ from workloads.models import (
     NamespaceStorage,
     Supervisor,
     VirtualMachineClass,
-    VksCluster,
-    VksNode,
 )
 from workloads.selectors.namespaces import _usage_subquery
 
@@ -206,19 +204,3 @@ def vm_class_info(name: str) -> VirtualMachineClass:
     if vm_class is None:
         raise Http404(f"VM class {name} was not found.")
     return vm_class
-
-
-# ---------------------------------------------------------------- VKS clusters (Kubernetes API)
-
-
-def cluster_objects(user, *, kind: str, namespace: Namespace | None = None) -> list[VksCluster]:
-    """The clusters of `kind` in `namespace` (the caller checked the user's role in it), or in
-    every namespace the user may see, each with its namespace, Supervisor and nodes loaded for
-    `cluster_document`: two queries (plus the user's groups, across namespaces)."""
-    rows = VksCluster.objects.filter(kind=kind).select_related("namespace__supervisor")
-    if namespace is not None:
-        rows = rows.filter(namespace=namespace)
-    else:
-        rows = rows.filter(namespace__in=namespaces_visible_to(user))
-    nodes = Prefetch("nodes", VksNode.objects.order_by("created_at", "pk"))
-    return list(rows.prefetch_related(nodes).order_by("namespace__name", "name"))

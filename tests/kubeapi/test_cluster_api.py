@@ -1,6 +1,8 @@
-"""The Kubernetes-style cluster API (`/apis/...`, the kubeconfig Secret under `/api/v1/`): create
-from JSON or YAML manifests of both kinds, read, replace against a resourceVersion, delete; the
-API server's Status bodies for every refusal; the pages' permissions; fixed query counts."""
+"""VKS clusters through the Supervisor's Kubernetes API as a client sees them (`/apis/...`, the
+kubeconfig Secret under `/api/v1/`): create from JSON or YAML manifests of both kinds, read,
+replace against a resourceVersion, delete; the API server's Status bodies for every refusal; the
+pages' permissions; each way in (a `/wcp/login` bearer token, an Automation API session, a
+logged-in browser); the operation ids of /openapi/v3; a list's fixed query count."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import yaml
 from django.test import Client
 from rest_framework.test import APIClient
 
+from kubeapi import tokens
+from tests.api.conftest import open_session
 from tests.workloads.conftest import RELEASE, drive, spec
 from workloads.cluster_objects import export_manifest
 from workloads.models import Namespace, NamespaceAccess, VksCluster
@@ -91,9 +95,17 @@ def put(client, url: str, document: dict):
     return client.put(url, json.dumps(document), content_type="application/json")
 
 
+def version(document: dict) -> int:
+    """metadata.resourceVersion: the API's one counter, moved by every change to what it serves."""
+    text = document["metadata"]["resourceVersion"]
+    assert text.isdigit(), text
+    return int(text)
+
+
 @pytest.fixture
-def editor_api(api_as, editor):
-    return api_as(editor)
+def editor_api(kube_as, editor):
+    """The editor's client, with the bearer token `/wcp/login` gives (kubectl's way in)."""
+    return kube_as(editor)
 
 
 @pytest.fixture
@@ -131,18 +143,26 @@ def test_post_creates_a_cluster_of_either_kind_from_json_or_yaml(
     assert {"apiVersion", "kind", "metadata", "spec", "status"} <= set(body)
     assert (body["apiVersion"], body["kind"]) == (manifest["apiVersion"], kind)
     assert body["metadata"]["name"] == "shop" and body["metadata"]["namespace"] == "team-a"
-    assert body["metadata"]["generation"] == 1 and body["metadata"]["resourceVersion"] == "1"
+    assert body["metadata"]["generation"] == 1
     assert body["metadata"]["uid"] and body["metadata"]["creationTimestamp"]
+    created = version(body)
     cluster = VksCluster.objects.get(name="shop")
     assert cluster.kind == kind and cluster.spec["topology"]["version"] == RELEASE
     # The same document the YAML tab shows, resourceVersion aside.
     exported = yaml.safe_load(export_manifest(cluster))
     del body["metadata"]["resourceVersion"]
     assert body == exported
-    # Readable at its own resource, and only there (the other kind's is another resource).
-    assert editor_api.get(f"{url}/shop").json()["metadata"]["uid"] == exported["metadata"]["uid"]
-    other = TKCS if url == CLUSTERS else CLUSTERS
-    status_of(editor_api.get(f"{other}/shop"), 404, "NotFound")
+    read = editor_api.get(f"{url}/shop").json()
+    assert read["metadata"]["uid"] == exported["metadata"]["uid"]
+    assert version(read) == created  # nothing changed it since
+    if url == CLUSTERS:  # a Cluster is no TanzuKubernetesCluster
+        status_of(editor_api.get(f"{TKCS}/shop"), 404, "NotFound")
+    else:  # a TKC is also the Cluster its controller makes, owned by it
+        as_cluster = editor_api.get(f"{CLUSTERS}/shop").json()
+        assert as_cluster["kind"] == "Cluster"
+        assert [(o["kind"], o["name"]) for o in as_cluster["metadata"]["ownerReferences"]] == [
+            ("TanzuKubernetesCluster", "shop")
+        ]
 
 
 def test_apiversion_and_kind_left_out_come_from_the_url(editor_api, storage_class):
@@ -217,7 +237,7 @@ def test_limits_exceeded_are_403_forbidden_as_admission_denies_them(
 def test_a_body_that_is_not_yaml_is_a_bad_request(editor_api, namespace):
     response = editor_api.post(CLUSTERS, "kind: [Cluster", content_type="application/yaml")
     body = status_of(response, 400, "BadRequest")
-    assert body["message"].startswith("error parsing YAML")
+    assert body["message"].startswith("error converting YAML to JSON: ")
 
 
 def test_a_body_of_another_media_type_is_415(editor_api, namespace):
@@ -244,8 +264,8 @@ def test_a_name_taken_is_409_already_exists(editor_api, web, storage_class):
 # ---------------------------------------------------------------- who sees what
 
 
-def test_a_viewer_reads_but_may_not_create(api_as, viewer, web, storage_class):
-    client = api_as(viewer)
+def test_a_viewer_reads_but_may_not_create(kube_as, viewer, web, storage_class):
+    client = kube_as(viewer)
     listed = client.get(CLUSTERS)
     assert listed.status_code == 200
     body = listed.json()
@@ -265,8 +285,8 @@ def test_a_viewer_reads_but_may_not_create(api_as, viewer, web, storage_class):
     assert not VksCluster.objects.get(name="web").is_deleting
 
 
-def test_a_stranger_finds_no_namespace(api_as, stranger, web):
-    client = api_as(stranger)
+def test_a_stranger_finds_no_namespace(kube_as, stranger, web):
+    client = kube_as(stranger)
     body = status_of(client.get(CLUSTERS), 404, "NotFound")
     assert body["message"] == 'namespaces "team-a" not found'
     assert body["details"] == {"name": "team-a", "kind": "namespaces"}
@@ -276,7 +296,7 @@ def test_a_stranger_finds_no_namespace(api_as, stranger, web):
 
 
 def test_the_list_of_all_namespaces_holds_what_the_caller_may_see(
-    api_as,
+    kube_as,
     admin,
     viewer,
     stranger,
@@ -290,48 +310,74 @@ def test_the_list_of_all_namespaces_holds_what_the_caller_may_see(
     )
 
     def names(user) -> list[str]:
-        body = api_as(user).get(f"{CAPI}/clusters").json()
+        body = kube_as(user).get(f"{CAPI}/clusters").json()
         assert body["kind"] == "ClusterList"
         return [f"{i['metadata']['namespace']}/{i['metadata']['name']}" for i in body["items"]]
 
     assert names(admin) == ["team-a/web", "team-b/other"]
     assert names(viewer) == ["team-a/web"]
     assert names(stranger) == ["team-b/other"]
-    assert api_as(admin).get(f"{TKC}/tanzukubernetesclusters").json()["items"] == []
+    assert kube_as(admin).get(f"{TKC}/tanzukubernetesclusters").json()["items"] == []
 
 
-def test_a_logged_in_browser_may_call_it(editor, web):
-    client = Client()
+def test_a_logged_in_browser_reads_and_writes_with_the_csrf_token(editor, web, storage_class):
+    client = Client(enforce_csrf_checks=True)
     client.force_login(editor)
-    assert client.get(CLUSTERS).status_code == 200
+    assert [i["metadata"]["name"] for i in client.get(CLUSTERS).json()["items"]] == ["web"]
+    manifest = cluster_manifest(storage_class, "shop")
+    body = status_of(post(client, CLUSTERS, manifest), 403, "Forbidden")
+    assert "CSRF" in body["message"]
+    assert not VksCluster.objects.filter(name="shop").exists()
+    client.get("/workload-management/")  # a page sets the CSRF cookie, as in a browser
+    token = client.cookies["csrftoken"].value
+    response = client.post(
+        CLUSTERS, json.dumps(manifest), content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
+    assert response.status_code == 201, response.content
+    assert VksCluster.objects.filter(name="shop").exists()
 
 
-def test_no_credentials_is_401_unauthorized(web):
-    body = status_of(APIClient().get(CLUSTERS), 401, "Unauthorized")
-    assert body["message"]
+def test_an_automation_api_session_reads_and_writes(editor, web, storage_class):
     client = APIClient()
-    client.credentials(HTTP_VMWARE_API_SESSION_ID="not-a-token")
+    open_session(client, editor.username)  # then sends vmware-api-session-id on every call
+    assert [i["metadata"]["name"] for i in client.get(CLUSTERS).json()["items"]] == ["web"]
+    response = post(client, CLUSTERS, cluster_manifest(storage_class, "shop"))
+    assert response.status_code == 201, response.content
+    assert response.json()["metadata"]["name"] == "shop"
+
+
+def test_no_credentials_is_401_unauthorized(kube_as, web, editor):
+    body = status_of(Client().get(CLUSTERS), 401, "Unauthorized")
+    assert body["message"]
+    client = Client(HTTP_VMWARE_API_SESSION_ID="not-a-token")
     status_of(client.get(f"{CAPI}/clusters"), 401, "Unauthorized")
     status_of(client.get(f"{SECRETS}/web-kubeconfig"), 401, "Unauthorized")
+    client = Client(HTTP_AUTHORIZATION="Bearer not-a-token")
+    status_of(client.get(CLUSTERS), 401, "Unauthorized")
+    # A token for a VKS cluster's API is not one for the Supervisor's.
+    client = kube_as(editor, audience=tokens.cluster_audience(web))
+    status_of(client.get(CLUSTERS), 401, "Unauthorized")
 
 
 def test_an_unknown_path_is_a_404_status(editor_api):
-    body = status_of(editor_api.get(f"{CAPI}/machines"), 404, "NotFound")
+    body = status_of(editor_api.get(f"{CAPI}/widgets"), 404, "NotFound")
     assert body["message"] == "the server could not find the requested resource"
+    status_of(editor_api.get("/apis/no.such.group/v1/things"), 404, "NotFound")
     status_of(editor_api.get("/api/v1/namespaces/team-a/configmaps"), 404, "NotFound")
 
 
 # ---------------------------------------------------------------- replace
 
 
-def test_put_scaling_a_node_pool_bumps_the_generation(editor_api, web):
+def test_put_scaling_a_node_pool_bumps_the_generation_and_the_version(editor_api, web):
     document = editor_api.get(f"{CLUSTERS}/web").json()
-    assert document["metadata"]["resourceVersion"] == "1"
+    before = version(document)
     document["spec"]["topology"]["workers"]["machineDeployments"][0]["replicas"] = 4
     response = put(editor_api, f"{CLUSTERS}/web", document)
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["metadata"]["generation"] == 2 and body["metadata"]["resourceVersion"] == "2"
+    assert body["metadata"]["generation"] == 2 and version(body) > before
+    assert version(editor_api.get(f"{CLUSTERS}/web").json()) == version(body)
     assert body["spec"]["topology"]["workers"]["machineDeployments"][0]["replicas"] == 4
     web.refresh_from_db()
     assert web.generation == 2 and web.spec["topology"]["nodePools"][0]["replicas"] == 4
@@ -345,7 +391,19 @@ def test_put_of_a_tkc_in_yaml(editor_api, storage_class):
         f"{TKCS}/tkc", yaml.safe_dump(document), content_type="application/yaml"
     )
     assert response.status_code == 200, response.content
-    assert response.json()["metadata"]["resourceVersion"] == "2"
+    assert response.json()["metadata"]["generation"] == 2
+    assert version(response.json()) > version(document)
+
+
+def test_a_tkcs_cluster_is_read_only_as_a_cluster(editor_api, storage_class):
+    assert post(editor_api, TKCS, tkc_manifest(storage_class)).status_code == 201
+    document = editor_api.get(f"{CLUSTERS}/tkc").json()
+    document["spec"]["topology"]["workers"]["machineDeployments"][0]["replicas"] = 5
+    body = status_of(put(editor_api, f"{CLUSTERS}/tkc", document), 409, "Conflict")
+    assert 'managed by TanzuKubernetesCluster "tkc"' in body["message"]
+    status_of(editor_api.delete(f"{CLUSTERS}/tkc"), 409, "Conflict")
+    tkc = VksCluster.objects.get(name="tkc")
+    assert tkc.generation == 1 and not tkc.is_deleting
 
 
 def test_put_with_a_stale_resource_version_is_409_and_changes_nothing(editor, editor_api, web):
@@ -376,15 +434,34 @@ def test_a_stale_tkc_names_its_own_resource(editor, editor_api, storage_class):
     assert body["details"]["kind"] == "tanzukubernetesclusters"
 
 
-@pytest.mark.parametrize(
-    "metadata", [{"generation": 1}, {"resourceVersion": "1"}, {"resourceVersion": "one"}]
-)
-def test_either_version_field_is_checked(editor, editor_api, web, metadata):
+@pytest.mark.parametrize("given", ["stale", "one", "-1"])
+def test_a_stale_or_malformed_resource_version_is_409_on_put_and_delete(
+    editor, editor_api, web, given
+):
+    stale = editor_api.get(f"{CLUSTERS}/web").json()["metadata"]["resourceVersion"]
     clusters.cluster_scale(cluster=web, pool="node-pool-1", replicas=3, generation=1, user=editor)
     document = editor_api.get(f"{CLUSTERS}/web").json()
-    del document["metadata"]["generation"], document["metadata"]["resourceVersion"]
-    document["metadata"].update(metadata)
+    document["metadata"]["resourceVersion"] = stale if given == "stale" else given
     status_of(put(editor_api, f"{CLUSTERS}/web", document), 409, "Conflict")
+    options = {"kind": "DeleteOptions", "preconditions": {"resourceVersion": given}}
+    response = editor_api.delete(
+        f"{CLUSTERS}/web", json.dumps(options), content_type="application/json"
+    )
+    status_of(response, 409, "Conflict")
+    web.refresh_from_db()
+    assert web.generation == 2 and not web.is_deleting
+
+
+def test_metadata_generation_in_a_body_is_no_precondition(editor, editor_api, web):
+    """The API server sets `generation` itself and ignores the one a client sends."""
+    clusters.cluster_scale(cluster=web, pool="node-pool-1", replicas=3, generation=1, user=editor)
+    document = editor_api.get(f"{CLUSTERS}/web").json()
+    del document["metadata"]["resourceVersion"]
+    document["metadata"]["generation"] = 1  # stale
+    document["spec"]["topology"]["workers"]["machineDeployments"][0]["replicas"] = 4
+    response = put(editor_api, f"{CLUSTERS}/web", document)
+    assert response.status_code == 200, response.content
+    assert response.json()["metadata"]["generation"] == 3
 
 
 def test_put_without_a_version_replaces_unconditionally(editor_api, web, storage_class):
@@ -411,8 +488,8 @@ def test_put_of_a_missing_cluster_is_404(editor_api, namespace, storage_class):
     assert body["message"] == 'clusters.cluster.x-k8s.io "web" not found'
 
 
-def test_a_viewer_may_not_replace(api_as, viewer, web):
-    client = api_as(viewer)
+def test_a_viewer_may_not_replace(kube_as, viewer, web):
+    client = kube_as(viewer)
     document = client.get(f"{CLUSTERS}/web").json()
     body = status_of(put(client, f"{CLUSTERS}/web", document), 403, "Forbidden")
     assert 'cannot update resource "clusters"' in body["message"]
@@ -448,7 +525,7 @@ def test_delete_with_a_stale_precondition_is_409(editor, editor_api, web):
 # ---------------------------------------------------------------- the kubeconfig Secret
 
 
-def test_the_kubeconfig_secret_for_can_edit(editor_api, api_as, viewer, web):
+def test_the_kubeconfig_secret_for_can_edit(editor_api, kube_as, viewer, web):
     drive(web)
     web.refresh_from_db()
     response = editor_api.get(f"{SECRETS}/web-kubeconfig")
@@ -463,7 +540,7 @@ def test_the_kubeconfig_secret_for_can_edit(editor_api, api_as, viewer, web):
     assert config["current-context"] == "web-admin@web"
     assert config["clusters"][0]["cluster"]["server"] == "https://testserver:8443/vks/team-a/web"
     assert config["users"][0]["user"]["token"]  # for the reader: workloads.kubeconfig's tests
-    body = status_of(api_as(viewer).get(f"{SECRETS}/web-kubeconfig"), 403, "Forbidden")
+    body = status_of(kube_as(viewer).get(f"{SECRETS}/web-kubeconfig"), 403, "Forbidden")
     assert body["message"] == (
         'secrets "web-kubeconfig" is forbidden: User "sso:vera@vsphere.local" cannot get '
         'resource "secrets" in API group "" in the namespace "team-a"'
@@ -480,22 +557,23 @@ def test_no_kubeconfig_secret_before_the_api_endpoint(editor_api, web):
 # ---------------------------------------------------------------- schema and cost
 
 
-def test_the_schema_describes_the_kubernetes_paths(db):
-    schema = APIClient().get("/api/openapi.json").json()
-    paths = schema["paths"]
+def test_openapi_v3_names_operations_as_the_api_server_does(editor_api):
+    def document(group_version: str) -> dict:
+        root = editor_api.get("/openapi/v3").json()["paths"]
+        return editor_api.get(root[f"apis/{group_version}"]["serverRelativeURL"]).json()
+
+    paths = document("cluster.x-k8s.io/v1beta1")["paths"]
     assert paths[f"{CAPI}/namespaces/{{namespace}}/clusters"]["post"]["operationId"] == (
         "createClusterXK8sIoV1beta1NamespacedCluster"
     )
+    paths = document("run.tanzu.vmware.com/v1alpha3")["paths"]
     assert paths[f"{TKC}/namespaces/{{namespace}}/tanzukubernetesclusters/{{name}}"]["put"][
         "operationId"
     ] == ("replaceRunTanzuVmwareComV1alpha3NamespacedTanzuKubernetesCluster")
-    assert "get" in paths["/api/v1/namespaces/{namespace}/secrets/{name}"]
-    assert "Status" in schema["components"]["schemas"]
-
-
-# The session (its row) and its user. Its idle clock is written at most once a minute
-# (VKS_SESSION_TOUCH_SECONDS), not by these calls right after it opened.
-SESSION = 2
+    # The REST front door's schema describes the vSphere Automation API alone.
+    rest = Client().get("/api/openapi.json").json()["paths"]
+    assert "/api/session" in rest
+    assert not [p for p in rest if p.startswith(("/apis/", "/api/v1/"))]
 
 
 def test_the_list_costs_the_same_for_1_or_5_clusters(
@@ -508,13 +586,16 @@ def test_the_list_costs_the_same_for_1_or_5_clusters(
     def count() -> int:
         return len(editor_api.get(CLUSTERS).json()["items"])
 
-    # + the user's groups and vCenter role, the namespace and the role the user's access
-    # entries grant in it (namespace_get), the clusters, their nodes (one prefetch)
-    with django_assert_num_queries(SESSION + 6):
+    # The token's user; the namespace, the user's groups, vCenter role and the role its
+    # access entries grant there (may the user see it); the list's resourceVersion; the
+    # clusters, their namespaces and Supervisors (two prefetches); the objects'
+    # resourceVersions (one query for all).
+    queries = 10
+    with django_assert_num_queries(queries):
         assert count() == 1
     for i in range(4):
         manifest = copy.deepcopy(spec(storage_class, workers=1))
         clusters.cluster_create(namespace=web.namespace, name=f"c{i}", spec=manifest, user=editor)
     drive(VksCluster.objects.get(name="c0"))  # one with nodes
-    with django_assert_num_queries(SESSION + 6):
+    with django_assert_num_queries(queries):
         assert count() == 5
