@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import dataclasses
 import json
 import logging
 import time
@@ -20,6 +21,7 @@ from functools import partial
 from asgiref.sync import sync_to_async
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from kubeapi import changes, openapi, patches
@@ -546,7 +548,8 @@ class _Watch:
             obj = table(
                 self.h.resource,
                 [obj],
-                self.h.ctx,
+                # AGE as of this event, not of the watch's start (a watch lasts up to 30 min)
+                dataclasses.replace(self.h.ctx, now=timezone.now()),
                 version=self.table,
                 include_object=self.include,
                 list_meta=meta,

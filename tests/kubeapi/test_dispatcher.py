@@ -224,3 +224,33 @@ def test_openapi_v3_lists_the_group_and_its_schema(kube, store):
     ]
     patch = document["paths"][f"{BASE}/namespaces/{{namespace}}/widgets/{{name}}"]["patch"]
     assert "fieldValidation" in [p["name"] for p in patch["parameters"]]
+
+
+def watch_lines(answer) -> list[dict]:
+    """The events of a watch that ends (timeoutSeconds), read as a client reads the stream."""
+    from asgiref.sync import async_to_sync
+
+    async def read():
+        return b"".join([chunk async for chunk in answer.streaming_content])
+
+    return [json.loads(line) for line in async_to_sync(read)().splitlines()]
+
+
+def test_a_table_watch_prints_each_age_as_of_its_event(kube, store, namespace):
+    """kubectl get -w: an event's AGE is the object's age when the event is sent, not when the
+    watch began (a watch lasts up to 30 minutes)."""
+    import time_machine
+
+    post(kube, namespace.name, widget("a", 3))
+    store.items[(namespace.name, "a")]["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z"
+    with time_machine.travel("2026-01-01T00:00:30Z", tick=False) as clock:
+        answer = kube.get(
+            f"{BASE}/namespaces/{namespace.name}/widgets?watch=1&timeoutSeconds=0",
+            HTTP_ACCEPT=TABLE,
+        )
+        clock.shift(600)  # the event is made as the stream is read
+        (event,) = watch_lines(answer)
+    assert event["type"] == "ADDED"
+    table = event["object"]
+    assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Size", "Age"]
+    assert table["rows"][0]["cells"] == ["a", 3, "10m"]
