@@ -42,7 +42,7 @@ from kubeapi.http import (
     wants_table,
 )
 from kubeapi.status import status_body
-from kubeapi.surface import Context, ResourceType, Surface
+from kubeapi.surface import READ_VERBS, Context, ResourceType, Surface
 from kubeapi.surfaces import Scope, guest_scope, supervisor_scope
 from vksportal.errors import DomainError
 
@@ -185,6 +185,15 @@ def _resources(
         raise KubeError.forbidden(ctx, verb, resource, name or "", namespace)
     handler = _Handler(request, scope, ctx, resource, namespace, name)
     method = request.method
+    verb = _verb(request, name)
+    # A verb the type does not serve (a review is only created); a write to a read-only type
+    # is the scope's refusal instead (a VKS cluster's API answers 403).
+    if verb not in resource.verbs and (verb in READ_VERBS or resource.writer is not None):
+        raise KubeError(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+        )
     if method in ("GET", "HEAD"):
         if name is None:
             return handler.watch() if _flag(request, "watch") else handler.list()
@@ -211,12 +220,19 @@ def _resources(
 VERBS = {  # (method, on the collection) -> the verb RBAC names
     ("GET", True): "list",
     ("GET", False): "get",
+    ("HEAD", True): "list",
     ("HEAD", False): "get",
     ("POST", True): "create",
     ("PUT", False): "update",
     ("PATCH", False): "patch",
     ("DELETE", False): "delete",
 }
+
+
+def _verb(request: HttpRequest, name: str | None) -> str:
+    if request.method in ("GET", "HEAD") and name is None and _flag(request, "watch"):
+        return "watch"
+    return VERBS.get((request.method, name is None), "")
 
 
 def _flag(request: HttpRequest, key: str) -> bool:
