@@ -33,12 +33,46 @@ DISCOVERY_URLS = (
 )
 
 
+# The fields of the protobuf messages kubectl sends (k8s.io/api/authorization/v1).
+_META = {1: ("name", "string"), 3: ("namespace", "string")}
+_RESOURCE_ATTRIBUTES = {
+    1: ("namespace", "string"),
+    2: ("verb", "string"),
+    3: ("group", "string"),
+    4: ("version", "string"),
+    5: ("resource", "string"),
+    6: ("subresource", "string"),
+    7: ("name", "string"),
+}
+_NON_RESOURCE_ATTRIBUTES = {1: ("path", "string"), 2: ("verb", "string")}
+ACCESS_REVIEW_PROTO = {
+    1: ("metadata", _META),
+    2: (
+        "spec",
+        {
+            1: ("resourceAttributes", _RESOURCE_ATTRIBUTES),
+            2: ("nonResourceAttributes", _NON_RESOURCE_ATTRIBUTES),
+        },
+    ),
+}
+RULES_REVIEW_PROTO = {1: ("metadata", _META), 2: ("spec", {1: ("namespace", "string")})}
+
+
 class ReviewType(ResourceType):
     """A review is only ever created: no list, get, watch or delete (405), no stored object."""
 
     @property
     def verbs(self) -> tuple[str, ...]:
         return ("create",)
+
+    def from_protobuf(self, data: bytes) -> dict:
+        """kubectl's typed client sends the review as protobuf."""
+        from kubeapi import protobuf
+
+        schema = (
+            ACCESS_REVIEW_PROTO if self.kind == "SelfSubjectAccessReview" else RULES_REVIEW_PROTO
+        )
+        return protobuf.decode(data, schema)
 
 
 class _Nothing:

@@ -24,7 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from kubeapi import changes, openapi, patches
+from kubeapi import changes, openapi, patches, protobuf
 from kubeapi.http import (
     APPLY_PATCH,
     JSON,
@@ -45,6 +45,7 @@ from kubeapi.status import status_body
 from kubeapi.surface import READ_VERBS, Context, ResourceType, Surface
 from kubeapi.surfaces import Scope, guest_scope, supervisor_scope
 from vksportal.errors import DomainError
+from vksportal.untrusted import MAX_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -331,7 +332,11 @@ class _Handler:
         return bool(values)
 
     def _body(self) -> dict:
-        body = read_body(self.request)
+        decode = getattr(self.resource, "from_protobuf", None)
+        if decode is not None and media_type(self.request) == protobuf.MEDIA_TYPE:
+            body = decode(self.request.body[: MAX_BYTES + 1])
+        else:
+            body = read_body(self.request)
         if not isinstance(body, dict):
             raise KubeError.bad_request("the body of the request is not an object")
         return body
