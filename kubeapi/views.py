@@ -361,6 +361,7 @@ class _Handler:
             metadata = {}
         if not isinstance(metadata, dict):
             raise KubeError.bad_request("metadata: must be an object")
+        self._check_metadata(metadata)
         given_namespace = metadata.get("namespace")
         if resource.namespaced and given_namespace and given_namespace != self.namespace:
             raise KubeError.bad_request(
@@ -384,6 +385,27 @@ class _Handler:
             "kind": resource.kind,
             "metadata": metadata,
         }
+
+    def _check_metadata(self, metadata: dict) -> None:
+        """The types ObjectMeta's decoder insists on: a number for a name is a 400 naming the
+        field, never something a rule further on trips over."""
+        problem = None
+        for key in ("name", "generateName", "namespace", "resourceVersion", "uid"):
+            if metadata.get(key) is not None and not isinstance(metadata[key], str):
+                problem = f"metadata.{key}: must be a string"
+                break
+        for key in ("labels", "annotations"):
+            value = metadata.get(key)
+            if value is None or problem:
+                continue
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                problem = f"metadata.{key}: must be a map of strings to strings"
+        if problem:
+            kind = self.resource.kind
+            raise KubeError.bad_request(
+                f'{kind} in version "{self.resource.version}" cannot be handled as a {kind}: '
+                f"{problem}"
+            )
 
     def _strict(self, body: dict) -> None:
         """`fieldValidation=Strict` (kubectl's default): an unknown field is a 400."""
@@ -464,6 +486,11 @@ class _Handler:
             merged = patches.apply(_typed(self.resource, current), body)
         else:
             current = self._object()
+            if kind == MERGE_PATCH and not isinstance(body, dict):  # the Python client's default
+                raise KubeError.bad_request(
+                    "a merge patch must be a JSON object; a list of operations is a JSON patch: "
+                    f"send it as {JSON_PATCH}"
+                )
             merged = (
                 patches.merge(current, body)
                 if kind == MERGE_PATCH
@@ -744,6 +771,8 @@ def _without_server_fields(merged: dict) -> dict:
     """A patched object keeps the server's metadata (a patch may not change it) and drops the
     status (the status subresource is the reconcilers')."""
     body = {k: v for k, v in merged.items() if k != "status"}
+    if not isinstance(body.get("metadata") or {}, dict):
+        raise KubeError.bad_request("metadata: must be an object")
     metadata = dict(body.get("metadata") or {})
     for key in SERVER_FIELDS:
         if key != "resourceVersion":  # kept: a patch naming a version is a precondition
