@@ -299,3 +299,24 @@ def test_a_table_watch_prints_each_age_as_of_its_event(kube, store, namespace):
     table = event["object"]
     assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Size", "Age"]
     assert table["rows"][0]["cells"] == ["a", 3, "10m"]
+
+
+@pytest.mark.django_db(transaction=True)  # the stream reads the log on a thread of its own
+def test_a_watch_from_a_pruned_resource_version_ends_with_410_expired(kube, store, namespace):
+    """What client-go and the Python client's Watch look for to list again."""
+    from django.utils import timezone
+
+    from kubeapi import changes
+
+    old = changes.record("widgets", namespace.name, "a", changes.ADDED)
+    changes.record("widgets", namespace.name, "a", changes.MODIFIED)
+    changes.record("widgets", namespace.name, "b", changes.ADDED)
+    changes.prune(keep_seconds=0, keep_rows=1, now=timezone.now())
+    answer = kube.get(
+        f"{BASE}/namespaces/{namespace.name}/widgets?watch=1&resourceVersion={old}&timeoutSeconds=5"
+    )
+    (event,) = watch_lines(answer)
+    assert event["type"] == "ERROR"
+    status = event["object"]
+    assert (status["kind"], status["code"], status["reason"]) == ("Status", 410, "Expired")
+    assert status["message"].startswith(f"too old resource version: {old}")
