@@ -186,17 +186,16 @@ def _paths(resource: ResourceType, base: str) -> dict:
     )
     name_param = [_parameter("name", f"name of the {resource.kind}", where="path")]
     scope = "Namespaced" if resource.namespaced else ""
-    collection = {
-        "get": _operation(
+    collection, item = {}, {}
+    if "list" in resource.verbs:
+        collection["get"] = _operation(
             resource, "list", f"list{stem}{scope}{resource.kind}", ref, ns_param + _LIST_PARAMS
         )
-    }
-    item = {
-        "get": _operation(
+    if "get" in resource.verbs:
+        item["get"] = _operation(
             resource, "get", f"read{stem}{scope}{resource.kind}", ref, ns_param + name_param
         )
-    }
-    if writes:
+    if "create" in resource.verbs:
         collection["post"] = _operation(
             resource,
             "post",
@@ -205,6 +204,7 @@ def _paths(resource: ResourceType, base: str) -> dict:
             ns_param + _WRITE_PARAMS,
             body=True,
         )
+    if writes and "update" in resource.verbs:
         item["put"] = _operation(
             resource,
             "put",
@@ -233,10 +233,9 @@ def _paths(resource: ResourceType, base: str) -> dict:
             ref,
             ns_param + name_param + _WRITE_PARAMS[:1],
         )
-    found = {
-        f"{prefix}{scoped}/{resource.plural}": collection,
-        f"{prefix}{scoped}/{resource.plural}/{{name}}": item,
-    }
+    found = {f"{prefix}{scoped}/{resource.plural}": collection}
+    if item:
+        found[f"{prefix}{scoped}/{resource.plural}/{{name}}"] = item
     if resource.namespaced:
         found[f"{prefix}/{resource.plural}"] = {
             "get": _operation(

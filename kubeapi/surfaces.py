@@ -18,10 +18,11 @@ from vksportal.errors import DomainError
 
 @cache
 def supervisor_surface() -> Surface:
-    from kubeapi import clusters, supervisor
+    from kubeapi import clusters, reviews, supervisor
 
     surface = Surface("supervisor", git_version=SUPERVISOR_VERSION, preferred=supervisor.PREFERRED)
     surface.add(*clusters.TYPES, *supervisor.TYPES)
+    surface.add(*reviews.types(surface))
     return surface
 
 
@@ -103,6 +104,7 @@ def guest_may_access(user, cluster) -> bool:
 def guest_scope(request: HttpRequest, namespace: str, name: str) -> Scope:
     """A VKS cluster's API. Its token's audience names the cluster, so the cluster is found
     first; one that does not exist is the same 401 as a bad token, so names do not leak."""
+    from kubeapi import reviews
     from kubeapi.guest import surface_for
     from workloads.models import VksCluster
 
@@ -113,8 +115,10 @@ def guest_scope(request: HttpRequest, namespace: str, name: str) -> Scope:
     )
     if cluster is None:
         raise KubeError.unauthorized()
+    surface = surface_for(cluster)  # a new one each time: the reviews answer for it
+    surface.add(*reviews.types(surface))
     return Scope(
-        surface_for(cluster),
+        surface,
         tokens.cluster_audience(cluster),
         base_path=f"/vks/{namespace}/{name}",
         cluster=cluster,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import dataclasses
 import json
 import logging
 import time
@@ -20,9 +21,10 @@ from functools import partial
 from asgiref.sync import sync_to_async
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from kubeapi import changes, openapi, patches
+from kubeapi import changes, openapi, patches, protobuf
 from kubeapi.http import (
     APPLY_PATCH,
     JSON,
@@ -40,9 +42,10 @@ from kubeapi.http import (
     wants_table,
 )
 from kubeapi.status import status_body
-from kubeapi.surface import Context, ResourceType, Surface
+from kubeapi.surface import READ_VERBS, Context, ResourceType, Surface
 from kubeapi.surfaces import Scope, guest_scope, supervisor_scope
 from vksportal.errors import DomainError
+from vksportal.untrusted import MAX_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +186,15 @@ def _resources(
         raise KubeError.forbidden(ctx, verb, resource, name or "", namespace)
     handler = _Handler(request, scope, ctx, resource, namespace, name)
     method = request.method
+    verb = _verb(request, name)
+    # A verb the type does not serve (a review is only created); a write to a read-only type
+    # is the scope's refusal instead (a VKS cluster's API answers 403).
+    if verb not in resource.verbs and (verb in READ_VERBS or resource.writer is not None):
+        raise KubeError(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+        )
     if method in ("GET", "HEAD"):
         if name is None:
             return handler.watch() if _flag(request, "watch") else handler.list()
@@ -209,12 +221,19 @@ def _resources(
 VERBS = {  # (method, on the collection) -> the verb RBAC names
     ("GET", True): "list",
     ("GET", False): "get",
+    ("HEAD", True): "list",
     ("HEAD", False): "get",
     ("POST", True): "create",
     ("PUT", False): "update",
     ("PATCH", False): "patch",
     ("DELETE", False): "delete",
 }
+
+
+def _verb(request: HttpRequest, name: str | None) -> str:
+    if request.method in ("GET", "HEAD") and name is None and _flag(request, "watch"):
+        return "watch"
+    return VERBS.get((request.method, name is None), "")
 
 
 def _flag(request: HttpRequest, key: str) -> bool:
@@ -313,7 +332,11 @@ class _Handler:
         return bool(values)
 
     def _body(self) -> dict:
-        body = read_body(self.request)
+        decode = getattr(self.resource, "from_protobuf", None)
+        if decode is not None and media_type(self.request) == protobuf.MEDIA_TYPE:
+            body = decode(self.request.body[: MAX_BYTES + 1])
+        else:
+            body = read_body(self.request)
         if not isinstance(body, dict):
             raise KubeError.bad_request("the body of the request is not an object")
         return body
@@ -338,6 +361,7 @@ class _Handler:
             metadata = {}
         if not isinstance(metadata, dict):
             raise KubeError.bad_request("metadata: must be an object")
+        self._check_metadata(metadata)
         given_namespace = metadata.get("namespace")
         if resource.namespaced and given_namespace and given_namespace != self.namespace:
             raise KubeError.bad_request(
@@ -361,6 +385,27 @@ class _Handler:
             "kind": resource.kind,
             "metadata": metadata,
         }
+
+    def _check_metadata(self, metadata: dict) -> None:
+        """The types ObjectMeta's decoder insists on: a number for a name is a 400 naming the
+        field, never something a rule further on trips over."""
+        problem = None
+        for key in ("name", "generateName", "namespace", "resourceVersion", "uid"):
+            if metadata.get(key) is not None and not isinstance(metadata[key], str):
+                problem = f"metadata.{key}: must be a string"
+                break
+        for key in ("labels", "annotations"):
+            value = metadata.get(key)
+            if value is None or problem:
+                continue
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                problem = f"metadata.{key}: must be a map of strings to strings"
+        if problem:
+            kind = self.resource.kind
+            raise KubeError.bad_request(
+                f'{kind} in version "{self.resource.version}" cannot be handled as a {kind}: '
+                f"{problem}"
+            )
 
     def _strict(self, body: dict) -> None:
         """`fieldValidation=Strict` (kubectl's default): an unknown field is a 400."""
@@ -441,6 +486,11 @@ class _Handler:
             merged = patches.apply(_typed(self.resource, current), body)
         else:
             current = self._object()
+            if kind == MERGE_PATCH and not isinstance(body, dict):  # the Python client's default
+                raise KubeError.bad_request(
+                    "a merge patch must be a JSON object; a list of operations is a JSON patch: "
+                    f"send it as {JSON_PATCH}"
+                )
             merged = (
                 patches.merge(current, body)
                 if kind == MERGE_PATCH
@@ -546,7 +596,8 @@ class _Watch:
             obj = table(
                 self.h.resource,
                 [obj],
-                self.h.ctx,
+                # AGE as of this event, not of the watch's start (a watch lasts up to 30 min)
+                dataclasses.replace(self.h.ctx, now=timezone.now()),
                 version=self.table,
                 include_object=self.include,
                 list_meta=meta,
@@ -720,6 +771,8 @@ def _without_server_fields(merged: dict) -> dict:
     """A patched object keeps the server's metadata (a patch may not change it) and drops the
     status (the status subresource is the reconcilers')."""
     body = {k: v for k, v in merged.items() if k != "status"}
+    if not isinstance(body.get("metadata") or {}, dict):
+        raise KubeError.bad_request("metadata: must be an object")
     metadata = dict(body.get("metadata") or {})
     for key in SERVER_FIELDS:
         if key != "resourceVersion":  # kept: a patch naming a version is a precondition

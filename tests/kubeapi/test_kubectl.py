@@ -154,10 +154,17 @@ def test_kubectl_against_the_supervisor_and_a_vks_cluster(tmp_path):
         )
         assert "Forbidden" in g.fails("delete", "node", next(iter(rows(nodes))))
 
-        # Can view: Forbidden on apply. No role: the namespace is not found.
+        # Can view: Forbidden on apply. No role: the namespace is not found. `auth can-i`
+        # (a protobuf SelfSubjectAccessReview) says so beforehand; its exit status is 1 for no.
+        assert k("auth", "can-i", "create", "tkc").strip() == "yes"
+        assert "yes" in g("auth", "can-i", "list", "pods", "-A")
+        assert g.run("auth", "can-i", "delete", "nodes", check=False).stdout.strip() == "no"
         viewer = supervisor_kubectl(binary, stack, tmp_path, "vera", NS)
+        denied = viewer.run("auth", "can-i", "create", "tkc", check=False).stdout
+        assert denied.startswith("no - ") and "Can view" in denied, denied
         assert "forbidden" in viewer.fails("apply", "-f", str(path)).lower()
         stranger = supervisor_kubectl(binary, stack, tmp_path, "carol", NS)
+        assert stranger.run("auth", "can-i", "get", "tkc", check=False).stdout.strip() == "no"
         refused = stranger.fails("get", "tkc")
         assert f'namespaces "{NS}" not found' in refused, refused
 
