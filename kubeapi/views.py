@@ -585,6 +585,7 @@ class _Watch:
         self.include = handler.request.GET.get("includeObject", "Metadata")
         self.sent: dict[tuple[str, str], dict] = {}  # objects the client holds, by (ns, name)
         self.cursor: changes.Cursor | int = 0  # where the change log is read on from
+        self.unheld: set[tuple[str, str]] = set()  # made or sent gone since the start
         self.first_table = True
 
     def _matches(self, obj: dict) -> bool:
@@ -630,7 +631,10 @@ class _Watch:
             )
             self.cursor = batch.cursor
             for change in batch:
-                latest[(change.namespace, change.name)] = change  # the newest says how it is
+                key = (change.namespace, change.name)
+                latest[key] = change  # the newest says how it is now
+                if change.type == "ADDED":
+                    self.unheld.add(key)  # made after the watch's start: not the client's yet
             if len(batch) < changes.LIMIT:
                 break
         if h.resource.watch_relists:
@@ -642,34 +646,37 @@ class _Watch:
                 obj = h.resource.source.get(
                     h.ctx, namespace if h.resource.namespaced else None, key[1]
                 )
+            held = self._held(key)
             if obj is not None and self._matches(obj):
                 obj = _typed(h.resource, obj)
-                lines.append(self._line("MODIFIED" if key in self.sent else "ADDED", obj))
+                lines.append(self._line("MODIFIED" if held else "ADDED", obj))
                 self.sent[key] = obj
-            elif key in self.sent:  # gone, or left the selection: DELETED with its last state
-                last = self.sent.pop(key)
-                gone = copy.deepcopy(last)
-                if change.type == "DELETED" and change.object:
-                    gone.setdefault("metadata", {}).update(
-                        {
-                            k: v
-                            for k, v in (change.object.get("metadata") or {}).items()
-                            if k in ("resourceVersion", "deletionTimestamp")
-                        }
-                    )
-                gone.setdefault("metadata", {})["resourceVersion"] = str(change.rv)
-                lines.append(self._line("DELETED", gone))
-            elif change.type == "DELETED" and self.start is not None and change.object:
-                # Replayed from a resourceVersion: the client may hold it though this watch
-                # never sent it.
-                obj = {
-                    "apiVersion": h.resource.api_version,
-                    "kind": h.resource.kind,
-                    **change.object,
-                }
-                if self._matches(obj):
-                    lines.append(self._line("DELETED", obj))
+            elif held:  # gone, or left the selection: DELETED with its last state
+                lines.append(self._line("DELETED", self._gone(key, change)))
         return lines
+
+    def _held(self, key: tuple[str, str]) -> bool:
+        """Whether the client holds the object: it was sent, or, on a watch resumed from a
+        resourceVersion, it existed then (the log shows no ADDED since) and was not sent gone."""
+        if key in self.sent:
+            return True
+        return self.start is not None and self.start > 0 and key not in self.unheld
+
+    def _gone(self, key: tuple[str, str], change: changes.Change) -> dict:
+        """A DELETED event's object: the last state sent, or the one the log kept."""
+        self.unheld.add(key)
+        last = self.sent.pop(key, None)
+        stored = {"apiVersion": self.h.resource.api_version, "kind": self.h.resource.kind}
+        gone = copy.deepcopy(last) if last else {**stored, **(change.object or {})}
+        metadata = gone.setdefault("metadata", {})
+        metadata.setdefault("name", key[1])
+        if key[0]:
+            metadata.setdefault("namespace", key[0])
+        deleted = (change.object or {}).get("metadata") or {}
+        if deleted.get("deletionTimestamp"):
+            metadata["deletionTimestamp"] = deleted["deletionTimestamp"]
+        metadata["resourceVersion"] = str(change.rv)
+        return gone
 
     async def events(self) -> AsyncIterator[bytes]:
         deadline = time.monotonic() + self.timeout
@@ -681,7 +688,6 @@ class _Watch:
                     yield line
             else:  # resume: what changed after `start`, from the log
                 self.cursor = self.start
-                self.sent = await run(self._holding)()
             last_bookmark = time.monotonic()
             while True:
                 for line in await run(self._catch_up)():
@@ -710,15 +716,6 @@ class _Watch:
             lines.append(self._line("DELETED", self.sent[key]))
         self.sent = now
         return lines
-
-    def _holding(self) -> dict:
-        """On a resume, the objects that existed then and still do (so their changes are
-        MODIFIED); those made since come as ADDED from the log."""
-        return {
-            _key(o): _typed(self.h.resource, o)
-            for o in self.h._selected()
-            if int((o.get("metadata") or {}).get("resourceVersion") or 0) <= (self.start or 0)
-        }
 
     def _bookmark(self, rv: int) -> bytes:
         obj = {

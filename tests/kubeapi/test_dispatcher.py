@@ -320,3 +320,27 @@ def test_a_watch_from_a_pruned_resource_version_ends_with_410_expired(kube, stor
     status = event["object"]
     assert (status["kind"], status["code"], status["reason"]) == ("Status", 410, "Expired")
     assert status["message"].startswith(f"too old resource version: {old}")
+
+
+@pytest.mark.django_db(transaction=True)  # the stream reads the log on a thread of its own
+def test_a_watch_resumed_from_a_resource_version_sends_what_changed_since(kube, store, namespace):
+    """The client holds what existed at its resourceVersion: a change to it is MODIFIED, an
+    object made since is ADDED, one removed since is DELETED with its last state."""
+    from kubeapi import changes
+
+    key, ns = f"widgets.{GROUP}", namespace.name
+    for name in ("kept", "gone"):
+        post(kube, ns, widget(name))
+        changes.record(key, ns, name, changes.ADDED)
+    start = changes.current()
+    store.items[(ns, "kept")]["spec"]["size"] = 7
+    changes.record(key, ns, "kept", changes.MODIFIED)
+    post(kube, ns, widget("new"))
+    changes.record(key, ns, "new", changes.ADDED)
+    del store.items[(ns, "gone")]
+    changes.record(key, ns, "gone", changes.DELETED)
+    answer = kube.get(
+        f"{BASE}/namespaces/{ns}/widgets?watch=1&resourceVersion={start}&timeoutSeconds=0"
+    )
+    events = [(e["type"], e["object"]["metadata"]["name"]) for e in watch_lines(answer)]
+    assert events == [("MODIFIED", "kept"), ("ADDED", "new"), ("DELETED", "gone")]

@@ -80,6 +80,8 @@ def test_the_python_client_against_the_supervisor_and_a_vks_cluster(tmp_path):
         assert taken.value.status == 409
         assert json.loads(taken.value.body)["reason"] == "AlreadyExists"
 
+        eventually("the watch to see the patch", lambda: "MODIFIED" in seen)
+
         vms = custom.list_namespaced_custom_object(
             "vmoperator.vmware.com", "v1alpha3", NS, "virtualmachines"
         )
