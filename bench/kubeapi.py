@@ -2,7 +2,7 @@
 per object, what idle watches cost, whether open watches slow other requests, and how fast a
 change reaches every watcher.
 
-    .venv/bin/python bench/kubeapi.py [--clusters 500] [--watches 100] [--rounds 3] [--strict]
+    .venv/bin/python bench/kubeapi.py [--clusters 500] [--watches 100] [--rounds 6] [--strict]
         [--database-url postgres://...] [--redis-url redis://...] [--web-processes 2]
 
 The bench process seeds a database (SQLite under .var/bench-kubeapi, or --database-url /
@@ -79,10 +79,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clusters", type=int, default=500, help="N: clusters of each kind")
     parser.add_argument("--watches", type=int, default=100)
     parser.add_argument("--iterations", type=int, default=15, help="timed GETs per list URL")
-    parser.add_argument("--rounds", type=int, default=3, help="A/B rounds (each: without+with)")
-    parser.add_argument("--idle-seconds", type=float, default=6.0, help="per idle window")
-    parser.add_argument("--requests", type=int, default=15, help="of each kind, per window")
-    parser.add_argument("--changes", type=int, default=5, help="PATCHes per round with watches")
+    parser.add_argument("--rounds", type=int, default=6, help="A/B rounds (each: without+with)")
+    parser.add_argument("--idle-seconds", type=float, default=3.0, help="per idle window")
+    parser.add_argument("--requests", type=int, default=8, help="of each kind, per window")
+    parser.add_argument("--changes", type=int, default=3, help="PATCHes per round with watches")
     parser.add_argument("--web-processes", type=int, default=2, help="WEB_CONCURRENCY")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", ""))
