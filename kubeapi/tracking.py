@@ -87,6 +87,9 @@ WATCHED: dict[type[Model], tuple[str, ...]] = {
         "kind",
         "cluster_class",
         "spec",
+        # Metadata the objects show: `kubectl label` changes only these (no new generation).
+        "labels",
+        "annotations",
         "generation",
         "deletion_requested_at",
         "phase",

@@ -20,6 +20,7 @@ from kubeapi.models import ObjectVersion, ResourceChange
 from tests.workloads.conftest import drive, spec
 from workloads import services
 from workloads.models import VirtualMachineClass, VksCluster, VksNode
+from workloads.services.clusters import cluster_update
 
 pytestmark = pytest.mark.django_db
 
@@ -183,6 +184,20 @@ def test_a_spec_changed_in_place_is_recorded(vks):
     cluster.spec["topology"]["nodePools"][-1]["name"] = "np2"
     cluster.save()
     assert (ADDED, tracking.MACHINE_DEPLOYMENT, vks.namespace.name, "web-np2") in seen_since(start)
+
+
+def test_relabelling_a_cluster_modifies_it_without_a_new_generation(vks, admin):
+    # What `kubectl label tkc web team=payments` does through the service.
+    start = changes.current()
+    cluster_update(
+        cluster=vks, spec=vks.spec, generation=None, user=admin, labels={"team": "payments"}
+    )
+    ns = vks.namespace.name
+    assert seen_since(start) == [
+        (MODIFIED, tracking.CLUSTER, ns, "web"),
+        (MODIFIED, tracking.TKC, ns, "web"),
+    ]
+    assert VksCluster.objects.get(pk=vks.pk).generation == vks.generation
 
 
 def test_powering_a_node_off_modifies_its_machine_and_cluster(vks):
