@@ -135,18 +135,21 @@ def record_many(changes: Iterable[tuple[str, str, str, str, str, dict | None]]) 
         return []
     ResourceChange.objects.bulk_create(rows)  # returns ids and xid (RETURNING)
     ids = [row.id for row in rows]
-    _announce_on_commit(max(ids), rows[0].xid)
+    _announce_on_commit(max(ids), rows[0].xid, {row.resource for row in rows})
     return ids
 
 
-def _announce_on_commit(rv: int, xid: int) -> None:
+def _announce_on_commit(rv: int, xid: int, resources: set[str]) -> None:
     if not settings.REDIS_URL:
         return  # the pollers find it
     conn = transaction.get_connection()
     # One publish per transaction however many changes it records: every callback registered
-    # publishes the highest id not yet published, the first one all of it.
+    # publishes the highest id not yet published, the first one all of it, with every resource
+    # the transaction changed (so only the watches of those wake).
     before = getattr(conn, "kubeapi_unpublished", None)
-    conn.kubeapi_unpublished = (max(rv, before[0]) if before else rv, xid)
+    if before:
+        rv, resources = max(rv, before[0]), resources | before[2]
+    conn.kubeapi_unpublished = (rv, xid, resources)
 
     def publish() -> None:
         latest, conn.kubeapi_unpublished = conn.kubeapi_unpublished, None
@@ -165,7 +168,7 @@ def _channel() -> str:
     return f"vks:kubeapi:changes:{name}"
 
 
-def _publish(rv: int, xid: int) -> None:
+def _publish(rv: int, xid: int, resources: set[str]) -> None:
     global _publisher
     try:
         if _publisher is None:
@@ -174,7 +177,7 @@ def _publish(rv: int, xid: int) -> None:
             _publisher = redis.Redis.from_url(
                 settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5
             )
-        _publisher.publish(_channel(), f"{rv} {xid}")
+        _publisher.publish(_channel(), f"{rv} {xid} {','.join(sorted(resources))}")
     except Exception as error:  # a lost wake-up only delays watches until their timeout
         log.warning("could not announce change %s: %s", rv, error)
 
@@ -403,17 +406,22 @@ class _Hub:
     one task that wakes them: a Redis subscriber, or a poller of `current()`."""
 
     def __init__(self) -> None:
-        self.waiters: dict[asyncio.Future, Cursor] = {}
+        self.waiters: dict[asyncio.Future, tuple[Cursor, frozenset[str] | None]] = {}
         self.task: asyncio.Task | None = None
-        self.recent: deque[tuple[int, int | None]] = deque(maxlen=64)  # latest announcements
+        # The latest announcements: (id, transaction, resources changed or None if not known).
+        self.recent: deque[tuple[int, int | None, frozenset | None]] = deque(maxlen=64)
+        self.polled = 0  # the newest id the poller has seen
         self.subscribed = False  # a Redis subscription is live
 
-    async def wait(self, after: Cursor, timeout: float) -> None:
+    async def wait(self, after: Cursor, timeout: float, resources: frozenset[str] | None) -> None:
         # Announced between the caller's read and now: no need to sleep.
-        if any(_may_be_new(after, rv, xid) for rv, xid in self.recent):
+        if any(
+            _may_be_new(after, rv, xid) and _concerns(resources, changed)
+            for rv, xid, changed in self.recent
+        ):
             return
         woken = asyncio.get_running_loop().create_future()
-        self.waiters[woken] = after
+        self.waiters[woken] = (after, resources)
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self._run(), name="kubeapi-changes")
         try:
@@ -423,12 +431,14 @@ class _Hub:
         finally:
             self.waiters.pop(woken, None)
 
-    def wake(self, rv: int, *, xid: int | None = None, snapshot=None) -> None:
-        """A commit was announced (its highest id and transaction) or polled (the newest id and
-        the database's snapshot): wake the waiters it may be news to."""
-        self.recent.append((rv, xid))
-        for woken, after in list(self.waiters.items()):
-            if not woken.done() and _may_be_new(after, rv, xid, snapshot):
+    def wake(self, rv: int, *, xid: int | None = None, snapshot=None, changed=None) -> None:
+        """A commit was announced (its highest id, transaction and the resources it changed) or
+        polled (the newest id and the database's snapshot): wake the waiters it may be news to."""
+        self.recent.append((rv, xid, changed))
+        for woken, (after, resources) in list(self.waiters.items()):
+            if woken.done() or not _concerns(resources, changed):
+                continue
+            if _may_be_new(after, rv, xid, snapshot):
                 woken.set_result(None)
 
     async def _run(self) -> None:
@@ -461,8 +471,11 @@ class _Hub:
             while True:
                 message = await pubsub.get_message(timeout=IDLE_SECONDS)
                 if message is not None:
-                    rv, xid = message["data"].split()
-                    self.wake(int(rv), xid=int(xid))
+                    data = message["data"]
+                    data = data.decode() if isinstance(data, bytes) else data
+                    rv, xid, *changed = data.split()
+                    resources = frozenset(changed[0].split(",")) if changed else None
+                    self.wake(int(rv), xid=int(xid), changed=resources)
                 elif not self.waiters:
                     return
         finally:
@@ -480,8 +493,16 @@ class _Hub:
             await asyncio.sleep(POLL_SECONDS)
 
     async def _poll_once(self) -> None:
-        now = await sync_to_async(_newest, thread_sensitive=False)()
-        self.wake(now.rv, snapshot=(now.xmax, now.xip) if now.xmax is not None else None)
+        now, changed = await sync_to_async(_newest, thread_sensitive=False)(self.polled)
+        self.polled = max(self.polled, now.rv)
+        snapshot = (now.xmax, now.xip) if now.xmax is not None else None
+        self.wake(now.rv, snapshot=snapshot, changed=changed)
+
+
+def _concerns(resources: frozenset[str] | None, changed: frozenset[str] | None) -> bool:
+    """Whether a change of `changed` (None: not known) is news to a waiter of `resources`
+    (None: any)."""
+    return resources is None or changed is None or not resources.isdisjoint(changed)
 
 
 def _may_be_new(after: Cursor, rv: int, xid: int | None, snapshot=None) -> bool:
@@ -497,9 +518,15 @@ def _may_be_new(after: Cursor, rv: int, xid: int | None, snapshot=None) -> bool:
     return False
 
 
-def _newest() -> Cursor:
+def _newest(polled: int) -> tuple[Cursor, frozenset[str] | None]:
+    """The newest cursor, and the resources changed since `polled` when ids come in commit
+    order (SQLite); on PostgreSQL a transaction still running may add older ids: not known."""
     try:
-        return current_cursor()
+        now = current_cursor()
+        if now.xmax is not None or not polled or now.rv <= polled:
+            return now, None
+        rows = ResourceChange.objects.filter(id__gt=polled, id__lte=now.rv)
+        return now, frozenset(rows.values_list("resource", flat=True).distinct())
     finally:
         if connection.vendor == "postgresql":
             connection.close()  # back to the pool: the poller must not hold one
@@ -517,8 +544,9 @@ def hub() -> _Hub:
     return found
 
 
-async def wait(after: int | Cursor, timeout: float) -> None:
-    """Return soon after a change newer than `after` commits, or after `timeout` seconds."""
+async def wait(after: int | Cursor, timeout: float, resources: set[str] | None = None) -> None:
+    """Return soon after a change newer than `after` commits (of one of `resources`, when
+    given and the wake-up says which it changed), or after `timeout` seconds."""
     if not isinstance(after, Cursor):
         after = Cursor(int(after))
-    await hub().wait(after, timeout)
+    await hub().wait(after, timeout, frozenset(resources) if resources is not None else None)

@@ -16,10 +16,10 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
-from functools import partial
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -549,6 +549,9 @@ class _Handler:
             if self.request.GET.get("fieldSelector")
             else None
         )
+        # The stream reads on threads of its own: the request's connection goes back to the pool
+        # now rather than when the watch ends (a watch lasts up to 30 minutes).
+        connection.close()
         stream = _Watch(
             self,
             int(start) if start else None,
@@ -680,7 +683,7 @@ class _Watch:
 
     async def events(self) -> AsyncIterator[bytes]:
         deadline = time.monotonic() + self.timeout
-        run = partial(sync_to_async, thread_sensitive=False)
+        run = _on_a_thread
         try:
             if not self.start:  # "" or "0": the objects as they are, then what changes
                 self.cursor, lines = await run(self._initial)()
@@ -698,7 +701,7 @@ class _Watch:
                 if self.bookmarks and time.monotonic() - last_bookmark >= BOOKMARK_SECONDS:
                     last_bookmark = time.monotonic()
                     yield self._bookmark(int(self.cursor))
-                await changes.wait(self.cursor, min(left, BOOKMARK_SECONDS))
+                await changes.wait(self.cursor, min(left, BOOKMARK_SECONDS), self._keys())
         except changes.Gone as gone:
             yield self._error(410, "Expired", str(gone))
         except KubeError as error:
@@ -738,6 +741,19 @@ class _Watch:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _on_a_thread(read):
+    """`read` as a coroutine on a worker thread, whose database connection goes back to the
+    pool after it: a hundred idle watches hold no connection."""
+
+    def once(*args):
+        try:
+            return read(*args)
+        finally:
+            connection.close()
+
+    return sync_to_async(once, thread_sensitive=False)
 
 
 def _key(obj: dict) -> tuple[str, str]:

@@ -364,6 +364,42 @@ def test_a_hundred_waiters_share_one_wakeup_task(db):
     asyncio.run(scenario())
 
 
+def test_a_change_wakes_only_the_watches_of_its_resources(db):
+    """A hundred watches of clusters sleep on while a namespace changes: only a wake-up that
+    says it changed clusters (or does not say what it changed) is news to them."""
+
+    async def scenario():
+        clusters = {"clusters.cluster.x-k8s.io"}
+        waiters = [
+            asyncio.create_task(changes.wait(10**15, timeout=5, resources=clusters))
+            for _ in range(100)
+        ]
+        await asyncio.sleep(0)
+        hub = changes.hub()
+        hub.wake(10**15 + 1, changed=frozenset({"namespaces"}))
+        await asyncio.sleep(0)
+        assert not any(w.done() for w in waiters)
+        hub.wake(10**15 + 2, changed=frozenset({"namespaces", "clusters.cluster.x-k8s.io"}))
+        await asyncio.gather(*waiters)
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_poller_says_which_resources_changed():
+    """Without Redis the shared poller reads which resources the new rows name (SQLite commits
+    in id order), so a watch of another resource is not woken."""
+    from kubeapi.changes import _newest
+
+    before = changes.record("namespaces", "", "a", ADDED)
+    changes.record("clusters.cluster.x-k8s.io", "team-a", "web", ADDED)
+    now, changed = _newest(before)
+    if connection.vendor == "postgresql":
+        assert changed is None  # a transaction still running may add an older id
+    else:
+        assert changed == {"clusters.cluster.x-k8s.io"}
+
+
 # ---------------------------------------------------------------- PostgreSQL: commit order
 
 
