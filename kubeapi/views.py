@@ -15,6 +15,7 @@ import dataclasses
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
@@ -575,6 +576,13 @@ def _timeout(request: HttpRequest) -> float:
     return min(int(text), WATCH_MAX_SECONDS)
 
 
+# Objects built for watches, newest last: (change key, apiVersion, (namespace, name),
+# resourceVersion, user) -> the object or None. Never changed once built (events copy).
+_BUILT: OrderedDict = OrderedDict()
+_UNBUILT = object()
+BUILT_MAX = 4096
+
+
 class _Watch:
     """One watch: the objects as they are (ADDED) unless a resourceVersion was given, then every
     change after it, replayed from the change log and followed live."""
@@ -643,12 +651,9 @@ class _Watch:
         if h.resource.watch_relists:
             return self._relisted() if latest else []
         for key, change in sorted(latest.items(), key=lambda kv: kv[1].rv):
-            namespace = key[0] or None
             obj = None
             if change.type != "DELETED":
-                obj = h.resource.source.get(
-                    h.ctx, namespace if h.resource.namespaced else None, key[1]
-                )
+                obj = self._built(key, change.rv)
             held = self._held(key)
             if obj is not None and self._matches(obj):
                 obj = _typed(h.resource, obj)
@@ -657,6 +662,19 @@ class _Watch:
             elif held:  # gone, or left the selection: DELETED with its last state
                 lines.append(self._line("DELETED", self._gone(key, change)))
         return lines
+
+    def _built(self, key: tuple[str, str], rv: int) -> dict | None:
+        """The object as of change `rv`, built once per process for every watch of the same
+        user: a change wakes a hundred watches of a dashboard, not a hundred builds."""
+        h = self.h
+        memo = (h.scope.change_key(h.resource), h.resource.api_version, key, rv, h.ctx.user.pk)
+        found = _BUILT.get(memo, _UNBUILT)
+        if found is _UNBUILT:
+            namespace = key[0] if h.resource.namespaced else None
+            found = _BUILT[memo] = h.resource.source.get(h.ctx, namespace, key[1])
+            while len(_BUILT) > BUILT_MAX:
+                _BUILT.popitem(last=False)
+        return found
 
     def _held(self, key: tuple[str, str]) -> bool:
         """Whether the client holds the object: it was sent, or, on a watch resumed from a
