@@ -22,6 +22,7 @@ no counterpart in the real ClusterClasses: a Cluster may name its CNI in a `cni`
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -88,6 +89,59 @@ class ClusterManifest:
     labels: dict = field(default_factory=dict, hash=False)
     annotations: dict = field(default_factory=dict, hash=False)
     written: dict = field(default_factory=dict, hash=False)
+
+
+# Where a path of the normalised spec (admission's) is in a manifest of each kind, so an error
+# names the field as the manifest writes it: (pattern, replacement), the first that matches.
+_AS_WRITTEN = {
+    TKC_KIND: (
+        (r"^spec\.network\.(services|pods)\b", r"spec.settings.network.\1.cidrBlocks"),
+        (r"^spec\.network\.cni\b", "spec.settings.network.cni.name"),
+        (r"^spec\.network\b", "spec.settings.network"),
+        (r"^spec\.topology\.version\b", "spec.topology.controlPlane.tkr.reference.name"),
+        (
+            r"^spec\.topology\.controlPlane\.osImage\b",
+            f"metadata.annotations[{OS_IMAGE_ANNOTATION}]",
+        ),
+    ),
+    CLUSTER_KIND: (
+        (r"^spec\.network\.(services|pods)\b", r"spec.clusterNetwork.\1.cidrBlocks"),
+        (r"^spec\.network\.cni\b", "spec.topology.variables[cni].value"),
+        (r"^spec\.network\b", "spec.clusterNetwork"),
+        (
+            r"^spec\.topology\.nodePools(\[\d+\])\.(vmClass|storageClass)\b",
+            r"spec.topology.workers.machineDeployments\1.variables.overrides[\2]",
+        ),
+        (r"^spec\.topology\.nodePools\b", "spec.topology.workers.machineDeployments"),
+        (
+            r"^spec\.topology\.controlPlane\.(vmClass|storageClass)\b",
+            r"spec.topology.variables[\1].value",
+        ),
+        (
+            r"^spec\.topology\.controlPlane\.osImage\b",
+            f"spec.topology.controlPlane.metadata.annotations[{OS_IMAGE_ANNOTATION}]",
+        ),
+    ),
+}
+
+
+def as_written(error: SpecError, kind: str) -> SpecError:
+    """The error with each field named as a manifest of `kind` writes it (admission checks the
+    normalised spec: `spec.network.services` is a TKC's `spec.settings.network.services.
+    cidrBlocks`)."""
+    rules = _AS_WRITTEN.get(kind, ())
+
+    def written(path: str) -> str:
+        for pattern, replacement in rules:
+            renamed, count = re.subn(pattern, replacement, path, count=1)
+            if count:
+                return renamed
+        return path
+
+    fields = [dataclasses.replace(f, path=written(f.path)) for f in error.fields]
+    if fields == list(error.fields):
+        return error
+    return SpecError(fields, kind=error.kind, target=error.target)
 
 
 MANIFEST = "manifest"  # where problems with the document itself are shown

@@ -599,3 +599,32 @@ def test_the_list_costs_the_same_for_1_or_5_clusters(
     drive(VksCluster.objects.get(name="c0"))  # one with nodes
     with django_assert_num_queries(queries):
         assert count() == 5
+
+
+@pytest.mark.parametrize(
+    ("url", "make", "network", "field"),
+    [
+        (
+            TKCS,
+            tkc_manifest,
+            lambda m: m["spec"].setdefault("settings", {}).setdefault("network", {}),
+            "spec.settings.network.services.cidrBlocks",
+        ),
+        (
+            CLUSTERS,
+            cluster_manifest,
+            lambda m: m["spec"].setdefault("clusterNetwork", {}),
+            "spec.clusterNetwork.services.cidrBlocks",
+        ),
+    ],
+    ids=["tkc", "cluster"],
+)
+def test_an_admission_refusal_names_the_field_as_the_manifest_writes_it(
+    editor_api, storage_class, url, make, network, field
+):
+    """Admission checks the portal's one spec; the Status names the manifest's own field."""
+    manifest = make(storage_class)
+    network(manifest)["services"] = {"cidrBlocks": ["10.96.0.0/33"]}
+    body = status_of(post(editor_api, url, manifest), 422, "Invalid")
+    assert [c["field"] for c in body["details"]["causes"]] == [field]
+    assert f"{field}: Invalid value: " in body["message"]

@@ -10,6 +10,8 @@ Writers race: every change names the generation it was made against, and a stale
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import transaction
 from django.db.models import F
@@ -20,7 +22,13 @@ from vksportal.errors import DomainError, ErrorKind
 from workloads import admission
 from workloads.access import Role, require_role
 from workloads.cluster_objects import carry_change, spec_document, with_defaults
-from workloads.manifests import CLUSTER_KIND, RESOURCES, ClusterManifest, spec_for_update
+from workloads.manifests import (
+    CLUSTER_KIND,
+    RESOURCES,
+    ClusterManifest,
+    as_written,
+    spec_for_update,
+)
 from workloads.models import Namespace, VksCluster
 from workloads.specs import SpecError
 from workloads.tasks import cluster_reconcile_task
@@ -136,19 +144,20 @@ def cluster_create_from_manifest(
     *, namespace: Namespace, manifest: ClusterManifest, user
 ) -> VksCluster:
     """Create the cluster a parsed manifest describes, keeping the form it came in (its kind,
-    apiVersion and class), so it exports back the same way."""
-    return cluster_create(
-        namespace=namespace,
-        name=manifest.name,
-        spec=manifest.spec,
-        kind=manifest.kind,
-        api_version=manifest.api_version,
-        cluster_class=manifest.cluster_class,
-        labels=manifest.labels,
-        annotations=manifest.annotations,
-        written=manifest.written,
-        user=user,
-    )
+    apiVersion and class), so it exports back the same way. Errors name the manifest's fields."""
+    with _manifest_paths(manifest.kind):
+        return cluster_create(
+            namespace=namespace,
+            name=manifest.name,
+            spec=manifest.spec,
+            kind=manifest.kind,
+            api_version=manifest.api_version,
+            cluster_class=manifest.cluster_class,
+            labels=manifest.labels,
+            annotations=manifest.annotations,
+            written=manifest.written,
+            user=user,
+        )
 
 
 def cluster_update_from_manifest(
@@ -156,15 +165,28 @@ def cluster_update_from_manifest(
 ) -> VksCluster:
     """Replace the cluster with what a manifest of its kind says, as `kubectl replace` does:
     spec, labels and annotations. Replica counts the manifest leaves out stay as they run."""
-    return cluster_update(
-        cluster=cluster,
-        spec=spec_for_update(manifest, cluster.spec),
-        generation=generation,
-        user=user,
-        written=manifest.written,
-        labels=manifest.labels,
-        annotations=manifest.annotations,
-    )
+    with _manifest_paths(manifest.kind):
+        return cluster_update(
+            cluster=cluster,
+            spec=spec_for_update(manifest, cluster.spec),
+            generation=generation,
+            user=user,
+            written=manifest.written,
+            labels=manifest.labels,
+            annotations=manifest.annotations,
+        )
+
+
+@contextmanager
+def _manifest_paths(kind: str) -> Iterator[None]:
+    """Admission's errors with their fields named as a manifest of `kind` names them."""
+    try:
+        yield
+    except SpecError as error:
+        renamed = as_written(error, kind)
+        if renamed is error:
+            raise
+        raise renamed from None
 
 
 def _as_written(kind: str, cluster_class: str, spec: dict, written: dict | None) -> dict:
