@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "inventory",
     "workloads",
     "kubeapi",
+    "vapi",
 ]
 
 MIDDLEWARE = [

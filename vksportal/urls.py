@@ -14,6 +14,9 @@ urlpatterns = [
     # vAPI NOT_FOUND body for any other /api/ path.
     # The Kubernetes API: the Supervisor's (/api, /api/v1/..., /apis/..., /openapi/v3, /version)
     # and each VKS cluster's (/vks/<namespace>/<cluster>/...), for kubectl and client libraries.
+    # The vSphere Automation API of vapi/: POST /api (vAPI JSON-RPC, VMware's SDKs) and the REST
+    # routes of its operations (/api/vcenter/..., the legacy /rest/com/vmware/cis/session).
+    path("", include("vapi.urls")),
     path("", include("kubeapi.urls")),
     path("api/", include("inventory.api.urls")),
     path("api/", include("workloads.api.urls")),

@@ -1,0 +1,181 @@
+"""The REST form of every registered operation: `/api/...` as vCenter 8 serves it (bare JSON,
+`vmware-api-session-id`), and the legacy `/rest/...` routes (`{"value": ...}`) that Ansible's
+vmware_rest logs in with. URL patterns are made from the registry (`urlpatterns()`): one view
+per path, choosing the operation by method and `?action=`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+from collections import defaultdict
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import re_path
+from django.views.decorators.csrf import csrf_exempt
+
+from inventory.api.sessions import session_touch
+from inventory.auth import AccountLocked
+from inventory.permissions import may_log_in
+from vapi.bindings import BOOLEAN, DOUBLE, INTEGER, InputError, List, Optional, Struct, Type
+from vapi.errors import Unauthenticated, described
+from vapi.operations import Call, Operation, Rest, message, registry
+from vksportal.untrusted import InputError as BodyError
+from vksportal.untrusted import load_json
+
+log = logging.getLogger(__name__)
+HEADER = "HTTP_VMWARE_API_SESSION_ID"
+
+
+def _scalar(t: Type, text: str, path: str):
+    """A query or path string as the type it stands for."""
+    base = t.of if isinstance(t, Optional) else t
+    if base is BOOLEAN:
+        if text.lower() not in ("true", "false"):
+            raise InputError(path, "boolean", text)
+        return text.lower() == "true"
+    if base is INTEGER:
+        try:
+            return int(text)
+        except ValueError:
+            raise InputError(path, "long", text) from None
+    if base is DOUBLE:
+        try:
+            return float(text)
+        except ValueError:
+            raise InputError(path, "double", text) from None
+    return base.from_rest(text, path)
+
+
+def _query_value(t: Type, request: HttpRequest, name: str):
+    base = t.of if isinstance(t, Optional) else t
+    if isinstance(base, List):
+        values = request.GET.getlist(name)
+        if not values:
+            return None if isinstance(t, Optional) else []
+        return base.from_rest([_scalar(base.of, v, name) for v in values], name)
+    if name not in request.GET:
+        if isinstance(t, Optional):
+            return None
+        raise InputError(name, t.name, None)
+    return _scalar(t, request.GET[name], name)
+
+
+def _arguments(op: Operation, route: Rest, request: HttpRequest, kwargs: dict) -> dict:
+    found: dict = {}
+    for name, value in kwargs.items():
+        found[name] = _scalar(op.params[name], value, name)
+    for name in route.query:
+        found[name] = _query_value(op.params[name], request, name)
+    if route.filter:
+        t = op.params[route.filter]
+        struct = t.of if isinstance(t, Optional) else t
+        assert isinstance(struct, Struct)
+        fields = {f: _query_value(ft, request, f) for f, ft in struct.fields.items()}
+        found[route.filter] = (
+            fields
+            if any(v is not None for v in fields.values())
+            else (None if isinstance(t, Optional) else fields)
+        )
+    rest = [n for n in op.params if n not in found]
+    if rest:
+        try:
+            body = load_json(request.body) if request.body.strip() else None
+        except BodyError as error:
+            raise InputError("body", "JSON", str(error)) from None
+        if route.body:
+            found[route.body] = op.params[route.body].from_rest(body, route.body)
+        else:
+            body = body or {}
+            if not isinstance(body, dict):
+                raise InputError("body", "a JSON object", body)
+            for name in rest:
+                t = op.params[name]
+                if name not in body and not isinstance(t, Optional):
+                    raise InputError(name, t.name, None)
+                found[name] = t.from_rest(body.get(name), name)
+    return found
+
+
+def _caller(request: HttpRequest, op: Operation) -> Call:
+    if not op.authenticated:  # the session's create: HTTP basic auth
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _, encoded = header.partition(" ")
+        try:
+            user_name, _, password = base64.b64decode(encoded).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthenticated() from None
+        if scheme.lower() != "basic" or not user_name:
+            raise Unauthenticated()
+        try:
+            user = authenticate(request, username=user_name, password=password)
+        except AccountLocked as locked:
+            raise Unauthenticated(str(locked)) from None
+        if user is None or not may_log_in(user):
+            raise Unauthenticated("Authentication failed.")
+        return Call(user, request)
+    token = request.META.get(HEADER)
+    session = session_touch(token.strip()) if token else None
+    if session is None:
+        raise Unauthenticated()
+    return Call(session.user, request, token.strip())
+
+
+def _answer(op: Operation, route: Rest, request: HttpRequest, kwargs: dict) -> HttpResponse:
+    try:
+        call = _caller(request, op)
+        result = op.handler(call, **_arguments(op, route, request, kwargs))
+    except Exception as error:
+        found = described(error)
+        if found is None:
+            log.exception("REST %s %s", request.method, request.path)
+            found = ("ERROR", [message("vapi.error", "An internal error occurred.")], 500)
+        error_type, messages, status = found
+        if route.legacy:
+            body = {
+                "type": f"com.vmware.vapi.std.errors.{error_type.lower()}",
+                "value": {"messages": messages},
+            }
+        else:
+            body = {"error_type": error_type, "messages": messages}
+        return JsonResponse(body, status=status, safe=False)
+    if route.status == 204:
+        return HttpResponse(status=204)
+    output = op.output.rest(result)
+    return JsonResponse(
+        {"value": output} if route.legacy else output, status=route.status, safe=False
+    )
+
+
+def _view(routes: list[tuple[Operation, Rest]]):
+    @csrf_exempt  # a session header or basic auth, never a cookie
+    def view(request: HttpRequest, **kwargs) -> HttpResponse:
+        action = request.GET.get("action")
+        for op, route in routes:
+            if route.method == request.method and route.action == action:
+                return _answer(op, route, request, kwargs)
+        allowed = any(r.method == request.method for _, r in routes)
+        error_type = "INVALID_ARGUMENT" if allowed and action else "OPERATION_NOT_FOUND"
+        text = (
+            f"The action '{action[:40]}' is not supported here."
+            if allowed and action
+            else f"{request.method} is not supported at {request.path[:200]}."
+        )
+        body = {"error_type": error_type, "messages": [message("vapi.rest.unsupported", text)]}
+        return JsonResponse(body, status=400 if allowed else 405)
+
+    return view
+
+
+def urlpatterns() -> list:
+    by_path: dict[str, list[tuple[Operation, Rest]]] = defaultdict(list)
+    for op in registry().values():
+        for route in op.rest:
+            by_path[route.path].append((op, route))
+    patterns = []
+    for path, routes in by_path.items():
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path.lstrip("/"))
+        patterns.append(re_path(f"^{regex}$", _view(routes)))
+    return patterns
