@@ -142,7 +142,12 @@ def _answer(op: Operation, route: Rest, request: HttpRequest, kwargs: dict) -> H
             body = {"error_type": error_type, "messages": messages}
         return JsonResponse(body, status=status, safe=False)
     if route.status == 204:
-        return HttpResponse(status=204)
+        # No body, so no Content-Type (Django would add text/html): vmware_rest's action modules
+        # read the body only when the type is exactly application/json or absent, and fail on
+        # any other (an unbound local in their _start/_stop...).
+        response = HttpResponse(status=204)
+        del response["Content-Type"]
+        return response
     output = op.output.rest(result)
     return JsonResponse(
         {"value": output} if route.legacy else output, status=route.status, safe=False
