@@ -323,6 +323,12 @@ def _mac(vm: VirtualMachine, index: int) -> str:
     return "00:50:56:" + ":".join(f"{b:02x}" for b in digest)
 
 
+def _switch_uuid(moid: str) -> str:
+    """A distributed switch's UUID as vCenter writes it: `50 36 2e 8f 0b 0e 8b 4e-9c 9c ...`."""
+    octets = [f"{b:02x}" for b in hashlib.blake2s(moid.encode(), digest_size=16).digest()]
+    return " ".join(octets[:8]) + "-" + " ".join(octets[8:])
+
+
 def _hardware_version(vm: VirtualMachine) -> str:
     number = vm.hardware_version.removeprefix("vmx-")
     version = f"VMX_{number.zfill(2)}" if number.isdigit() else "VMX_21"
@@ -333,6 +339,7 @@ def _nic(vm: VirtualMachine, index: int, network) -> dict:
     return {
         "label": f"Network adapter {index + 1}",
         "type": "VMXNET3",
+        "upt_compatibility_enabled": False,
         "mac_type": "GENERATED",
         "mac_address": _mac(vm, index),
         "pci_slot_number": 192 + 32 * index,
@@ -340,7 +347,7 @@ def _nic(vm: VirtualMachine, index: int, network) -> dict:
         "backing": {
             "type": "DISTRIBUTED_PORTGROUP",
             "network": network.moid,
-            "network_name": network.name,
+            "distributed_switch_uuid": _switch_uuid(network.switch.moid),
         },
         "state": "CONNECTED" if vm.is_powered_on else "NOT_CONNECTED",
         "start_connected": True,
@@ -357,8 +364,8 @@ def _nic(vm: VirtualMachine, index: int, network) -> dict:
 )
 def vm_get(call: Call, vm: str) -> dict:
     found = _vm(call, vm)
-    networks = list(found.networks.order_by("name"))
-    guest = "windows" in found.guest_id
+    networks = list(found.networks.select_related("switch").order_by("name"))
+    efi = "windows" in found.guest_id
     return {
         "guest_OS": GUEST_OS.get(found.guest_id, "OTHER_64"),
         "name": found.name,
@@ -375,8 +382,9 @@ def vm_get(call: Call, vm: str) -> dict:
             "upgrade_status": "NONE",
         },
         "boot": {
-            "type": "EFI" if guest else "BIOS",
-            "efi_legacy_boot": False if guest else None,
+            "type": "EFI" if efi else "BIOS",
+            "efi_legacy_boot": False if efi else None,  # both set for EFI, as the SDK checks
+            "network_protocol": "IPV4" if efi else None,
             "delay": 0,
             "retry": False,
             "retry_delay": 10000,
