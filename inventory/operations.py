@@ -95,6 +95,14 @@ def vm_power_on_step(task: Task, now: datetime) -> Step:
     return Step(done=True)
 
 
+def _stop(vm: VirtualMachine, state: str) -> None:
+    """Powered off or suspended: not running, so no boot time and no usage (saved)."""
+    vm.power_state = state
+    vm.boot_time = None
+    vm.cpu_usage_mhz = vm.memory_usage_mib = 0
+    vm.save(update_fields=["power_state", "boot_time", "cpu_usage_mhz", "memory_usage_mib"])
+
+
 def vm_power_off_step(task: Task, now: datetime) -> Step:
     vm = _vm(task)
     if vm.power_state == VirtualMachine.PowerState.OFF:
@@ -102,10 +110,7 @@ def vm_power_off_step(task: Task, now: datetime) -> Step:
     left = _remaining(task, "vm.power_off", now)
     if left > 0:
         return Step(progress=50, stage="Powering off the virtual machine", wait=left)
-    vm.power_state = VirtualMachine.PowerState.OFF
-    vm.boot_time = None
-    vm.cpu_usage_mhz = vm.memory_usage_mib = 0
-    vm.save(update_fields=["power_state", "boot_time", "cpu_usage_mhz", "memory_usage_mib"])
+    _stop(vm, VirtualMachine.PowerState.OFF)
     event_log(event_type="VmPoweredOffEvent", message=f"{_where(vm)} is powered off", entity=vm)
     return Step(done=True)
 
@@ -138,10 +143,7 @@ def vm_suspend_step(task: Task, now: datetime) -> Step:
     left = _remaining(task, "vm.suspend", now)
     if left > 0:
         return Step(progress=50, stage="Suspending the virtual machine", wait=left)
-    vm.power_state = VirtualMachine.PowerState.SUSPENDED
-    vm.boot_time = None
-    vm.cpu_usage_mhz = vm.memory_usage_mib = 0
-    vm.save(update_fields=["power_state", "boot_time", "cpu_usage_mhz", "memory_usage_mib"])
+    _stop(vm, VirtualMachine.PowerState.SUSPENDED)
     event_log(event_type="VmSuspendedEvent", message=f"{_where(vm)} is suspended", entity=vm)
     return Step(done=True)
 

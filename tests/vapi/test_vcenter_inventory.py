@@ -183,22 +183,18 @@ def test_a_bad_filter_value_is_invalid_argument_naming_it(admin_api, path, query
     assert error_type == "INVALID_ARGUMENT" and named in texts[0]
 
 
+def cluster_names(wanted: list[str]) -> dict:
+    """A cluster FilterSpec of names, as the SDK encodes it (every field, unset ones null)."""
+    spec = {"clusters": None, "names": wanted, "folders": None, "datacenters": None}
+    fields = {name: {"OPTIONAL": value} for name, value in spec.items()}
+    return {"OPTIONAL": {"STRUCTURE": {"com.vmware.vcenter.cluster.filter_spec": fields}}}
+
+
 def test_too_many_filter_values_are_refused(admin_api):
     result = admin_api.invoke(
         "com.vmware.vcenter.cluster",
         "list",
-        filter={
-            "OPTIONAL": {
-                "STRUCTURE": {
-                    "com.vmware.vcenter.cluster.filter_spec": {
-                        "clusters": {"OPTIONAL": None},
-                        "names": {"OPTIONAL": [f"c{i}" for i in range(1001)]},
-                        "folders": {"OPTIONAL": None},
-                        "datacenters": {"OPTIONAL": None},
-                    }
-                }
-            }
-        },
+        filter=cluster_names([f"c{i}" for i in range(1001)]),
     )
     name, _ = vapi_error(result)
     assert name == "com.vmware.vapi.std.errors.invalid_argument"
@@ -208,18 +204,7 @@ def test_json_rpc_lists_are_typed_summaries(admin_api, workload):
     result = admin_api.invoke(
         "com.vmware.vcenter.cluster",
         "list",
-        filter={
-            "OPTIONAL": {
-                "STRUCTURE": {
-                    "com.vmware.vcenter.cluster.filter_spec": {
-                        "clusters": {"OPTIONAL": None},
-                        "names": {"OPTIONAL": [workload.name]},
-                        "folders": {"OPTIONAL": None},
-                        "datacenters": {"OPTIONAL": None},
-                    }
-                }
-            }
-        },
+        filter=cluster_names([workload.name]),
     )
     assert result["output"] == [
         {
