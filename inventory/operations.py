@@ -27,6 +27,7 @@ DURATION = {
     "vm.power_on": 4.0,
     "vm.power_off": 3.0,
     "vm.reset": 5.0,
+    "vm.suspend": 6.0,  # the memory written to the datastore
     "host.vmotion": 12.0,  # one VM's live migration while a host evacuates
     "host.exit_maintenance": 4.0,
     "cluster.reconfigure": 2.0,
@@ -94,6 +95,14 @@ def vm_power_on_step(task: Task, now: datetime) -> Step:
     return Step(done=True)
 
 
+def _stop(vm: VirtualMachine, state: str) -> None:
+    """Powered off or suspended: not running, so no boot time and no usage (saved)."""
+    vm.power_state = state
+    vm.boot_time = None
+    vm.cpu_usage_mhz = vm.memory_usage_mib = 0
+    vm.save(update_fields=["power_state", "boot_time", "cpu_usage_mhz", "memory_usage_mib"])
+
+
 def vm_power_off_step(task: Task, now: datetime) -> Step:
     vm = _vm(task)
     if vm.power_state == VirtualMachine.PowerState.OFF:
@@ -101,10 +110,7 @@ def vm_power_off_step(task: Task, now: datetime) -> Step:
     left = _remaining(task, "vm.power_off", now)
     if left > 0:
         return Step(progress=50, stage="Powering off the virtual machine", wait=left)
-    vm.power_state = VirtualMachine.PowerState.OFF
-    vm.boot_time = None
-    vm.cpu_usage_mhz = vm.memory_usage_mib = 0
-    vm.save(update_fields=["power_state", "boot_time", "cpu_usage_mhz", "memory_usage_mib"])
+    _stop(vm, VirtualMachine.PowerState.OFF)
     event_log(event_type="VmPoweredOffEvent", message=f"{_where(vm)} is powered off", entity=vm)
     return Step(done=True)
 
@@ -123,6 +129,22 @@ def vm_reset_step(task: Task, now: datetime) -> Step:
     vm.boot_time = now
     vm.save(update_fields=["boot_time"])
     event_log(event_type="VmResettingEvent", message=f"{_where(vm)} is reset", entity=vm)
+    return Step(done=True)
+
+
+def vm_suspend_step(task: Task, now: datetime) -> Step:
+    vm = _vm(task)
+    if vm.power_state == VirtualMachine.PowerState.SUSPENDED:
+        return Step(done=True)
+    if not vm.is_powered_on:
+        raise OperationError(
+            "The attempted operation cannot be performed in the current state (Powered off)."
+        )
+    left = _remaining(task, "vm.suspend", now)
+    if left > 0:
+        return Step(progress=50, stage="Suspending the virtual machine", wait=left)
+    _stop(vm, VirtualMachine.PowerState.SUSPENDED)
+    event_log(event_type="VmSuspendedEvent", message=f"{_where(vm)} is suspended", entity=vm)
     return Step(done=True)
 
 
@@ -254,6 +276,7 @@ STEPS: dict[str, Callable[[Task, datetime], Step]] = {
     "vm.power_on": vm_power_on_step,
     "vm.power_off": vm_power_off_step,
     "vm.reset": vm_reset_step,
+    "vm.suspend": vm_suspend_step,
     "host.enter_maintenance": host_enter_maintenance_step,
     "host.exit_maintenance": host_exit_maintenance_step,
     "cluster.reconfigure": cluster_reconfigure_step,

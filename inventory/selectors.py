@@ -191,6 +191,12 @@ def host_capacity(hosts: QuerySet[Host]) -> dict:
     )
 
 
+def with_free_space(datastores: QuerySet[Datastore]) -> QuerySet[Datastore]:
+    """Each datastore with `free_mib`: capacity less VM disks and other files (one query)."""
+    used = _sum_of(VirtualMachine, "datastore", "disk_mib") + F("other_used_mib")
+    return datastores.annotate(free_mib=F("capacity_mib") - used)
+
+
 def storage_capacity(datastores: QuerySet[Datastore]) -> dict:
     totals = datastores.aggregate(
         datastores=Count("id"),

@@ -21,11 +21,16 @@ class InvalidState(Exception):
     """The object is not in a state that allows the operation (vim.fault.InvalidState)."""
 
 
+class TaskInProgress(InvalidState):
+    """Another task is already working on the object (the Automation API's RESOURCE_BUSY)."""
+
+
 # (task name as the vSphere Client shows it, TaskInfo.descriptionId, engine operation)
 VM_POWER_OPS = {
     "power_on": ("Power On virtual machine", "VirtualMachine.powerOn", "vm.power_on"),
     "power_off": ("Power Off virtual machine", "VirtualMachine.powerOff", "vm.power_off"),
     "reset": ("Reset virtual machine", "VirtualMachine.reset", "vm.reset"),
+    "suspend": ("Suspend virtual machine", "VirtualMachine.suspend", "vm.suspend"),
 }
 
 
@@ -39,7 +44,7 @@ def _start(
     params: dict | None = None,
 ) -> Task:
     if active_task_for(target):
-        raise InvalidState("Another task is already in progress.")
+        raise TaskInProgress("Another task is already in progress.")
     task = task_open(
         name=name,
         description_id=description_id,
@@ -54,7 +59,8 @@ def _start(
 
 @transaction.atomic
 def vm_power(*, vm: VirtualMachine, action: str, user: AbstractBaseUser) -> Task:
-    """Power a VM on or off, or reset it. Refused when the VM or its host is in the wrong state."""
+    """Power a VM on or off, reset or suspend it. Refused when the VM or its host is in the wrong
+    state: power on needs it off or suspended, power off on or suspended, reset and suspend on."""
     require(user, Privilege.VM_POWER)
     if action not in VM_POWER_OPS:
         raise InvalidState(f"Unknown power operation {action!r}.")
@@ -68,6 +74,11 @@ def vm_power(*, vm: VirtualMachine, action: str, user: AbstractBaseUser) -> Task
             )
         if vm.host.in_maintenance_mode:
             raise InvalidState("The operation is not allowed in the current state of the host.")
+    elif action == "power_off":
+        if vm.power_state == VirtualMachine.PowerState.OFF:
+            raise InvalidState(
+                f"The attempted operation cannot be performed in the current state ({state})."
+            )
     elif not vm.is_powered_on:
         raise InvalidState(
             f"The attempted operation cannot be performed in the current state ({state})."
@@ -133,7 +144,7 @@ def cluster_reconfigure(
     )
     if active_task_for(cluster):
         # Before the no-op check: a queued reconfigure may be about to change what we compare.
-        raise InvalidState("Another task is already in progress.")
+        raise TaskInProgress("Another task is already in progress.")
     wanted = {
         "drs_enabled": bool(drs_enabled),
         "drs_automation_level": drs_automation_level,

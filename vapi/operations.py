@@ -110,6 +110,8 @@ class Modules:
 MODULES = Modules(
     [
         "vapi.cis",  # sessions, tasks
+        "vapi.vcenter.inventory",  # datacenters, folders, clusters, hosts, networks, datastores...
+        "vapi.vcenter.vm",  # VMs and their power
     ]
 )
 

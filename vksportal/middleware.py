@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
+from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -142,7 +143,11 @@ def _request_problem(request: HttpRequest) -> str | None:
     problem = text_problem(request.path_info)
     if problem:
         return f"the path: {problem}"
-    for key, values in request.GET.lists():
+    try:
+        query = list(request.GET.lists())
+    except TooManyFieldsSent:
+        return f"the query: more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} parameters"
+    for key, values in query:
         for text in (key, *values):
             problem = text_problem(text)
             if problem:
