@@ -109,7 +109,10 @@ class Modules:
 
 MODULES = Modules(
     [
-        "vapi.cis",  # sessions, tasks
+        "vapi.cis",  # sessions
+        "vapi.tasks",  # com.vmware.cis.tasks
+        "vapi.namespace_management",  # clusters, compatibility, supervisors, VM classes
+        "vapi.namespaces",  # namespaces instances
     ]
 )
 

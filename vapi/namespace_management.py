@@ -1,0 +1,971 @@
+"""`com.vmware.vcenter.namespace_management`: Workload Management as the Automation API serves
+it. Clusters (the 7.0-style API: list, get, enable, disable), cluster compatibility, Supervisors
+(`enable_on_compute_cluster`; the summaries), VM classes (list, get).
+
+An enable spec is mapped onto the enable wizard's raw sections (workloads/specs.py) and handed
+to the same service the wizard's Finish calls: every rule, permission and Task is the pages'.
+Structures declare the fields the simulator fills or reads (the SDK 9.1.1 canonical names); a
+client's optional fields the simulator has no counterpart for are read as `Dynamic` and refused
+(UNSUPPORTED) when given, never ignored.
+
+Summaries, VM classes: the REST form is still DRF's (workloads.api), so these declare no route.
+"""
+
+from __future__ import annotations
+
+import re
+from ipaddress import IPv4Address, IPv4Network
+
+from inventory.models import Cluster
+from inventory.permissions import Privilege, require
+from vapi.bindings import (
+    BOOLEAN,
+    INTEGER,
+    LOCALIZABLE_MESSAGE,
+    SECRET,
+    STRING,
+    Dynamic,
+    Enum,
+    Id,
+    List,
+    Optional,
+    Set,
+    Struct,
+)
+from vapi.operations import ApiError, Call, Rest, message, operation
+from workloads import services
+from workloads.compatibility import compatibility, compatibility_list
+from workloads.models import Supervisor
+from workloads.selectors import api as api_selectors
+
+NM = "com.vmware.vcenter.namespace_management"
+PATH = "/api/vcenter/namespace-management"
+
+CLUSTER_ID = Id("ClusterComputeResource")
+POLICY_ID = Id("SpsStorageProfile")
+NETWORK_ID = Id("Network")
+LIBRARY_ID = Id("com.vmware.content.Library")
+SUPERVISOR_ID = Id("com.vmware.vcenter.namespace_management.supervisor.Supervisor")
+UNSET = Optional(Dynamic())  # a field the simulator has no counterpart for
+
+SIZING_HINT = Enum(f"{NM}.sizing_hint", ("TINY", "SMALL", "MEDIUM", "LARGE"))
+CONFIG_STATUS = Enum(
+    f"{NM}.clusters.config_status", ("CONFIGURING", "REMOVING", "RUNNING", "ERROR")
+)
+KUBERNETES_STATUS = Enum(f"{NM}.clusters.kubernetes_status", ("READY", "WARNING", "ERROR"))
+NETWORK_PROVIDER = Enum(
+    f"{NM}.clusters.network_provider", ("NSXT_CONTAINER_PLUGIN", "VSPHERE_NETWORK", "NSX_VPC")
+)
+SEVERITY = ("INFO", "WARNING", "ERROR")
+
+
+def _stats(name: str) -> Struct:
+    return Struct(
+        name,
+        {
+            "cpu_used": INTEGER,
+            "cpu_capacity": INTEGER,
+            "memory_used": INTEGER,
+            "memory_capacity": INTEGER,
+            "storage_used": INTEGER,
+            "storage_capacity": INTEGER,
+        },
+    )
+
+
+IPV4_CIDR = Struct(f"{NM}.ipv4_cidr", {"address": STRING, "prefix": INTEGER})
+IP_RANGE = Struct(f"{NM}.IP_range", {"address": STRING, "count": INTEGER})
+
+# ---------------------------------------------------------------- clusters: types
+
+CLUSTER_STATS = _stats(f"{NM}.clusters.stats")
+CLUSTER_MESSAGE = Struct(
+    f"{NM}.clusters.message",
+    {
+        "severity": Enum(f"{NM}.clusters.message.severity", SEVERITY),
+        "details": Optional(LOCALIZABLE_MESSAGE),
+    },
+)
+CLUSTER_SUMMARY = Struct(
+    f"{NM}.clusters.summary",
+    {
+        "cluster": CLUSTER_ID,
+        "cluster_name": Id("ClusterComputeResource.name"),
+        "stats": CLUSTER_STATS,
+        "config_status": CONFIG_STATUS,
+        "kubernetes_status": KUBERNETES_STATUS,
+    },
+)
+CLUSTER_IPV4_RANGE = Struct(
+    f"{NM}.clusters.ipv4_range",
+    {
+        "starting_address": STRING,
+        "address_count": INTEGER,
+        "subnet_mask": STRING,
+        "gateway": STRING,
+    },
+)
+NETWORK_SPEC = Struct(
+    f"{NM}.clusters.network_spec",
+    {
+        "floating_IP": Optional(STRING),
+        "network": NETWORK_ID,
+        "network_segment": UNSET,
+        "mode": Enum(f"{NM}.clusters.network_spec.ipv4_mode", ("DHCP", "STATICRANGE")),
+        "address_range": Optional(CLUSTER_IPV4_RANGE),
+    },
+)
+IMAGE_STORAGE = Struct(f"{NM}.clusters.image_storage_spec", {"storage_policy": POLICY_ID})
+CLUSTER_INFO = Struct(
+    f"{NM}.clusters.info",
+    {
+        "size_hint": Optional(SIZING_HINT),
+        "stat_summary": CLUSTER_STATS,
+        "config_status": CONFIG_STATUS,
+        "messages": List(CLUSTER_MESSAGE),
+        "kubernetes_status": KUBERNETES_STATUS,
+        "kubernetes_status_messages": List(CLUSTER_MESSAGE),
+        "api_server_management_endpoint": STRING,
+        "api_server_cluster_endpoint": STRING,
+        "api_servers": Set(STRING),
+        "network_provider": NETWORK_PROVIDER,
+        "workload_ntp_servers": Optional(List(STRING)),
+        "service_cidr": IPV4_CIDR,
+        "master_management_network": Optional(NETWORK_SPEC),
+        "master_DNS": Optional(List(STRING)),
+        "worker_DNS": Optional(List(STRING)),
+        "master_storage_policy": Optional(POLICY_ID),
+        "ephemeral_storage_policy": Optional(POLICY_ID),
+        "Master_DNS_names": Optional(List(STRING)),
+        "image_storage": Optional(IMAGE_STORAGE),
+        "master_DNS_search_domains": Optional(List(STRING)),
+        "master_NTP_servers": Optional(List(STRING)),
+        "default_kubernetes_service_content_library": Optional(LIBRARY_ID),
+    },
+)
+SERVER = Struct(f"{NM}.load_balancers.server", {"host": STRING, "port": INTEGER})
+LB_CONFIG = Struct(
+    f"{NM}.load_balancers.config_spec",
+    {
+        "id": Id(f"{NM}.LoadBalancerConfig"),
+        "address_ranges": List(IP_RANGE),
+        "provider": Enum(f"{NM}.load_balancers.provider", ("HA_PROXY", "AVI")),
+        "ha_proxy_config_create_spec": Optional(
+            Struct(
+                f"{NM}.load_balancers.HA_proxy_config_create_spec",
+                {
+                    "servers": List(SERVER),
+                    "username": STRING,
+                    "password": SECRET,
+                    "certificate_authority_chain": STRING,
+                },
+            )
+        ),
+        "avi_config_create_spec": Optional(
+            Struct(
+                f"{NM}.load_balancers.avi_config_create_spec",
+                {
+                    "server": SERVER,
+                    "username": STRING,
+                    "password": SECRET,
+                    "certificate_authority_chain": STRING,
+                    "cloud_name": Optional(STRING),
+                },
+            )
+        ),
+    },
+)
+NETWORK_CREATE_SPEC = Struct(
+    f"{NM}.networks.create_spec",
+    {
+        "network": Id(f"{NM}.Network"),
+        "network_provider": NETWORK_PROVIDER,
+        "vsphere_network": Optional(
+            Struct(
+                f"{NM}.networks.vsphere_DVPG_network_create_spec",
+                {
+                    "portgroup": NETWORK_ID,
+                    "ip_assignment_mode": Optional(
+                        Enum(f"{NM}.networks.IP_assignment_mode", ("DHCP", "STATICRANGE", "NONE"))
+                    ),
+                    "address_ranges": List(IP_RANGE),
+                    "gateway": STRING,
+                    "subnet_mask": STRING,
+                },
+            )
+        ),
+        "nsx_network": UNSET,
+    },
+)
+ENABLE_SPEC = Struct(
+    f"{NM}.clusters.enable_spec",
+    {
+        "size_hint": SIZING_HINT,
+        "service_cidr": IPV4_CIDR,
+        "network_provider": NETWORK_PROVIDER,
+        "ncp_cluster_network_spec": UNSET,
+        "workload_networks_spec": Optional(
+            Struct(
+                f"{NM}.clusters.workload_networks_enable_spec",
+                {
+                    "supervisor_primary_workload_network": NETWORK_CREATE_SPEC,
+                    "network_list": UNSET,
+                },
+            )
+        ),
+        "workload_ntp_servers": Optional(List(STRING)),
+        "load_balancer_config_spec": Optional(LB_CONFIG),
+        "master_management_network": NETWORK_SPEC,
+        "master_DNS": Optional(List(STRING)),
+        "worker_DNS": Optional(List(STRING)),
+        "master_DNS_search_domains": Optional(List(STRING)),
+        "master_NTP_servers": Optional(List(STRING)),
+        "master_storage_policy": POLICY_ID,
+        "ephemeral_storage_policy": POLICY_ID,
+        "cns_file_config": UNSET,
+        "login_banner": Optional(STRING),
+        "Master_DNS_names": Optional(List(STRING)),
+        "image_storage": IMAGE_STORAGE,
+        "default_image_registry": UNSET,
+        "default_image_repository": UNSET,
+        "default_kubernetes_service_content_library": Optional(LIBRARY_ID),
+        "cluster_proxy_config": UNSET,
+        "content_libraries": UNSET,
+        "count": UNSET,
+        "enable_namespace_api_fairness": UNSET,
+    },
+)
+
+# ---------------------------------------------------------------- supervisors: types
+
+NETWORKS = f"{NM}.networks"
+NET_SERVICES = Struct(
+    f"{NETWORKS}.services",
+    {
+        "dns": Optional(
+            Struct(
+                f"{NETWORKS}.service.DNS", {"servers": List(STRING), "search_domains": List(STRING)}
+            )
+        ),
+        "ntp": Optional(Struct(f"{NETWORKS}.service.NTP", {"servers": List(STRING)})),
+    },
+)
+NET_IP_RANGE = Struct(f"{NETWORKS}.IP_range", {"address": STRING, "count": INTEGER})
+IP_MANAGEMENT = Struct(
+    f"{NETWORKS}.IP_management",
+    {
+        "dhcp_enabled": Optional(BOOLEAN),
+        "gateway_address": Optional(STRING),
+        "ip_assignments": Optional(
+            List(
+                Struct(
+                    f"{NETWORKS}.IP_assignment",
+                    {
+                        "assignee": Optional(
+                            Enum(f"{NETWORKS}.IP_assignment.assignment", ("POD", "NODE", "SERVICE"))
+                        ),
+                        "ranges": List(NET_IP_RANGE),
+                    },
+                )
+            )
+        ),
+    },
+)
+SUP_NETWORKS = f"{NM}.supervisors.networks"
+MANAGEMENT_NETWORK = Struct(
+    f"{SUP_NETWORKS}.management.network",
+    {
+        "network": Optional(Id()),
+        "backing": Struct(
+            f"{SUP_NETWORKS}.management.network_backing",
+            {
+                "backing": Enum(
+                    f"{SUP_NETWORKS}.management.network_backing_enum",
+                    ("NETWORK", "NETWORK_SEGMENT"),
+                ),
+                "network": Optional(Id()),
+                "network_segment": UNSET,
+            },
+        ),
+        "services": Optional(NET_SERVICES),
+        "ip_management": Optional(IP_MANAGEMENT),
+        "floating_IP_address": Optional(STRING),
+        "proxy": UNSET,
+    },
+)
+WORKLOAD_NETWORK = Struct(
+    f"{SUP_NETWORKS}.workload.network",
+    {
+        "network": Optional(Id()),
+        "network_type": Enum(
+            f"{SUP_NETWORKS}.workload.network_type", ("NSXT", "VSPHERE", "NSX_VPC")
+        ),
+        "nsx": UNSET,
+        "vsphere": Optional(
+            Struct(
+                f"{SUP_NETWORKS}.workload.V_sphere_network",
+                {"dvpg": Id("vSphereDistributedPortGroup")},
+            )
+        ),
+        "nsx_vpc": UNSET,
+        "services": Optional(NET_SERVICES),
+        "ip_management": Optional(IP_MANAGEMENT),
+    },
+)
+EDGE_SERVER = Struct(f"{NETWORKS}.edges.server", {"host": STRING, "port": INTEGER})
+EDGE = Struct(
+    f"{NETWORKS}.edges.edge",
+    {
+        "id": Optional(Id()),
+        "load_balancer_address_ranges": Optional(List(NET_IP_RANGE)),
+        "haproxy": Optional(
+            Struct(
+                f"{NETWORKS}.edges.HA_proxy_config",
+                {
+                    "servers": List(EDGE_SERVER),
+                    "username": STRING,
+                    "password": SECRET,
+                    "certificate_authority_chain": STRING,
+                },
+            )
+        ),
+        "nsx": UNSET,
+        "nsx_advanced": Optional(
+            Struct(
+                f"{NETWORKS}.edges.NSX_advanced_LB_config",
+                {
+                    "server": EDGE_SERVER,
+                    "username": STRING,
+                    "password": SECRET,
+                    "certificate_authority_chain": STRING,
+                    "cloud_name": Optional(STRING),
+                },
+            )
+        ),
+        "foundation": UNSET,
+        "provider": Optional(
+            Enum(
+                f"{NETWORKS}.edges.edge_provider",
+                ("HAPROXY", "NSX", "NSX_ADVANCED", "NSX_VPC", "VSPHERE_FOUNDATION"),
+            )
+        ),
+    },
+)
+SUP = f"{NM}.supervisors"
+ENABLE_ON_COMPUTE_CLUSTER_SPEC = Struct(
+    f"{SUP}.enable_on_compute_cluster_spec",
+    {
+        "zone": UNSET,
+        "name": STRING,
+        "control_plane": Struct(
+            f"{SUP}.control_plane",
+            {
+                "network": MANAGEMENT_NETWORK,
+                "login_banner": Optional(STRING),
+                "size": Optional(Enum(f"{SUP}.sizing_hint", SIZING_HINT.values)),
+                "size_v2": UNSET,
+                "storage_policy": Optional(Id()),
+                "count": UNSET,
+                "enable_namespace_api_fairness": UNSET,
+            },
+        ),
+        "workloads": Struct(
+            f"{SUP}.workloads",
+            {
+                "network": WORKLOAD_NETWORK,
+                "edge": EDGE,
+                "kube_API_server_options": Optional(
+                    Struct(
+                        f"{SUP}.kube_API_server_options",
+                        {
+                            "security": Optional(
+                                Struct(
+                                    f"{SUP}.kube_API_server_security",
+                                    {"certificate_dns_names": List(STRING)},
+                                )
+                            )
+                        },
+                    )
+                ),
+                "images": Optional(
+                    Struct(
+                        f"{SUP}.image_sync_config",
+                        {
+                            "registry": UNSET,
+                            "repository": UNSET,
+                            "kubernetes_content_library": Optional(Id()),
+                            "content_libraries": UNSET,
+                        },
+                    )
+                ),
+                "storage": Optional(
+                    Struct(
+                        f"{SUP}.workloads_storage_config",
+                        {
+                            "cloud_native_file_volume": UNSET,
+                            "ephemeral_storage_policy": Optional(Id()),
+                            "image_storage_policy": Optional(Id()),
+                        },
+                    )
+                ),
+            },
+        ),
+    },
+)
+
+SUMMARY = f"{SUP}.summary"
+SUMMARY_INFO = Struct(
+    f"{SUMMARY}.info",
+    {
+        "name": STRING,
+        "APIEndpoint": Optional(STRING),
+        "stats": _stats(f"{SUMMARY}.stats"),
+        "config_status": Enum(f"{SUMMARY}.config_status", CONFIG_STATUS.values),
+        "kubernetes_status": Enum(f"{SUMMARY}.kubernetes_status", KUBERNETES_STATUS.values),
+    },
+)
+SUMMARY_LIST = Struct(
+    f"{SUMMARY}.list_result",
+    {
+        "items": List(
+            Struct(f"{SUMMARY}.list_item", {"supervisor": SUPERVISOR_ID, "info": SUMMARY_INFO})
+        )
+    },
+)
+
+COMPATIBILITY = f"{NM}.cluster_compatibility"
+COMPATIBILITY_SUMMARY = Struct(
+    f"{COMPATIBILITY}.summary",
+    {
+        "cluster": CLUSTER_ID,
+        "compatible": BOOLEAN,
+        "incompatibility_reasons": List(LOCALIZABLE_MESSAGE),
+    },
+)
+COMPATIBILITY_FILTER = Struct(
+    f"{COMPATIBILITY}.filter_spec",
+    {"compatible": Optional(BOOLEAN), "network_provider": Optional(NETWORK_PROVIDER)},
+)
+
+VMC = f"{NM}.virtual_machine_classes"
+VM_CLASS_INFO = Struct(
+    f"{VMC}.info",
+    {
+        "id": Id(f"{NM}.VirtualMachineClass"),
+        "cpu_count": INTEGER,
+        "cpu_reservation": Optional(INTEGER),
+        "memory_MB": INTEGER,
+        "memory_reservation": Optional(INTEGER),
+        "description": STRING,
+        "namespaces": Set(Id()),
+        "vms": Set(Id()),
+        "config_status": Enum(f"{VMC}.config_status", ("READY", "REMOVING")),
+        "messages": List(
+            Struct(
+                f"{VMC}.message",
+                {
+                    "severity": Enum(f"{VMC}.message.message_severity", SEVERITY),
+                    "details": Optional(LOCALIZABLE_MESSAGE),
+                },
+            )
+        ),
+    },
+)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _unsupported(text: str) -> ApiError:
+    return ApiError(
+        "UNSUPPORTED", message("com.vmware.vcenter.namespace_management.unsupported", text)
+    )
+
+
+def _refuse_unset(spec, path: str, struct: Struct) -> None:
+    """A field of the SDK's structure the simulator has no counterpart for, given: UNSUPPORTED
+    naming it (nested structures checked too)."""
+    if spec is None:
+        return
+    for name, t in struct.fields.items():
+        value = spec.get(name)
+        if value is None:
+            continue
+        where = f"{path}.{name}"
+        if t is UNSET:
+            raise _unsupported(f"{where} is not supported by this vCenter Server.")
+        base = t.of if isinstance(t, Optional) else t
+        if isinstance(base, Struct):
+            _refuse_unset(value, where, base)
+
+
+def _cluster(moid: str) -> Cluster:
+    found = Cluster.objects.filter(moid=moid).first()
+    if found is None:
+        raise ApiError(
+            "NOT_FOUND", message("com.vmware.vcenter.namespace_management.cluster.not_found",
+                                 f"Cluster {moid} was not found.", moid)
+        )  # fmt: skip
+    return found
+
+
+def _supervisor_of(moid: str) -> Supervisor:
+    cluster = _cluster(moid)
+    sup = Supervisor.objects.select_related("cluster", "task").filter(cluster=cluster).first()
+    if sup is None:
+        raise _unsupported(f"Cluster {moid} does not have vSphere Namespaces enabled.")
+    return sup
+
+
+def _stats_of(summary) -> dict:
+    s = summary.stats
+    return {
+        "cpu_used": s.cpu_used,
+        "cpu_capacity": s.cpu_capacity,
+        "memory_used": s.memory_used,
+        "memory_capacity": s.memory_capacity,
+        "storage_used": s.storage_used,
+        "storage_capacity": s.storage_capacity,
+    }
+
+
+def _kubernetes_status(sup: Supervisor) -> str:
+    return sup.kubernetes_status or "ERROR"  # no control plane answering yet
+
+
+def _ranges_text(ranges: list[dict]) -> str:
+    parts = []
+    for r in ranges:
+        start = IPv4Address(r["address"]) if _is_ip(r["address"]) else None
+        if start is None or r["count"] < 1:
+            parts.append(f"{r['address']}/{r['count']}")  # the cleaner names it wrong
+        else:
+            parts.append(f"{start}-{start + r['count'] - 1}")
+    return ", ".join(parts)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        IPv4Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _join(values) -> str:
+    return ", ".join(values or [])
+
+
+def _supervisor_name(cluster: Cluster) -> str:
+    name = re.sub(r"[^a-z0-9-]+", "-", cluster.name.lower()).strip("-")[:63].strip("-")
+    return name or f"supervisor-{cluster.moid}"
+
+
+def _enable(raw: dict, cluster: Cluster, user) -> Supervisor:
+    require(user, Privilege.NAMESPACES_MANAGE)
+    verdict = compatibility(cluster)
+    if not verdict.compatible:
+        raise _unsupported(" ".join(verdict.reasons))
+    return services.supervisor_enable(spec=raw, user=user)
+
+
+# ---------------------------------------------------------------- clusters
+
+
+@operation(
+    f"{NM}.clusters",
+    "list",
+    output=List(CLUSTER_SUMMARY),
+    rest=[Rest("GET", f"{PATH}/clusters")],
+)
+def clusters_list(call: Call) -> list[dict]:
+    require(call.user, Privilege.VIEW)
+    return [
+        {
+            "cluster": s.supervisor.cluster.moid,
+            "cluster_name": s.supervisor.cluster.name,
+            "stats": _stats_of(s),
+            "config_status": s.supervisor.config_status,
+            "kubernetes_status": _kubernetes_status(s.supervisor),
+        }
+        for s in api_selectors.supervisor_summaries()
+    ]
+
+
+@operation(
+    f"{NM}.clusters",
+    "get",
+    params={"cluster": CLUSTER_ID},
+    output=CLUSTER_INFO,
+    rest=[Rest("GET", f"{PATH}/clusters/{{cluster}}")],
+)
+def clusters_get(call: Call, cluster: str) -> dict:
+    require(call.user, Privilege.VIEW)
+    sup = _supervisor_of(cluster)
+    summary = api_selectors.supervisor_summary(sup.supervisor_id)
+    spec = sup.spec
+    mgmt, wl, size = spec["management_network"], spec["workload_network"], spec["size"]
+    storage, stack = spec["storage"], spec["network_stack"]
+    address_range = None
+    if mgmt["mode"] == "STATICRANGE":
+        address_range = {
+            "starting_address": mgmt["starting_address"],
+            "address_count": mgmt["address_count"],
+            "subnet_mask": mgmt["subnet_mask"],
+            "gateway": mgmt["gateway"],
+        }
+    services_net = IPv4Network(wl["services_cidr"])
+    messages = []
+    if sup.config_status == Supervisor.ConfigStatus.ERROR and sup.task and sup.task.error:
+        details = message("com.vmware.wcp.supervisor.error", sup.task.error)
+        messages.append({"severity": "ERROR", "details": details})
+    return {
+        "size_hint": size["size"],
+        "stat_summary": _stats_of(summary),
+        "config_status": sup.config_status,
+        "messages": messages,
+        "kubernetes_status": _kubernetes_status(sup),
+        "kubernetes_status_messages": [],
+        "api_server_management_endpoint": (sup.control_plane_ips or [""])[0],
+        "api_server_cluster_endpoint": sup.api_endpoint or "",
+        "api_servers": list(sup.control_plane_ips),
+        "network_provider": stack["network_provider"],
+        "workload_ntp_servers": wl["ntp_servers"],
+        "service_cidr": {
+            "address": str(services_net.network_address),
+            "prefix": services_net.prefixlen,
+        },
+        "master_management_network": {
+            "floating_IP": mgmt.get("floating_ip") or None,
+            "network": mgmt["network"],
+            "mode": mgmt["mode"],
+            "address_range": address_range,
+        },
+        "master_DNS": mgmt["dns_servers"],
+        "worker_DNS": wl["dns_servers"],
+        "master_storage_policy": storage["control_plane_policy"],
+        "ephemeral_storage_policy": storage["ephemeral_policy"],
+        "Master_DNS_names": size["api_server_dns_names"],
+        "image_storage": {"storage_policy": storage["image_cache_policy"]},
+        "master_DNS_search_domains": mgmt["dns_search_domains"],
+        "master_NTP_servers": mgmt["ntp_servers"],
+        "default_kubernetes_service_content_library": size["content_library"] or None,
+    }
+
+
+def _raw_from_enable_spec(cluster: Cluster, spec: dict) -> dict[str, dict]:
+    """Clusters.EnableSpec as the wizard's raw sections."""
+    _refuse_unset(spec, "spec", ENABLE_SPEC)
+    lb = spec["load_balancer_config_spec"] or {}
+    if lb.get("provider") == "HA_PROXY":
+        creds = lb.get("ha_proxy_config_create_spec") or {}
+        server = (creds.get("servers") or [{}])[0]
+    else:
+        creds = lb.get("avi_config_create_spec") or {}
+        server = creds.get("server") or {}
+    mgmt = spec["master_management_network"]
+    block = mgmt.get("address_range") or {}
+    workload = (spec["workload_networks_spec"] or {}).get("supervisor_primary_workload_network")
+    workload = workload or {}
+    vds = workload.get("vsphere_network") or {}
+    cidr = spec["service_cidr"]
+    return {
+        "network_stack": {
+            "network_provider": spec["network_provider"],
+            "load_balancer": lb.get("provider", ""),
+        },
+        "placement": {"name": _supervisor_name(cluster), "cluster": cluster.moid},
+        "storage": {
+            "control_plane_policy": spec["master_storage_policy"],
+            "ephemeral_policy": spec["ephemeral_storage_policy"],
+            "image_cache_policy": spec["image_storage"]["storage_policy"],
+        },
+        "load_balancer": {
+            "name": lb.get("id", ""),
+            "server": f"{server.get('host', '')}:{server.get('port', '')}" if server else "",
+            "username": creds.get("username", ""),
+            "password": creds.get("password", ""),
+            "address_ranges": _ranges_text(lb.get("address_ranges") or []),
+        },
+        "management_network": {
+            "network": mgmt["network"],
+            "mode": mgmt["mode"],
+            "floating_ip": mgmt.get("floating_IP") or "",
+            "starting_address": block.get("starting_address", ""),
+            "address_count": str(block.get("address_count", "")),
+            "subnet_mask": block.get("subnet_mask", ""),
+            "gateway": block.get("gateway", ""),
+            "dns_servers": _join(spec["master_DNS"]),
+            "dns_search_domains": _join(spec["master_DNS_search_domains"]),
+            "ntp_servers": _join(spec["master_NTP_servers"]),
+        },
+        "workload_network": {
+            "network": vds.get("portgroup", ""),
+            "name": workload.get("network", ""),
+            "gateway": vds.get("gateway", ""),
+            "subnet_mask": vds.get("subnet_mask", ""),
+            "address_ranges": _ranges_text(vds.get("address_ranges") or []),
+            "services_cidr": f"{cidr['address']}/{cidr['prefix']}",
+            "dns_servers": _join(spec["worker_DNS"]),
+            "ntp_servers": _join(spec["workload_ntp_servers"]),
+        },
+        "size": {
+            "size": spec["size_hint"],
+            "api_server_dns_names": _join(spec["Master_DNS_names"]),
+            "content_library": spec["default_kubernetes_service_content_library"] or "",
+        },
+    }
+
+
+@operation(
+    f"{NM}.clusters",
+    "enable",
+    params={"cluster": CLUSTER_ID, "spec": ENABLE_SPEC},
+    rest=[Rest("POST", f"{PATH}/clusters/{{cluster}}", action="enable", body="spec", status=204)],
+)
+def clusters_enable(call: Call, cluster: str, spec: dict) -> None:
+    target = _cluster(cluster)
+    _enable(_raw_from_enable_spec(target, spec), target, call.user)
+
+
+@operation(
+    f"{NM}.clusters",
+    "disable",
+    params={"cluster": CLUSTER_ID},
+    rest=[Rest("POST", f"{PATH}/clusters/{{cluster}}", action="disable", status=204)],
+)
+def clusters_disable(call: Call, cluster: str) -> None:
+    require(call.user, Privilege.NAMESPACES_MANAGE)
+    services.supervisor_disable(supervisor=_supervisor_of(cluster), user=call.user)
+
+
+# ---------------------------------------------------------------- cluster compatibility
+
+
+@operation(
+    COMPATIBILITY,
+    "list",
+    params={"filter": Optional(COMPATIBILITY_FILTER)},
+    output=List(COMPATIBILITY_SUMMARY),
+    rest=[Rest("GET", f"{PATH}/cluster-compatibility", filter="filter")],
+)
+def compatibility_list_op(call: Call, filter: dict | None) -> list[dict]:  # noqa: A002
+    require(call.user, Privilege.VIEW)
+    wanted = (filter or {}).get("compatible")
+    provider = (filter or {}).get("network_provider")
+    found = []
+    for verdict in compatibility_list():
+        reasons = list(verdict.reasons)
+        if provider and provider != "VSPHERE_NETWORK":
+            reasons.append("No NSX Manager is registered with this vCenter Server.")
+        if wanted is not None and wanted != (not reasons):
+            continue
+        found.append(
+            {
+                "cluster": verdict.cluster.moid,
+                "compatible": not reasons,
+                "incompatibility_reasons": [
+                    message("com.vmware.wcp.cluster.incompatible", r) for r in reasons
+                ],
+            }
+        )
+    return found
+
+
+# ---------------------------------------------------------------- supervisors
+
+
+def _gateway_and_mask(ip_management: dict, where: str) -> tuple[str, str]:
+    """`gateway_address` is the gateway with the subnet's prefix: `10.10.10.1/24`."""
+    text = ip_management.get("gateway_address") or ""
+    address, _, prefix = text.partition("/")
+    if not prefix:
+        return address, ""
+    try:
+        return address, str(IPv4Network(f"0.0.0.0/{prefix}").netmask)
+    except ValueError:
+        raise ApiError(
+            "INVALID_ARGUMENT",
+            message("vapi.invalid.argument", f"{where}.gateway_address: '{text[:60]}' is not "
+                    "a gateway with a prefix (e.g. 10.10.10.1/24)."),
+        ) from None  # fmt: skip
+
+
+def _ranges_of(ip_management: dict, assignee: str) -> list[dict]:
+    found = []
+    for assignment in ip_management.get("ip_assignments") or []:
+        if (assignment.get("assignee") or "NODE") == assignee:
+            found.extend(assignment["ranges"])
+    return found
+
+
+def _services_cidr(ip_management: dict) -> str:
+    ranges = _ranges_of(ip_management, "SERVICE")
+    if not ranges:
+        return ""
+    first = ranges[0]
+    prefix = 32 - max(first["count"] - 1, 0).bit_length()
+    return f"{first['address']}/{prefix}"
+
+
+def _raw_from_compute_cluster_spec(cluster: Cluster, spec: dict) -> dict[str, dict]:
+    _refuse_unset(spec, "spec", ENABLE_ON_COMPUTE_CLUSTER_SPEC)
+    cp, wl = spec["control_plane"], spec["workloads"]
+    mnet, wnet, edge = cp["network"], wl["network"], wl["edge"]
+    mip = mnet.get("ip_management") or {}
+    wip = wnet.get("ip_management") or {}
+    mdns = ((mnet.get("services") or {}).get("dns")) or {}
+    mntp = ((mnet.get("services") or {}).get("ntp")) or {}
+    wdns = ((wnet.get("services") or {}).get("dns")) or {}
+    wntp = ((wnet.get("services") or {}).get("ntp")) or {}
+    mgateway, mmask = _gateway_and_mask(mip, "spec.control_plane.network.ip_management")
+    wgateway, wmask = _gateway_and_mask(wip, "spec.workloads.network.ip_management")
+    block = (_ranges_of(mip, "NODE") or [{}])[0]
+    providers = {"VSPHERE": "VSPHERE_NETWORK", "NSXT": "NSXT_CONTAINER_PLUGIN"}
+    balancers = {"NSX_ADVANCED": "AVI", "HAPROXY": "HA_PROXY"}
+    if edge.get("provider") == "HAPROXY":
+        creds = edge.get("haproxy") or {}
+        server = (creds.get("servers") or [{}])[0]
+    else:
+        creds = edge.get("nsx_advanced") or {}
+        server = creds.get("server") or {}
+    storage = wl.get("storage") or {}
+    images = wl.get("images") or {}
+    security = ((wl.get("kube_API_server_options") or {}).get("security")) or {}
+    policy = cp.get("storage_policy") or ""
+    return {
+        "network_stack": {
+            "network_provider": providers.get(wnet["network_type"], wnet["network_type"]),
+            "load_balancer": balancers.get(edge.get("provider") or "", edge.get("provider") or ""),
+        },
+        "placement": {"name": spec["name"], "cluster": cluster.moid},
+        "storage": {
+            "control_plane_policy": policy,
+            "ephemeral_policy": storage.get("ephemeral_storage_policy") or policy,
+            "image_cache_policy": storage.get("image_storage_policy") or policy,
+        },
+        "load_balancer": {
+            "name": edge.get("id") or "",
+            "server": f"{server.get('host', '')}:{server.get('port', '')}" if server else "",
+            "username": creds.get("username", ""),
+            "password": creds.get("password", ""),
+            "address_ranges": _ranges_text(edge.get("load_balancer_address_ranges") or []),
+        },
+        "management_network": {
+            "network": mnet["backing"].get("network") or mnet.get("network") or "",
+            "mode": "DHCP" if mip.get("dhcp_enabled") else "STATICRANGE",
+            "floating_ip": mnet.get("floating_IP_address") or "",
+            "starting_address": block.get("address", ""),
+            "address_count": str(block.get("count", "")),
+            "subnet_mask": mmask,
+            "gateway": mgateway,
+            "dns_servers": _join(mdns.get("servers")),
+            "dns_search_domains": _join(mdns.get("search_domains")),
+            "ntp_servers": _join(mntp.get("servers")),
+        },
+        "workload_network": {
+            "network": (wnet.get("vsphere") or {}).get("dvpg", ""),
+            "name": wnet.get("network") or "",
+            "gateway": wgateway,
+            "subnet_mask": wmask,
+            "address_ranges": _ranges_text(_ranges_of(wip, "NODE")),
+            "services_cidr": _services_cidr(wip),
+            "dns_servers": _join(wdns.get("servers")),
+            "ntp_servers": _join(wntp.get("servers")),
+        },
+        "size": {
+            "size": cp.get("size") or "",
+            "api_server_dns_names": _join(security.get("certificate_dns_names")),
+            "content_library": images.get("kubernetes_content_library") or "",
+        },
+    }
+
+
+@operation(
+    SUP,
+    "enable_on_compute_cluster",
+    params={"cluster": CLUSTER_ID, "spec": ENABLE_ON_COMPUTE_CLUSTER_SPEC},
+    output=SUPERVISOR_ID,
+    rest=[
+        Rest(
+            "POST",
+            f"{PATH}/supervisors/{{cluster}}",
+            action="enable_on_compute_cluster",
+            body="spec",
+        )
+    ],
+)
+def supervisors_enable_on_compute_cluster(call: Call, cluster: str, spec: dict) -> str:
+    target = _cluster(cluster)
+    sup = _enable(_raw_from_compute_cluster_spec(target, spec), target, call.user)
+    return str(sup.supervisor_id)
+
+
+def _summary_info(summary) -> dict:
+    sup = summary.supervisor
+    return {
+        "name": sup.name,
+        "APIEndpoint": sup.api_endpoint or None,
+        "stats": _stats_of(summary),
+        "config_status": sup.config_status,
+        "kubernetes_status": _kubernetes_status(sup),
+    }
+
+
+@operation(SUMMARY, "list", output=SUMMARY_LIST)
+def summaries_list(call: Call) -> dict:
+    require(call.user, Privilege.VIEW)
+    return {
+        "items": [
+            {"supervisor": str(s.supervisor.supervisor_id), "info": _summary_info(s)}
+            for s in api_selectors.supervisor_summaries()
+        ]
+    }
+
+
+@operation(SUMMARY, "get", params={"supervisor": SUPERVISOR_ID}, output=SUMMARY_INFO)
+def summaries_get(call: Call, supervisor: str) -> dict:
+    require(call.user, Privilege.VIEW)
+    sup = (
+        Supervisor.objects.filter(supervisor_id__iexact=supervisor).first()
+        if _uuid(supervisor)
+        else None
+    )
+    if sup is None:
+        text = f"Supervisor {supervisor[:64]} was not found."
+        raise ApiError("NOT_FOUND", message(f"{NM}.supervisor.not_found", text))
+    return _summary_info(api_selectors.supervisor_summary(sup.supervisor_id))
+
+
+def _uuid(text: str) -> bool:
+    return bool(re.fullmatch(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", text))
+
+
+# ---------------------------------------------------------------- VM classes
+
+
+def _vm_class(vm_class) -> dict:
+    return {
+        "id": vm_class.name,
+        "cpu_count": vm_class.cpu_count,
+        "cpu_reservation": vm_class.cpu_reservation,
+        "memory_MB": vm_class.memory_mib,
+        "memory_reservation": vm_class.memory_reservation,
+        "description": vm_class.description,
+        "namespaces": [ns.name for ns in vm_class.namespaces.all()],
+        "vms": [],  # VM Service VMs are not simulated
+        "config_status": vm_class.config_status,
+        "messages": [],
+    }
+
+
+@operation(VMC, "list", output=List(VM_CLASS_INFO))
+def vm_classes_list(call: Call) -> list[dict]:
+    require(call.user, Privilege.VIEW)
+    return [_vm_class(c) for c in api_selectors.vm_class_infos()]
+
+
+@operation(VMC, "get", params={"vm_class": Id(f"{NM}.VirtualMachineClass")}, output=VM_CLASS_INFO)
+def vm_classes_get(call: Call, vm_class: str) -> dict:
+    require(call.user, Privilege.VIEW)
+    return _vm_class(api_selectors.vm_class_info(vm_class))
