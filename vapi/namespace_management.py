@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from ipaddress import IPv4Address, IPv4Network
 
+from inventory.api.errors import message as std_message
 from inventory.models import Cluster
 from inventory.permissions import Privilege, require
 from vapi.bindings import (
@@ -476,36 +477,39 @@ VM_CLASS_INFO = Struct(
 # ---------------------------------------------------------------- helpers
 
 
+def _error(error_type: str, text: str) -> ApiError:
+    """A vAPI error whose message id names its type, as the other front doors' errors."""
+    return ApiError(error_type, std_message(text, error_type))
+
+
 def _unsupported(text: str) -> ApiError:
-    return ApiError(
-        "UNSUPPORTED", message("com.vmware.vcenter.namespace_management.unsupported", text)
-    )
+    return _error("UNSUPPORTED", text)
 
 
-def _refuse_unset(spec, path: str, struct: Struct) -> None:
+def _refuse_unset(spec, path: str, t) -> None:
     """A field of the SDK's structure the simulator has no counterpart for, given: UNSUPPORTED
-    naming it (nested structures checked too)."""
+    naming it (nested structures and lists of them checked too)."""
     if spec is None:
         return
-    for name, t in struct.fields.items():
-        value = spec.get(name)
-        if value is None:
-            continue
+    if isinstance(t, Optional):
+        return _refuse_unset(spec, path, t.of)
+    if isinstance(t, List):
+        for i, item in enumerate(spec):
+            _refuse_unset(item, f"{path}[{i}]", t.of)
+        return
+    if not isinstance(t, Struct):
+        return
+    for name, field in t.fields.items():
         where = f"{path}.{name}"
-        if t is UNSET:
+        if field is UNSET and spec.get(name) is not None:
             raise _unsupported(f"{where} is not supported by this vCenter Server.")
-        base = t.of if isinstance(t, Optional) else t
-        if isinstance(base, Struct):
-            _refuse_unset(value, where, base)
+        _refuse_unset(spec.get(name), where, field)
 
 
 def _cluster(moid: str) -> Cluster:
     found = Cluster.objects.filter(moid=moid).first()
     if found is None:
-        raise ApiError(
-            "NOT_FOUND", message("com.vmware.vcenter.namespace_management.cluster.not_found",
-                                 f"Cluster {moid} was not found.", moid)
-        )  # fmt: skip
+        raise _error("NOT_FOUND", f"Cluster {moid[:64]} was not found.")
     return found
 
 
@@ -784,10 +788,10 @@ def _gateway_and_mask(ip_management: dict, where: str) -> tuple[str, str]:
     try:
         return address, str(IPv4Network(f"0.0.0.0/{prefix}").netmask)
     except ValueError:
-        raise ApiError(
+        raise _error(
             "INVALID_ARGUMENT",
-            message("vapi.invalid.argument", f"{where}.gateway_address: '{text[:60]}' is not "
-                    "a gateway with a prefix (e.g. 10.10.10.1/24)."),
+            f"{where}.gateway_address: '{text[:60]}' is not a gateway with a prefix "
+            "(e.g. 10.10.10.1/24).",
         ) from None  # fmt: skip
 
 
@@ -889,7 +893,7 @@ def _raw_from_compute_cluster_spec(cluster: Cluster, spec: dict) -> dict[str, di
     rest=[
         Rest(
             "POST",
-            f"{PATH}/supervisors/{{cluster}}",
+            f"{PATH}/supervisors/{{cluster:domain-c[0-9]+}}",  # not DRF's summaries
             action="enable_on_compute_cluster",
             body="spec",
         )
@@ -933,7 +937,7 @@ def summaries_get(call: Call, supervisor: str) -> dict:
     )
     if sup is None:
         text = f"Supervisor {supervisor[:64]} was not found."
-        raise ApiError("NOT_FOUND", message(f"{NM}.supervisor.not_found", text))
+        raise _error("NOT_FOUND", text)
     return _summary_info(api_selectors.supervisor_summary(sup.supervisor_id))
 
 
