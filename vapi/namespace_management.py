@@ -14,6 +14,7 @@ Summaries, VM classes: the REST form is still DRF's (workloads.api), so these de
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from ipaddress import IPv4Address, IPv4Network
 
 from inventory.api.errors import message as std_message
@@ -34,6 +35,7 @@ from vapi.bindings import (
     Struct,
 )
 from vapi.operations import ApiError, Call, Rest, message, operation
+from vksportal.errors import DomainError
 from workloads import services
 from workloads.compatibility import compatibility, compatibility_list
 from workloads.models import Supervisor
@@ -565,12 +567,101 @@ def _supervisor_name(cluster: Cluster) -> str:
     return name or f"supervisor-{cluster.moid}"
 
 
-def _enable(raw: dict, cluster: Cluster, user) -> Supervisor:
+def _enable(raw: dict, cluster: Cluster, user, fields: dict[str, str]) -> Supervisor:
+    """The wizard's Finish: the same service; its field errors renamed (`fields`) to where
+    the client's spec holds the value."""
     require(user, Privilege.NAMESPACES_MANAGE)
     verdict = compatibility(cluster)
     if not verdict.compatible:
         raise _unsupported(" ".join(verdict.reasons))
-    return services.supervisor_enable(spec=raw, user=user)
+    try:
+        return services.supervisor_enable(spec=raw, user=user)
+    except DomainError as error:
+        if not error.fields:
+            raise
+        renamed = [replace(f, path=fields.get(f.path, f.path)) for f in error.fields]
+        raise DomainError(kind=error.kind, fields=renamed) from error
+
+
+_MGMT = "spec.master_management_network"
+_WL = "spec.workload_networks_spec.supervisor_primary_workload_network"
+_LB = "spec.load_balancer_config_spec"
+ENABLE_FIELDS = {
+    "network_stack.network_provider": "spec.network_provider",
+    "network_stack.load_balancer": f"{_LB}.provider",
+    "placement.cluster": "cluster",
+    "storage.control_plane_policy": "spec.master_storage_policy",
+    "storage.ephemeral_policy": "spec.ephemeral_storage_policy",
+    "storage.image_cache_policy": "spec.image_storage.storage_policy",
+    "load_balancer.name": f"{_LB}.id",
+    "load_balancer.address_ranges": f"{_LB}.address_ranges",
+    "management_network.network": f"{_MGMT}.network",
+    "management_network.mode": f"{_MGMT}.mode",
+    "management_network.floating_ip": f"{_MGMT}.floating_IP",
+    "management_network.starting_address": f"{_MGMT}.address_range.starting_address",
+    "management_network.address_count": f"{_MGMT}.address_range.address_count",
+    "management_network.gateway": f"{_MGMT}.address_range.gateway",
+    "management_network.subnet_mask": f"{_MGMT}.address_range.subnet_mask",
+    "management_network.dns_servers": "spec.master_DNS",
+    "management_network.dns_search_domains": "spec.master_DNS_search_domains",
+    "management_network.ntp_servers": "spec.master_NTP_servers",
+    "workload_network.network": f"{_WL}.vsphere_network.portgroup",
+    "workload_network.name": f"{_WL}.network",
+    "workload_network.gateway": f"{_WL}.vsphere_network.gateway",
+    "workload_network.subnet_mask": f"{_WL}.vsphere_network.subnet_mask",
+    "workload_network.address_ranges": f"{_WL}.vsphere_network.address_ranges",
+    "workload_network.services_cidr": "spec.service_cidr",
+    "workload_network.dns_servers": "spec.worker_DNS",
+    "workload_network.ntp_servers": "spec.workload_ntp_servers",
+    "size.size": "spec.size_hint",
+    "size.api_server_dns_names": "spec.Master_DNS_names",
+    "size.content_library": "spec.default_kubernetes_service_content_library",
+}
+_CP = "spec.control_plane.network"
+_WN = "spec.workloads.network"
+_EDGE = "spec.workloads.edge"
+COMPUTE_CLUSTER_FIELDS = {
+    "network_stack.network_provider": f"{_WN}.network_type",
+    "network_stack.load_balancer": f"{_EDGE}.provider",
+    "placement.name": "spec.name",
+    "placement.cluster": "cluster",
+    "storage.control_plane_policy": "spec.control_plane.storage_policy",
+    "storage.ephemeral_policy": "spec.workloads.storage.ephemeral_storage_policy",
+    "storage.image_cache_policy": "spec.workloads.storage.image_storage_policy",
+    "load_balancer.name": f"{_EDGE}.id",
+    "load_balancer.address_ranges": f"{_EDGE}.load_balancer_address_ranges",
+    "management_network.network": f"{_CP}.backing.network",
+    "management_network.mode": f"{_CP}.ip_management.dhcp_enabled",
+    "management_network.floating_ip": f"{_CP}.floating_IP_address",
+    "management_network.starting_address": f"{_CP}.ip_management.ip_assignments",
+    "management_network.address_count": f"{_CP}.ip_management.ip_assignments",
+    "management_network.gateway": f"{_CP}.ip_management.gateway_address",
+    "management_network.subnet_mask": f"{_CP}.ip_management.gateway_address",
+    "management_network.dns_servers": f"{_CP}.services.dns.servers",
+    "management_network.dns_search_domains": f"{_CP}.services.dns.search_domains",
+    "management_network.ntp_servers": f"{_CP}.services.ntp.servers",
+    "workload_network.network": f"{_WN}.vsphere.dvpg",
+    "workload_network.name": f"{_WN}.network",
+    "workload_network.gateway": f"{_WN}.ip_management.gateway_address",
+    "workload_network.subnet_mask": f"{_WN}.ip_management.gateway_address",
+    "workload_network.address_ranges": f"{_WN}.ip_management.ip_assignments",
+    "workload_network.services_cidr": f"{_WN}.ip_management.ip_assignments",
+    "workload_network.dns_servers": f"{_WN}.services.dns.servers",
+    "workload_network.ntp_servers": f"{_WN}.services.ntp.servers",
+    "size.size": "spec.control_plane.size",
+    "size.api_server_dns_names": (
+        "spec.workloads.kube_API_server_options.security.certificate_dns_names"
+    ),
+    "size.content_library": "spec.workloads.images.kubernetes_content_library",
+}
+
+
+def _credential_fields(base: str, provider: str) -> dict[str, str]:
+    """Where the load balancer's server and credentials are: per provider."""
+    found = {f"load_balancer.{k}": f"{base}.{k}" for k in ("server", "username", "password")}
+    if provider in ("HA_PROXY", "HAPROXY"):
+        found["load_balancer.server"] = f"{base}.servers"
+    return found
 
 
 # ---------------------------------------------------------------- clusters
@@ -729,7 +820,11 @@ def _raw_from_enable_spec(cluster: Cluster, spec: dict) -> dict[str, dict]:
 )
 def clusters_enable(call: Call, cluster: str, spec: dict) -> None:
     target = _cluster(cluster)
-    _enable(_raw_from_enable_spec(target, spec), target, call.user)
+    lb = spec["load_balancer_config_spec"] or {}
+    provider = lb.get("provider") or ""
+    where = f"{_LB}.{'ha_proxy' if provider == 'HA_PROXY' else 'avi'}_config_create_spec"
+    fields = ENABLE_FIELDS | _credential_fields(where, provider)
+    _enable(_raw_from_enable_spec(target, spec), target, call.user, fields)
 
 
 @operation(
@@ -901,7 +996,10 @@ def _raw_from_compute_cluster_spec(cluster: Cluster, spec: dict) -> dict[str, di
 )
 def supervisors_enable_on_compute_cluster(call: Call, cluster: str, spec: dict) -> str:
     target = _cluster(cluster)
-    sup = _enable(_raw_from_compute_cluster_spec(target, spec), target, call.user)
+    provider = spec["workloads"]["edge"].get("provider") or ""
+    where = f"{_EDGE}.{'haproxy' if provider == 'HAPROXY' else 'nsx_advanced'}"
+    fields = COMPUTE_CLUSTER_FIELDS | _credential_fields(where, provider)
+    sup = _enable(_raw_from_compute_cluster_spec(target, spec), target, call.user, fields)
     return str(sup.supervisor_id)
 
 

@@ -270,7 +270,9 @@ def test_an_enable_spec_is_checked_as_the_wizard_checks_it(as_admin, supervisor,
     spec = enable_spec(free_cluster)
     spec["master_management_network"]["address_range"]["gateway"] = "10.10.10.999"
     status, error_type, text = kind(as_admin.rest("POST", path, spec))
-    assert (status, error_type) == (400, "INVALID_ARGUMENT") and "10.10.10.999" in text
+    assert (status, error_type) == (400, "INVALID_ARGUMENT")
+    assert text.startswith("spec.master_management_network.address_range.gateway: ")
+    assert "10.10.10.999" in text
 
     spec = enable_spec(free_cluster)
     spec["size_hint"] = "HUGE"
@@ -328,6 +330,21 @@ def test_enable_on_compute_cluster_answers_the_supervisor_id(as_admin, superviso
     assert sup.spec["management_network"]["subnet_mask"] == "255.255.255.0"
     assert sup.spec["load_balancer"]["provider"] == "AVI"
     assert Task.objects.filter(pk=sup.task_id, target_moid=free_cluster.moid).exists()
+
+    spec = compute_cluster_spec(free_cluster, name="supervisor-01")  # the demo's, taken
+    spec["workloads"]["edge"]["nsx_advanced"]["username"] = ""
+    response = as_admin.rest("POST", path.replace(free_cluster.moid, "domain-c999999"), spec)
+    assert kind(response)[:2] == (404, "NOT_FOUND")
+    Supervisor.objects.filter(pk=sup.pk).delete()
+    body = as_admin.rest("POST", path, spec).json()
+    assert body["error_type"] == "ALREADY_EXISTS"
+    assert body["messages"][0]["default_message"].startswith("spec.name: ")
+    spec["name"] = "supervisor-03"
+    body = as_admin.rest("POST", path, spec).json()
+    assert body["error_type"] == "INVALID_ARGUMENT"
+    texts = [m["default_message"] for m in body["messages"]]
+    assert texts[0].startswith("spec.workloads.edge.nsx_advanced.username: "), texts
+    assert not Supervisor.objects.filter(cluster=free_cluster).exists()
 
 
 def test_cluster_compatibility_with_its_filter(as_admin, supervisor, free_cluster):
