@@ -519,7 +519,7 @@ def _supervisor_of(moid: str) -> Supervisor:
     cluster = _cluster(moid)
     sup = Supervisor.objects.select_related("cluster", "task").filter(cluster=cluster).first()
     if sup is None:
-        raise _unsupported(f"Cluster {moid} does not have vSphere Namespaces enabled.")
+        raise _unsupported(f"Cluster {moid[:64]} does not have vSphere Namespaces enabled.")
     return sup
 
 
@@ -748,16 +748,26 @@ def clusters_get(call: Call, cluster: str) -> dict:
     }
 
 
+def _load_balancer_raw(name, ranges, settings: dict, *, servers: bool) -> dict:
+    """The wizard's load balancer section from a client's: one controller (`server`) or a list
+    of them (`servers`, HAProxy's; the first is the one the wizard takes)."""
+    settings = settings or {}
+    server = (settings.get("servers") or [{}])[0] if servers else settings.get("server") or {}
+    return {
+        "name": name or "",
+        "server": f"{server.get('host', '')}:{server.get('port', '')}" if server else "",
+        "username": settings.get("username", ""),
+        "password": settings.get("password", ""),
+        "address_ranges": _ranges_text(ranges or []),
+    }
+
+
 def _raw_from_enable_spec(cluster: Cluster, spec: dict) -> dict[str, dict]:
     """Clusters.EnableSpec as the wizard's raw sections."""
     _refuse_unset(spec, "spec", ENABLE_SPEC)
     lb = spec["load_balancer_config_spec"] or {}
-    if lb.get("provider") == "HA_PROXY":
-        creds = lb.get("ha_proxy_config_create_spec") or {}
-        server = (creds.get("servers") or [{}])[0]
-    else:
-        creds = lb.get("avi_config_create_spec") or {}
-        server = creds.get("server") or {}
+    haproxy = lb.get("provider") == "HA_PROXY"
+    settings = lb.get("ha_proxy_config_create_spec" if haproxy else "avi_config_create_spec")
     mgmt = spec["master_management_network"]
     block = mgmt.get("address_range") or {}
     workload = (spec["workload_networks_spec"] or {}).get("supervisor_primary_workload_network")
@@ -775,13 +785,9 @@ def _raw_from_enable_spec(cluster: Cluster, spec: dict) -> dict[str, dict]:
             "ephemeral_policy": spec["ephemeral_storage_policy"],
             "image_cache_policy": spec["image_storage"]["storage_policy"],
         },
-        "load_balancer": {
-            "name": lb.get("id", ""),
-            "server": f"{server.get('host', '')}:{server.get('port', '')}" if server else "",
-            "username": creds.get("username", ""),
-            "password": creds.get("password", ""),
-            "address_ranges": _ranges_text(lb.get("address_ranges") or []),
-        },
+        "load_balancer": _load_balancer_raw(
+            lb.get("id"), lb.get("address_ranges"), settings, servers=haproxy
+        ),
         "management_network": {
             "network": mgmt["network"],
             "mode": mgmt["mode"],
@@ -922,12 +928,7 @@ def _raw_from_compute_cluster_spec(cluster: Cluster, spec: dict) -> dict[str, di
     block = (_ranges_of(mip, "NODE") or [{}])[0]
     providers = {"VSPHERE": "VSPHERE_NETWORK", "NSXT": "NSXT_CONTAINER_PLUGIN"}
     balancers = {"NSX_ADVANCED": "AVI", "HAPROXY": "HA_PROXY"}
-    if edge.get("provider") == "HAPROXY":
-        creds = edge.get("haproxy") or {}
-        server = (creds.get("servers") or [{}])[0]
-    else:
-        creds = edge.get("nsx_advanced") or {}
-        server = creds.get("server") or {}
+    haproxy = edge.get("provider") == "HAPROXY"
     storage = wl.get("storage") or {}
     images = wl.get("images") or {}
     security = ((wl.get("kube_API_server_options") or {}).get("security")) or {}
@@ -943,13 +944,12 @@ def _raw_from_compute_cluster_spec(cluster: Cluster, spec: dict) -> dict[str, di
             "ephemeral_policy": storage.get("ephemeral_storage_policy") or policy,
             "image_cache_policy": storage.get("image_storage_policy") or policy,
         },
-        "load_balancer": {
-            "name": edge.get("id") or "",
-            "server": f"{server.get('host', '')}:{server.get('port', '')}" if server else "",
-            "username": creds.get("username", ""),
-            "password": creds.get("password", ""),
-            "address_ranges": _ranges_text(edge.get("load_balancer_address_ranges") or []),
-        },
+        "load_balancer": _load_balancer_raw(
+            edge.get("id"),
+            edge.get("load_balancer_address_ranges"),
+            edge.get("haproxy" if haproxy else "nsx_advanced"),
+            servers=haproxy,
+        ),
         "management_network": {
             "network": mnet["backing"].get("network") or mnet.get("network") or "",
             "mode": "DHCP" if mip.get("dhcp_enabled") else "STATICRANGE",

@@ -448,3 +448,18 @@ def test_summaries_and_vm_classes_over_json_rpc(as_admin, supervisor, namespace)
     assert (
         small["memory_MB"] == next(c for c in rest if c["id"] == "best-effort-small")["memory_MB"]
     )
+
+
+def test_a_failed_task_carries_its_error_and_others_tasks_are_not_found(
+    client, as_admin, supervisor, viewer
+):
+    task = Task.objects.get(pk=supervisor.task_id)
+    Task.objects.filter(pk=task.pk).update(state=Task.State.ERROR, error="No hosts answered.")
+    info = as_admin.rest("GET", f"/api/cis/tasks/{task.key}?return_all=true").json()
+    assert info["status"] == "FAILED"
+    assert info["error"]["error_type"] == "ERROR"
+    assert info["error"]["messages"][0]["default_message"] == "No hosts answered."
+    output, _ = as_admin.rpc("com.vmware.cis.tasks", "get", task=task.key)
+    assert output["status"] == "FAILED"
+    response = Api(client, viewer).rest("GET", f"/api/cis/tasks/{task.key}")
+    assert kind(response)[:2] == (404, "NOT_FOUND")
