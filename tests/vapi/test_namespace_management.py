@@ -292,6 +292,22 @@ def test_an_enable_spec_is_checked_as_the_wizard_checks_it(as_admin, supervisor,
             HTTP_VMWARE_API_SESSION_ID=as_admin.token,
         )
         assert kind(response)[:2] == (400, "INVALID_ARGUMENT"), hostile
+    envelope = {
+        "jsonrpc": "2.0",
+        "method": "invoke",
+        "id": "1",
+        "params": {
+            "serviceId": "com.vmware.vcenter.namespace_management.clusters",
+            "operationId": "enable",
+            "input": {
+                "STRUCTURE": {"operation-input": {"cluster": free_cluster.moid, "spec": "x"}}
+            },
+            "ctx": {"securityCtx": {"schemeId": SESSION_ID, "sessionId": as_admin.token}},
+        },
+    }
+    answer = as_admin.client.post("/api", envelope, content_type="application/json").json()
+    ((canonical, fields),) = answer["result"]["error"]["ERROR"].items()
+    assert canonical == "com.vmware.vapi.std.errors.invalid_argument"
     assert not Supervisor.objects.filter(cluster=free_cluster).exists()
 
 
