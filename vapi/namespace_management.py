@@ -1,14 +1,12 @@
 """`com.vmware.vcenter.namespace_management`: Workload Management as the Automation API serves
-it. Clusters (the 7.0-style API: list, get, enable, disable), cluster compatibility, Supervisors
-(`enable_on_compute_cluster`; the summaries), VM classes (list, get).
+it. Here clusters (the 7.0-style API: list, get, enable, disable), cluster compatibility and
+what vapi.supervisors and vapi.vm_classes share.
 
 An enable spec is mapped onto the enable wizard's raw sections (workloads/specs.py) and handed
 to the same service the wizard's Finish calls: every rule, permission and Task is the pages'.
 Structures declare the fields the simulator fills or reads (the SDK 9.1.1 canonical names); a
 client's optional fields the simulator has no counterpart for are read as `Dynamic` and refused
 (UNSUPPORTED) when given, never ignored.
-
-Summaries, VM classes: the REST form is still DRF's (workloads.api), so these declare no route.
 """
 
 from __future__ import annotations
@@ -62,7 +60,7 @@ NETWORK_PROVIDER = Enum(
 SEVERITY = ("INFO", "WARNING", "ERROR")
 
 
-def _stats(name: str) -> Struct:
+def stats_struct(name: str) -> Struct:
     return Struct(
         name,
         {
@@ -81,7 +79,7 @@ IP_RANGE = Struct(f"{NM}.IP_range", {"address": STRING, "count": INTEGER})
 
 # ---------------------------------------------------------------- clusters: types
 
-CLUSTER_STATS = _stats(f"{NM}.clusters.stats")
+CLUSTER_STATS = stats_struct(f"{NM}.clusters.stats")
 CLUSTER_MESSAGE = Struct(
     f"{NM}.clusters.message",
     {
@@ -239,203 +237,6 @@ ENABLE_SPEC = Struct(
     },
 )
 
-# ---------------------------------------------------------------- supervisors: types
-
-NETWORKS = f"{NM}.networks"
-NET_SERVICES = Struct(
-    f"{NETWORKS}.services",
-    {
-        "dns": Optional(
-            Struct(
-                f"{NETWORKS}.service.DNS", {"servers": List(STRING), "search_domains": List(STRING)}
-            )
-        ),
-        "ntp": Optional(Struct(f"{NETWORKS}.service.NTP", {"servers": List(STRING)})),
-    },
-)
-NET_IP_RANGE = Struct(f"{NETWORKS}.IP_range", {"address": STRING, "count": INTEGER})
-IP_MANAGEMENT = Struct(
-    f"{NETWORKS}.IP_management",
-    {
-        "dhcp_enabled": Optional(BOOLEAN),
-        "gateway_address": Optional(STRING),
-        "ip_assignments": Optional(
-            List(
-                Struct(
-                    f"{NETWORKS}.IP_assignment",
-                    {
-                        "assignee": Optional(
-                            Enum(f"{NETWORKS}.IP_assignment.assignment", ("POD", "NODE", "SERVICE"))
-                        ),
-                        "ranges": List(NET_IP_RANGE),
-                    },
-                )
-            )
-        ),
-    },
-)
-SUP_NETWORKS = f"{NM}.supervisors.networks"
-MANAGEMENT_NETWORK = Struct(
-    f"{SUP_NETWORKS}.management.network",
-    {
-        "network": Optional(Id()),
-        "backing": Struct(
-            f"{SUP_NETWORKS}.management.network_backing",
-            {
-                "backing": Enum(
-                    f"{SUP_NETWORKS}.management.network_backing_enum",
-                    ("NETWORK", "NETWORK_SEGMENT"),
-                ),
-                "network": Optional(Id()),
-                "network_segment": UNSET,
-            },
-        ),
-        "services": Optional(NET_SERVICES),
-        "ip_management": Optional(IP_MANAGEMENT),
-        "floating_IP_address": Optional(STRING),
-        "proxy": UNSET,
-    },
-)
-WORKLOAD_NETWORK = Struct(
-    f"{SUP_NETWORKS}.workload.network",
-    {
-        "network": Optional(Id()),
-        "network_type": Enum(
-            f"{SUP_NETWORKS}.workload.network_type", ("NSXT", "VSPHERE", "NSX_VPC")
-        ),
-        "nsx": UNSET,
-        "vsphere": Optional(
-            Struct(
-                f"{SUP_NETWORKS}.workload.V_sphere_network",
-                {"dvpg": Id("vSphereDistributedPortGroup")},
-            )
-        ),
-        "nsx_vpc": UNSET,
-        "services": Optional(NET_SERVICES),
-        "ip_management": Optional(IP_MANAGEMENT),
-    },
-)
-EDGE_SERVER = Struct(f"{NETWORKS}.edges.server", {"host": STRING, "port": INTEGER})
-EDGE = Struct(
-    f"{NETWORKS}.edges.edge",
-    {
-        "id": Optional(Id()),
-        "load_balancer_address_ranges": Optional(List(NET_IP_RANGE)),
-        "haproxy": Optional(
-            Struct(
-                f"{NETWORKS}.edges.HA_proxy_config",
-                {
-                    "servers": List(EDGE_SERVER),
-                    "username": STRING,
-                    "password": SECRET,
-                    "certificate_authority_chain": STRING,
-                },
-            )
-        ),
-        "nsx": UNSET,
-        "nsx_advanced": Optional(
-            Struct(
-                f"{NETWORKS}.edges.NSX_advanced_LB_config",
-                {
-                    "server": EDGE_SERVER,
-                    "username": STRING,
-                    "password": SECRET,
-                    "certificate_authority_chain": STRING,
-                    "cloud_name": Optional(STRING),
-                },
-            )
-        ),
-        "foundation": UNSET,
-        "provider": Optional(
-            Enum(
-                f"{NETWORKS}.edges.edge_provider",
-                ("HAPROXY", "NSX", "NSX_ADVANCED", "NSX_VPC", "VSPHERE_FOUNDATION"),
-            )
-        ),
-    },
-)
-SUP = f"{NM}.supervisors"
-ENABLE_ON_COMPUTE_CLUSTER_SPEC = Struct(
-    f"{SUP}.enable_on_compute_cluster_spec",
-    {
-        "zone": UNSET,
-        "name": STRING,
-        "control_plane": Struct(
-            f"{SUP}.control_plane",
-            {
-                "network": MANAGEMENT_NETWORK,
-                "login_banner": Optional(STRING),
-                "size": Optional(Enum(f"{SUP}.sizing_hint", SIZING_HINT.values)),
-                "size_v2": UNSET,
-                "storage_policy": Optional(Id()),
-                "count": UNSET,
-                "enable_namespace_api_fairness": UNSET,
-            },
-        ),
-        "workloads": Struct(
-            f"{SUP}.workloads",
-            {
-                "network": WORKLOAD_NETWORK,
-                "edge": EDGE,
-                "kube_API_server_options": Optional(
-                    Struct(
-                        f"{SUP}.kube_API_server_options",
-                        {
-                            "security": Optional(
-                                Struct(
-                                    f"{SUP}.kube_API_server_security",
-                                    {"certificate_dns_names": List(STRING)},
-                                )
-                            )
-                        },
-                    )
-                ),
-                "images": Optional(
-                    Struct(
-                        f"{SUP}.image_sync_config",
-                        {
-                            "registry": UNSET,
-                            "repository": UNSET,
-                            "kubernetes_content_library": Optional(Id()),
-                            "content_libraries": UNSET,
-                        },
-                    )
-                ),
-                "storage": Optional(
-                    Struct(
-                        f"{SUP}.workloads_storage_config",
-                        {
-                            "cloud_native_file_volume": UNSET,
-                            "ephemeral_storage_policy": Optional(Id()),
-                            "image_storage_policy": Optional(Id()),
-                        },
-                    )
-                ),
-            },
-        ),
-    },
-)
-
-SUMMARY = f"{SUP}.summary"
-SUMMARY_INFO = Struct(
-    f"{SUMMARY}.info",
-    {
-        "name": STRING,
-        "APIEndpoint": Optional(STRING),
-        "stats": _stats(f"{SUMMARY}.stats"),
-        "config_status": Enum(f"{SUMMARY}.config_status", CONFIG_STATUS.values),
-        "kubernetes_status": Enum(f"{SUMMARY}.kubernetes_status", KUBERNETES_STATUS.values),
-    },
-)
-SUMMARY_LIST = Struct(
-    f"{SUMMARY}.list_result",
-    {
-        "items": List(
-            Struct(f"{SUMMARY}.list_item", {"supervisor": SUPERVISOR_ID, "info": SUMMARY_INFO})
-        )
-    },
-)
-
 COMPATIBILITY = f"{NM}.cluster_compatibility"
 COMPATIBILITY_SUMMARY = Struct(
     f"{COMPATIBILITY}.summary",
@@ -450,54 +251,28 @@ COMPATIBILITY_FILTER = Struct(
     {"compatible": Optional(BOOLEAN), "network_provider": Optional(NETWORK_PROVIDER)},
 )
 
-VMC = f"{NM}.virtual_machine_classes"
-VM_CLASS_INFO = Struct(
-    f"{VMC}.info",
-    {
-        "id": Id(f"{NM}.VirtualMachineClass"),
-        "cpu_count": INTEGER,
-        "cpu_reservation": Optional(INTEGER),
-        "memory_MB": INTEGER,
-        "memory_reservation": Optional(INTEGER),
-        "description": STRING,
-        "namespaces": Set(Id()),
-        "vms": Set(Id()),
-        "config_status": Enum(f"{VMC}.config_status", ("READY", "REMOVING")),
-        "messages": List(
-            Struct(
-                f"{VMC}.message",
-                {
-                    "severity": Enum(f"{VMC}.message.message_severity", SEVERITY),
-                    "details": Optional(LOCALIZABLE_MESSAGE),
-                },
-            )
-        ),
-    },
-)
-
-
 # ---------------------------------------------------------------- helpers
 
 
-def _error(error_type: str, text: str) -> ApiError:
+def api_error(error_type: str, text: str) -> ApiError:
     """A vAPI error whose message id names its type, as the other front doors' errors."""
     return ApiError(error_type, std_message(text, error_type))
 
 
 def _unsupported(text: str) -> ApiError:
-    return _error("UNSUPPORTED", text)
+    return api_error("UNSUPPORTED", text)
 
 
-def _refuse_unset(spec, path: str, t) -> None:
+def refuse_unset(spec, path: str, t) -> None:
     """A field of the SDK's structure the simulator has no counterpart for, given: UNSUPPORTED
     naming it (nested structures and lists of them checked too)."""
     if spec is None:
         return
     if isinstance(t, Optional):
-        return _refuse_unset(spec, path, t.of)
+        return refuse_unset(spec, path, t.of)
     if isinstance(t, List):
         for i, item in enumerate(spec):
-            _refuse_unset(item, f"{path}[{i}]", t.of)
+            refuse_unset(item, f"{path}[{i}]", t.of)
         return
     if not isinstance(t, Struct):
         return
@@ -505,25 +280,25 @@ def _refuse_unset(spec, path: str, t) -> None:
         where = f"{path}.{name}"
         if field is UNSET and spec.get(name) is not None:
             raise _unsupported(f"{where} is not supported by this vCenter Server.")
-        _refuse_unset(spec.get(name), where, field)
+        refuse_unset(spec.get(name), where, field)
 
 
-def _cluster(moid: str) -> Cluster:
+def cluster_or_404(moid: str) -> Cluster:
     found = Cluster.objects.filter(moid=moid).first()
     if found is None:
-        raise _error("NOT_FOUND", f"Cluster {moid[:64]} was not found.")
+        raise api_error("NOT_FOUND", f"Cluster {moid[:64]} was not found.")
     return found
 
 
 def _supervisor_of(moid: str) -> Supervisor:
-    cluster = _cluster(moid)
+    cluster = cluster_or_404(moid)
     sup = Supervisor.objects.select_related("cluster", "task").filter(cluster=cluster).first()
     if sup is None:
         raise _unsupported(f"Cluster {moid[:64]} does not have vSphere Namespaces enabled.")
     return sup
 
 
-def _stats_of(summary) -> dict:
+def stats_of(summary) -> dict:
     s = summary.stats
     return {
         "cpu_used": s.cpu_used,
@@ -535,11 +310,11 @@ def _stats_of(summary) -> dict:
     }
 
 
-def _kubernetes_status(sup: Supervisor) -> str:
+def kubernetes_status_of(sup: Supervisor) -> str:
     return sup.kubernetes_status or "ERROR"  # no control plane answering yet
 
 
-def _ranges_text(ranges: list[dict]) -> str:
+def ranges_text(ranges: list[dict]) -> str:
     parts = []
     for r in ranges:
         start = IPv4Address(r["address"]) if _is_ip(r["address"]) else None
@@ -558,7 +333,7 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def _join(values) -> str:
+def joined(values) -> str:
     return ", ".join(values or [])
 
 
@@ -567,7 +342,7 @@ def _supervisor_name(cluster: Cluster) -> str:
     return name or f"supervisor-{cluster.moid}"
 
 
-def _enable(raw: dict, cluster: Cluster, user, fields: dict[str, str]) -> Supervisor:
+def enable_supervisor(raw: dict, cluster: Cluster, user, fields: dict[str, str]) -> Supervisor:
     """The wizard's Finish: the same service; its field errors renamed (`fields`) to where
     the client's spec holds the value."""
     require(user, Privilege.NAMESPACES_MANAGE)
@@ -617,46 +392,9 @@ ENABLE_FIELDS = {
     "size.api_server_dns_names": "spec.Master_DNS_names",
     "size.content_library": "spec.default_kubernetes_service_content_library",
 }
-_CP = "spec.control_plane.network"
-_WN = "spec.workloads.network"
-_EDGE = "spec.workloads.edge"
-COMPUTE_CLUSTER_FIELDS = {
-    "network_stack.network_provider": f"{_WN}.network_type",
-    "network_stack.load_balancer": f"{_EDGE}.provider",
-    "placement.name": "spec.name",
-    "placement.cluster": "cluster",
-    "storage.control_plane_policy": "spec.control_plane.storage_policy",
-    "storage.ephemeral_policy": "spec.workloads.storage.ephemeral_storage_policy",
-    "storage.image_cache_policy": "spec.workloads.storage.image_storage_policy",
-    "load_balancer.name": f"{_EDGE}.id",
-    "load_balancer.address_ranges": f"{_EDGE}.load_balancer_address_ranges",
-    "management_network.network": f"{_CP}.backing.network",
-    "management_network.mode": f"{_CP}.ip_management.dhcp_enabled",
-    "management_network.floating_ip": f"{_CP}.floating_IP_address",
-    "management_network.starting_address": f"{_CP}.ip_management.ip_assignments",
-    "management_network.address_count": f"{_CP}.ip_management.ip_assignments",
-    "management_network.gateway": f"{_CP}.ip_management.gateway_address",
-    "management_network.subnet_mask": f"{_CP}.ip_management.gateway_address",
-    "management_network.dns_servers": f"{_CP}.services.dns.servers",
-    "management_network.dns_search_domains": f"{_CP}.services.dns.search_domains",
-    "management_network.ntp_servers": f"{_CP}.services.ntp.servers",
-    "workload_network.network": f"{_WN}.vsphere.dvpg",
-    "workload_network.name": f"{_WN}.network",
-    "workload_network.gateway": f"{_WN}.ip_management.gateway_address",
-    "workload_network.subnet_mask": f"{_WN}.ip_management.gateway_address",
-    "workload_network.address_ranges": f"{_WN}.ip_management.ip_assignments",
-    "workload_network.services_cidr": f"{_WN}.ip_management.ip_assignments",
-    "workload_network.dns_servers": f"{_WN}.services.dns.servers",
-    "workload_network.ntp_servers": f"{_WN}.services.ntp.servers",
-    "size.size": "spec.control_plane.size",
-    "size.api_server_dns_names": (
-        "spec.workloads.kube_API_server_options.security.certificate_dns_names"
-    ),
-    "size.content_library": "spec.workloads.images.kubernetes_content_library",
-}
 
 
-def _credential_fields(base: str, provider: str) -> dict[str, str]:
+def credential_fields(base: str, provider: str) -> dict[str, str]:
     """Where the load balancer's server and credentials are: per provider."""
     found = {f"load_balancer.{k}": f"{base}.{k}" for k in ("server", "username", "password")}
     if provider in ("HA_PROXY", "HAPROXY"):
@@ -679,9 +417,9 @@ def clusters_list(call: Call) -> list[dict]:
         {
             "cluster": s.supervisor.cluster.moid,
             "cluster_name": s.supervisor.cluster.name,
-            "stats": _stats_of(s),
+            "stats": stats_of(s),
             "config_status": s.supervisor.config_status,
-            "kubernetes_status": _kubernetes_status(s.supervisor),
+            "kubernetes_status": kubernetes_status_of(s.supervisor),
         }
         for s in api_selectors.supervisor_summaries()
     ]
@@ -716,10 +454,10 @@ def clusters_get(call: Call, cluster: str) -> dict:
         messages.append({"severity": "ERROR", "details": details})
     return {
         "size_hint": size["size"],
-        "stat_summary": _stats_of(summary),
+        "stat_summary": stats_of(summary),
         "config_status": sup.config_status,
         "messages": messages,
-        "kubernetes_status": _kubernetes_status(sup),
+        "kubernetes_status": kubernetes_status_of(sup),
         "kubernetes_status_messages": [],
         "api_server_management_endpoint": (sup.control_plane_ips or [""])[0],
         "api_server_cluster_endpoint": sup.api_endpoint or "",
@@ -748,7 +486,7 @@ def clusters_get(call: Call, cluster: str) -> dict:
     }
 
 
-def _load_balancer_raw(name, ranges, settings: dict, *, servers: bool) -> dict:
+def load_balancer_raw(name, ranges, settings: dict, *, servers: bool) -> dict:
     """The wizard's load balancer section from a client's: one controller (`server`) or a list
     of them (`servers`, HAProxy's; the first is the one the wizard takes)."""
     settings = settings or {}
@@ -758,13 +496,13 @@ def _load_balancer_raw(name, ranges, settings: dict, *, servers: bool) -> dict:
         "server": f"{server.get('host', '')}:{server.get('port', '')}" if server else "",
         "username": settings.get("username", ""),
         "password": settings.get("password", ""),
-        "address_ranges": _ranges_text(ranges or []),
+        "address_ranges": ranges_text(ranges or []),
     }
 
 
 def _raw_from_enable_spec(cluster: Cluster, spec: dict) -> dict[str, dict]:
     """Clusters.EnableSpec as the wizard's raw sections."""
-    _refuse_unset(spec, "spec", ENABLE_SPEC)
+    refuse_unset(spec, "spec", ENABLE_SPEC)
     lb = spec["load_balancer_config_spec"] or {}
     haproxy = lb.get("provider") == "HA_PROXY"
     settings = lb.get("ha_proxy_config_create_spec" if haproxy else "avi_config_create_spec")
@@ -785,7 +523,7 @@ def _raw_from_enable_spec(cluster: Cluster, spec: dict) -> dict[str, dict]:
             "ephemeral_policy": spec["ephemeral_storage_policy"],
             "image_cache_policy": spec["image_storage"]["storage_policy"],
         },
-        "load_balancer": _load_balancer_raw(
+        "load_balancer": load_balancer_raw(
             lb.get("id"), lb.get("address_ranges"), settings, servers=haproxy
         ),
         "management_network": {
@@ -796,23 +534,23 @@ def _raw_from_enable_spec(cluster: Cluster, spec: dict) -> dict[str, dict]:
             "address_count": str(block.get("address_count", "")),
             "subnet_mask": block.get("subnet_mask", ""),
             "gateway": block.get("gateway", ""),
-            "dns_servers": _join(spec["master_DNS"]),
-            "dns_search_domains": _join(spec["master_DNS_search_domains"]),
-            "ntp_servers": _join(spec["master_NTP_servers"]),
+            "dns_servers": joined(spec["master_DNS"]),
+            "dns_search_domains": joined(spec["master_DNS_search_domains"]),
+            "ntp_servers": joined(spec["master_NTP_servers"]),
         },
         "workload_network": {
             "network": vds.get("portgroup", ""),
             "name": workload.get("network", ""),
             "gateway": vds.get("gateway", ""),
             "subnet_mask": vds.get("subnet_mask", ""),
-            "address_ranges": _ranges_text(vds.get("address_ranges") or []),
+            "address_ranges": ranges_text(vds.get("address_ranges") or []),
             "services_cidr": f"{cidr['address']}/{cidr['prefix']}",
-            "dns_servers": _join(spec["worker_DNS"]),
-            "ntp_servers": _join(spec["workload_ntp_servers"]),
+            "dns_servers": joined(spec["worker_DNS"]),
+            "ntp_servers": joined(spec["workload_ntp_servers"]),
         },
         "size": {
             "size": spec["size_hint"],
-            "api_server_dns_names": _join(spec["Master_DNS_names"]),
+            "api_server_dns_names": joined(spec["Master_DNS_names"]),
             "content_library": spec["default_kubernetes_service_content_library"] or "",
         },
     }
@@ -825,12 +563,12 @@ def _raw_from_enable_spec(cluster: Cluster, spec: dict) -> dict[str, dict]:
     rest=[Rest("POST", f"{PATH}/clusters/{{cluster}}", action="enable", body="spec", status=204)],
 )
 def clusters_enable(call: Call, cluster: str, spec: dict) -> None:
-    target = _cluster(cluster)
+    target = cluster_or_404(cluster)
     lb = spec["load_balancer_config_spec"] or {}
     provider = lb.get("provider") or ""
     where = f"{_LB}.{'ha_proxy' if provider == 'HA_PROXY' else 'avi'}_config_create_spec"
-    fields = ENABLE_FIELDS | _credential_fields(where, provider)
-    _enable(_raw_from_enable_spec(target, spec), target, call.user, fields)
+    fields = ENABLE_FIELDS | credential_fields(where, provider)
+    enable_supervisor(_raw_from_enable_spec(target, spec), target, call.user, fields)
 
 
 @operation(
@@ -875,199 +613,3 @@ def compatibility_list_op(call: Call, filter: dict | None) -> list[dict]:  # noq
             }
         )
     return found
-
-
-# ---------------------------------------------------------------- supervisors
-
-
-def _gateway_and_mask(ip_management: dict, where: str) -> tuple[str, str]:
-    """`gateway_address` is the gateway with the subnet's prefix: `10.10.10.1/24`."""
-    text = ip_management.get("gateway_address") or ""
-    address, _, prefix = text.partition("/")
-    if not prefix:
-        return address, ""
-    try:
-        return address, str(IPv4Network(f"0.0.0.0/{prefix}").netmask)
-    except ValueError:
-        raise _error(
-            "INVALID_ARGUMENT",
-            f"{where}.gateway_address: '{text[:60]}' is not a gateway with a prefix "
-            "(e.g. 10.10.10.1/24).",
-        ) from None  # fmt: skip
-
-
-def _ranges_of(ip_management: dict, assignee: str) -> list[dict]:
-    found = []
-    for assignment in ip_management.get("ip_assignments") or []:
-        if (assignment.get("assignee") or "NODE") == assignee:
-            found.extend(assignment["ranges"])
-    return found
-
-
-def _services_cidr(ip_management: dict) -> str:
-    ranges = _ranges_of(ip_management, "SERVICE")
-    if not ranges:
-        return ""
-    first = ranges[0]
-    prefix = 32 - max(first["count"] - 1, 0).bit_length()
-    return f"{first['address']}/{prefix}"
-
-
-def _raw_from_compute_cluster_spec(cluster: Cluster, spec: dict) -> dict[str, dict]:
-    _refuse_unset(spec, "spec", ENABLE_ON_COMPUTE_CLUSTER_SPEC)
-    cp, wl = spec["control_plane"], spec["workloads"]
-    mnet, wnet, edge = cp["network"], wl["network"], wl["edge"]
-    mip = mnet.get("ip_management") or {}
-    wip = wnet.get("ip_management") or {}
-    mdns = ((mnet.get("services") or {}).get("dns")) or {}
-    mntp = ((mnet.get("services") or {}).get("ntp")) or {}
-    wdns = ((wnet.get("services") or {}).get("dns")) or {}
-    wntp = ((wnet.get("services") or {}).get("ntp")) or {}
-    mgateway, mmask = _gateway_and_mask(mip, "spec.control_plane.network.ip_management")
-    wgateway, wmask = _gateway_and_mask(wip, "spec.workloads.network.ip_management")
-    block = (_ranges_of(mip, "NODE") or [{}])[0]
-    providers = {"VSPHERE": "VSPHERE_NETWORK", "NSXT": "NSXT_CONTAINER_PLUGIN"}
-    balancers = {"NSX_ADVANCED": "AVI", "HAPROXY": "HA_PROXY"}
-    haproxy = edge.get("provider") == "HAPROXY"
-    storage = wl.get("storage") or {}
-    images = wl.get("images") or {}
-    security = ((wl.get("kube_API_server_options") or {}).get("security")) or {}
-    policy = cp.get("storage_policy") or ""
-    return {
-        "network_stack": {
-            "network_provider": providers.get(wnet["network_type"], wnet["network_type"]),
-            "load_balancer": balancers.get(edge.get("provider") or "", edge.get("provider") or ""),
-        },
-        "placement": {"name": spec["name"], "cluster": cluster.moid},
-        "storage": {
-            "control_plane_policy": policy,
-            "ephemeral_policy": storage.get("ephemeral_storage_policy") or policy,
-            "image_cache_policy": storage.get("image_storage_policy") or policy,
-        },
-        "load_balancer": _load_balancer_raw(
-            edge.get("id"),
-            edge.get("load_balancer_address_ranges"),
-            edge.get("haproxy" if haproxy else "nsx_advanced"),
-            servers=haproxy,
-        ),
-        "management_network": {
-            "network": mnet["backing"].get("network") or mnet.get("network") or "",
-            "mode": "DHCP" if mip.get("dhcp_enabled") else "STATICRANGE",
-            "floating_ip": mnet.get("floating_IP_address") or "",
-            "starting_address": block.get("address", ""),
-            "address_count": str(block.get("count", "")),
-            "subnet_mask": mmask,
-            "gateway": mgateway,
-            "dns_servers": _join(mdns.get("servers")),
-            "dns_search_domains": _join(mdns.get("search_domains")),
-            "ntp_servers": _join(mntp.get("servers")),
-        },
-        "workload_network": {
-            "network": (wnet.get("vsphere") or {}).get("dvpg", ""),
-            "name": wnet.get("network") or "",
-            "gateway": wgateway,
-            "subnet_mask": wmask,
-            "address_ranges": _ranges_text(_ranges_of(wip, "NODE")),
-            "services_cidr": _services_cidr(wip),
-            "dns_servers": _join(wdns.get("servers")),
-            "ntp_servers": _join(wntp.get("servers")),
-        },
-        "size": {
-            "size": cp.get("size") or "",
-            "api_server_dns_names": _join(security.get("certificate_dns_names")),
-            "content_library": images.get("kubernetes_content_library") or "",
-        },
-    }
-
-
-@operation(
-    SUP,
-    "enable_on_compute_cluster",
-    params={"cluster": CLUSTER_ID, "spec": ENABLE_ON_COMPUTE_CLUSTER_SPEC},
-    output=SUPERVISOR_ID,
-    rest=[
-        Rest(
-            "POST",
-            f"{PATH}/supervisors/{{cluster:domain-c[0-9]+}}",  # not DRF's summaries
-            action="enable_on_compute_cluster",
-            body="spec",
-        )
-    ],
-)
-def supervisors_enable_on_compute_cluster(call: Call, cluster: str, spec: dict) -> str:
-    target = _cluster(cluster)
-    provider = spec["workloads"]["edge"].get("provider") or ""
-    where = f"{_EDGE}.{'haproxy' if provider == 'HAPROXY' else 'nsx_advanced'}"
-    fields = COMPUTE_CLUSTER_FIELDS | _credential_fields(where, provider)
-    sup = _enable(_raw_from_compute_cluster_spec(target, spec), target, call.user, fields)
-    return str(sup.supervisor_id)
-
-
-def _summary_info(summary) -> dict:
-    sup = summary.supervisor
-    return {
-        "name": sup.name,
-        "APIEndpoint": sup.api_endpoint or None,
-        "stats": _stats_of(summary),
-        "config_status": sup.config_status,
-        "kubernetes_status": _kubernetes_status(sup),
-    }
-
-
-@operation(SUMMARY, "list", output=SUMMARY_LIST)
-def summaries_list(call: Call) -> dict:
-    require(call.user, Privilege.VIEW)
-    return {
-        "items": [
-            {"supervisor": str(s.supervisor.supervisor_id), "info": _summary_info(s)}
-            for s in api_selectors.supervisor_summaries()
-        ]
-    }
-
-
-@operation(SUMMARY, "get", params={"supervisor": SUPERVISOR_ID}, output=SUMMARY_INFO)
-def summaries_get(call: Call, supervisor: str) -> dict:
-    require(call.user, Privilege.VIEW)
-    sup = (
-        Supervisor.objects.filter(supervisor_id__iexact=supervisor).first()
-        if _uuid(supervisor)
-        else None
-    )
-    if sup is None:
-        text = f"Supervisor {supervisor[:64]} was not found."
-        raise _error("NOT_FOUND", text)
-    return _summary_info(api_selectors.supervisor_summary(sup.supervisor_id))
-
-
-def _uuid(text: str) -> bool:
-    return bool(re.fullmatch(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", text))
-
-
-# ---------------------------------------------------------------- VM classes
-
-
-def _vm_class(vm_class) -> dict:
-    return {
-        "id": vm_class.name,
-        "cpu_count": vm_class.cpu_count,
-        "cpu_reservation": vm_class.cpu_reservation,
-        "memory_MB": vm_class.memory_mib,
-        "memory_reservation": vm_class.memory_reservation,
-        "description": vm_class.description,
-        "namespaces": [ns.name for ns in vm_class.namespaces.all()],
-        "vms": [],  # VM Service VMs are not simulated
-        "config_status": vm_class.config_status,
-        "messages": [],
-    }
-
-
-@operation(VMC, "list", output=List(VM_CLASS_INFO))
-def vm_classes_list(call: Call) -> list[dict]:
-    require(call.user, Privilege.VIEW)
-    return [_vm_class(c) for c in api_selectors.vm_class_infos()]
-
-
-@operation(VMC, "get", params={"vm_class": Id(f"{NM}.VirtualMachineClass")}, output=VM_CLASS_INFO)
-def vm_classes_get(call: Call, vm_class: str) -> dict:
-    require(call.user, Privilege.VIEW)
-    return _vm_class(api_selectors.vm_class_info(vm_class))

@@ -22,7 +22,7 @@ from vapi.bindings import (
     Set,
     Struct,
 )
-from vapi.namespace_management import CLUSTER_ID, POLICY_ID, SUPERVISOR_ID, UNSET, _refuse_unset
+from vapi.namespace_management import CLUSTER_ID, POLICY_ID, SUPERVISOR_ID, UNSET, refuse_unset
 from vapi.operations import Call, operation
 from workloads import selectors, services
 from workloads.api import apply
@@ -140,7 +140,7 @@ def _key(ns: Namespace, v2: bool) -> dict:
     return {"cluster": ns.supervisor.cluster.moid}
 
 
-def _stats(ns: Namespace) -> dict:
+def stats_struct(ns: Namespace) -> dict:
     return {
         "cpu_used": ns.cpu_used_mhz or 0,
         "memory_used": ns.memory_used_mib or 0,
@@ -155,7 +155,7 @@ def _summaries(call: Call, v2: bool) -> list[dict]:
             "namespace": ns.name,
             "description": ns.description,
             "config_status": ns.config_status,
-            "stats": _stats(ns),
+            "stats": stats_struct(ns),
             "self_service_namespace": False,
         }
         for ns in api_selectors.namespace_summaries(call.user)
@@ -173,7 +173,7 @@ def _get(call: Call, namespace: str, v2: bool) -> dict:
         **_key(ns, v2),
         "config_status": ns.config_status,
         "messages": messages,
-        "stats": _stats(ns),
+        "stats": stats_struct(ns),
         "description": ns.description,
         "resource_spec": {
             "cpu_limit": ns.cpu_limit_mhz,
@@ -212,7 +212,7 @@ def _apply_spec(spec: dict) -> dict:
 
 
 def _create(call: Call, spec: dict, v2: bool) -> None:
-    _refuse_unset(spec, "spec", CREATE_SPEC_V2 if v2 else CREATE_SPEC)
+    refuse_unset(spec, "spec", CREATE_SPEC_V2 if v2 else CREATE_SPEC)
     if v2:
         try:
             supervisor = api_selectors.supervisor_by_id(uuid.UUID(spec["supervisor"]))

@@ -113,7 +113,9 @@ MODULES = Modules(
     [
         "vapi.cis",  # sessions
         "vapi.tasks",  # com.vmware.cis.tasks
-        "vapi.namespace_management",  # clusters, compatibility, supervisors, VM classes
+        "vapi.namespace_management",  # clusters, cluster compatibility
+        "vapi.supervisors",  # enable_on_compute_cluster, summaries
+        "vapi.vm_classes",
         "vapi.namespaces",  # namespaces instances
     ]
 )
