@@ -22,7 +22,9 @@ from vapi.bindings import VOID, Struct, Type
 
 @dataclass(frozen=True)
 class Rest:
-    """One REST route of an operation. Path parameters are `{name}`; `query` names parameters
+    """One REST route of an operation. Path parameters are `{name}`, or `{name:regex}` where a
+    literal path served elsewhere shares the prefix (`supervisors/summaries`, DRF's, beside
+    `supervisors/{cluster:domain-c[0-9]+}`); `query` names parameters
     read from the query string; `filter` names a structure parameter whose fields are query
     parameters (a list filter: `?names=a&names=b`); `body` names the parameter that is the whole
     JSON body (vCenter's `request_body_parameter`), else the body's fields are parameters."""
@@ -109,9 +111,14 @@ class Modules:
 
 MODULES = Modules(
     [
-        "vapi.cis",  # sessions, tasks
+        "vapi.cis",  # sessions
+        "vapi.tasks",  # com.vmware.cis.tasks
         "vapi.vcenter.inventory",  # datacenters, folders, clusters, hosts, networks, datastores...
         "vapi.vcenter.vm",  # VMs and their power
+        "vapi.namespace_management",  # clusters, cluster compatibility
+        "vapi.supervisors",  # enable_on_compute_cluster, summaries
+        "vapi.vm_classes",
+        "vapi.namespaces",  # namespaces instances
     ]
 )
 

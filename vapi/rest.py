@@ -181,6 +181,10 @@ def urlpatterns() -> list:
             by_path[route.path].append((op, route))
     patterns = []
     for path, routes in by_path.items():
-        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path.lstrip("/"))
+        regex = re.sub(
+            r"\{(\w+)(?::([^}]+))?\}",
+            lambda m: f"(?P<{m[1]}>{m[2] or '[^/]+'})",
+            path.lstrip("/"),
+        )
         patterns.append(re_path(f"^{regex}$", _view(routes)))
     return patterns

@@ -1,0 +1,115 @@
+"""VMware's Python SDK 9.1.1, unmodified, drives Workload Management against `make run`'s
+stack over HTTPS (vAPI JSON-RPC at POST /api): it lists the Supervisor clusters, enables a
+Supervisor on the demo's free cluster with Clusters.EnableSpec, lists and creates vSphere
+Namespaces, and a second create is the SDK's AlreadyExists."""
+
+from __future__ import annotations
+
+import pytest
+
+from inventory.models import Cluster
+from tests.integration.stack import running_stack
+from tests.kubeapi.live import demo_lab
+from tests.vapi.specs import FREE_CLUSTER, parts
+from tests.vapi.test_sdk import PASSWORD, trusting
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def enable_spec(nm, p: dict):
+    """Clusters.EnableSpec for the free cluster, as a client builds it with the SDK."""
+    c = nm.Clusters
+    lb = nm.LoadBalancers
+    return c.EnableSpec(
+        size_hint=nm.SizingHint.TINY,
+        service_cidr=nm.Ipv4Cidr(address="10.96.0.0", prefix=23),
+        network_provider=c.NetworkProvider.VSPHERE_NETWORK,
+        workload_networks_spec=c.WorkloadNetworksEnableSpec(
+            supervisor_primary_workload_network=nm.Networks.CreateSpec(
+                network="primary",
+                network_provider=c.NetworkProvider.VSPHERE_NETWORK,
+                vsphere_network=nm.Networks.VsphereDVPGNetworkCreateSpec(
+                    portgroup=p["workload"],
+                    address_ranges=[nm.IPRange(address="10.10.20.10", count=100)],
+                    gateway="10.10.20.1",
+                    subnet_mask="255.255.255.0",
+                ),
+            )
+        ),
+        worker_dns=["10.10.10.5"],
+        load_balancer_config_spec=lb.ConfigSpec(
+            id="avi-lb",
+            address_ranges=[nm.IPRange(address="10.10.30.128", count=64)],
+            provider=lb.Provider.AVI,
+            avi_config_create_spec=lb.AviConfigCreateSpec(
+                server=lb.Server(host="avi-controller.corp.vmbeans.com", port=443),
+                username="admin",
+                password="VMware1!",
+                certificate_authority_chain="",
+            ),
+        ),
+        master_management_network=c.NetworkSpec(
+            network=p["management"],
+            mode=c.NetworkSpec.Ipv4Mode.STATICRANGE,
+            address_range=c.Ipv4Range(
+                starting_address="10.10.10.110",
+                address_count=5,
+                subnet_mask="255.255.255.0",
+                gateway="10.10.10.1",
+            ),
+        ),
+        master_dns=["10.10.10.5"],
+        master_dns_search_domains=["corp.vmbeans.com"],
+        master_ntp_servers=["pool.ntp.org"],
+        master_storage_policy=p["policy"],
+        ephemeral_storage_policy=p["policy"],
+        image_storage=c.ImageStorageSpec(storage_policy=p["policy"]),
+        default_kubernetes_service_content_library=p["library"],
+    )
+
+
+def test_the_sdk_enables_a_supervisor_and_creates_namespaces(tmp_path):
+    client_module = pytest.importorskip("vmware.vapi.vsphere.client")
+    from com.vmware.vapi.std.errors_client import AlreadyExists, Unsupported
+    from com.vmware.vcenter import namespace_management_client as nm
+    from com.vmware.vcenter.namespaces_client import Instances
+
+    demo_lab("administrator")
+    free = Cluster.objects.get(name=FREE_CLUSTER)
+    spec = enable_spec(nm, parts(free))
+    with running_stack(tmp_path) as stack:
+        client = client_module.create_vsphere_client(
+            server=stack.https_url.removeprefix("https://"),
+            username="administrator@vsphere.local",
+            password=PASSWORD,
+            session=trusting(stack),
+        )
+        # SDK 9.1.1's vcenter StubFactory has no namespace_management or namespaces: a client
+        # makes the stubs from its configuration, as VMware's samples do.
+        config = client._stub_config
+        clusters = nm.Clusters(config)
+        (summary,) = clusters.list()
+        assert summary.cluster_name == "Workload-Cluster-01"
+        assert summary.config_status == nm.Clusters.ConfigStatus.RUNNING
+        info = clusters.get(summary.cluster)
+        assert info.size_hint == nm.SizingHint.TINY and info.api_servers
+
+        with pytest.raises(Unsupported):
+            clusters.get(free.moid)
+        clusters.enable(free.moid, spec)
+        assert {s.cluster for s in clusters.list()} == {summary.cluster, free.moid}
+
+        compatible = nm.ClusterCompatibility(config).list(
+            nm.ClusterCompatibility.FilterSpec(compatible=True)
+        )
+        assert free.moid not in {c.cluster for c in compatible}
+
+        instances = Instances(config)
+        before = {s.namespace for s in instances.list()}
+        assert before  # the demo's namespaces
+        create = Instances.CreateSpec(cluster=summary.cluster, namespace="sdk-team")
+        instances.create(create)
+        assert {s.namespace for s in instances.list()} == before | {"sdk-team"}
+        assert instances.get("sdk-team").cluster == summary.cluster
+        with pytest.raises(AlreadyExists):
+            instances.create(create)
