@@ -134,11 +134,20 @@ def supervisor_by_id(supervisor_id: uuid.UUID) -> Supervisor:
 
 
 def namespace_summaries(user) -> list[Namespace]:
-    """Every namespace the user may see (Namespaces.Instances.Summary), usage in SQL: two
-    queries (the rows, one grouped usage sum), plus the user's groups for a user without a
-    vCenter role."""
-    rows = namespaces_visible_to(user, Namespace.objects.select_related("supervisor__cluster"))
-    return attach_usage(list(rows.order_by("name")))
+    """Every namespace the user may see (Namespaces.Instances.Summary): three queries (the
+    rows, their Supervisors with clusters, one grouped usage sum), plus the user's groups for a
+    user without a vCenter role. Only what a Summary shows is loaded, and each Supervisor once:
+    decoding every row's JSON fields and its Supervisor's spec was most of the list's time at
+    200 namespaces."""
+    rows = namespaces_visible_to(user, Namespace.objects.all())
+    found = list(rows.only("name", "description", "config_status", "supervisor").order_by("name"))
+    supervisors = Supervisor.objects.select_related("cluster").only(
+        "supervisor_id", "cluster__moid"
+    )
+    by_pk = supervisors.in_bulk({ns.supervisor_id for ns in found})
+    for ns in found:
+        ns.supervisor = by_pk[ns.supervisor_id]
+    return attach_usage(found)
 
 
 def namespace_info(user, name: str) -> Namespace:
