@@ -138,6 +138,7 @@ class Enum(Type):
 @dataclass(frozen=True)
 class Optional(Type):
     of: Type
+    null_shown: bool = False  # REST: a structure's unset field written as null, not left out
 
     @property
     def name(self) -> str:
@@ -261,7 +262,7 @@ class Struct(Type):
         return {
             k: t.rest(value.get(k))
             for k, t in self.fields.items()
-            if not (isinstance(t, Optional) and value.get(k) is None)
+            if not (isinstance(t, Optional) and not t.null_shown and value.get(k) is None)
         }
 
     def vapi(self, value: dict):

@@ -301,7 +301,6 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "ConfigStatusEnum": "workloads.models.Namespace.ConfigStatus",  # = Supervisor's
-        "VmClassConfigStatusEnum": "workloads.models.VirtualMachineClass.ConfigStatus",
     },
 }
 # An API session ends after this many seconds without a call, as vCenter's 30-minute idle timeout.
