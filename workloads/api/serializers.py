@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inventory.tasklog import SSO_DOMAIN
-from workloads.models import Namespace, NamespaceAccess, Supervisor
+from workloads.models import Namespace, NamespaceAccess
 
 SubjectType = NamespaceAccess.SubjectType
 Role = NamespaceAccess.Role
@@ -57,46 +57,6 @@ class MessageSerializer(serializers.Serializer):
 
     severity = serializers.ChoiceField(choices=["INFO", "WARNING", "ERROR"])
     details = LocalizableMessageSerializer()
-
-
-# ---------------------------------------------------------------- Supervisors (§1.3)
-
-
-class SupervisorStatsSerializer(serializers.Serializer):
-    cpu_used = serializers.IntegerField(help_text="MHz")
-    cpu_capacity = serializers.IntegerField(help_text="MHz")
-    memory_used = serializers.IntegerField(help_text="MiB")
-    memory_capacity = serializers.IntegerField(help_text="MiB")
-    storage_used = serializers.IntegerField(help_text="MiB")
-    storage_capacity = serializers.IntegerField(help_text="MiB")
-
-
-class SupervisorSummaryInfoSerializer(serializers.Serializer):
-    """Supervisors.Summary.Info, from a `SupervisorSummary`."""
-
-    name = serializers.CharField(source="supervisor.name")
-    config_status = serializers.ChoiceField(
-        choices=Supervisor.ConfigStatus.choices, source="supervisor.config_status"
-    )
-    kubernetes_status = serializers.ChoiceField(
-        choices=Supervisor.KubernetesStatus.values,
-        source="supervisor.kubernetes_status",
-        required=False,
-        help_text="Unset until the control plane first reports.",
-    )
-    stats = SupervisorStatsSerializer()
-
-    def to_representation(self, instance):
-        return _without_unset(super().to_representation(instance))
-
-
-class SupervisorSummarySerializer(serializers.Serializer):
-    supervisor = serializers.UUIDField(source="supervisor.supervisor_id")
-    info = SupervisorSummaryInfoSerializer(source="*")
-
-
-class SupervisorSummaryListSerializer(serializers.Serializer):
-    items = SupervisorSummarySerializer(many=True)
 
 
 # ---------------------------------------------------------------- namespaces (§1.4): output

@@ -4,16 +4,12 @@ Permission rules are the services' and selectors' (a namespace without a role in
 
 from __future__ import annotations
 
-import uuid
-
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory.api.errors import ErrorSerializer
-from inventory.api.permissions import CanViewInventory
 from workloads import selectors, services
 from workloads.api import apply
 from workloads.api import serializers as s
@@ -49,33 +45,6 @@ def parse(serializer_class: type[serializers.Serializer], data) -> dict:
 
 def done() -> Response:
     return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# ---------------------------------------------------------------- Supervisors
-
-
-class SupervisorSummaryListView(APIView):
-    permission_classes = [IsAuthenticated, CanViewInventory]
-
-    @extend_schema(
-        operation_id="supervisors_summaries",
-        responses={200: s.SupervisorSummaryListSerializer, **ERRORS},
-    )
-    def get(self, request):
-        items = api_selectors.supervisor_summaries()
-        return Response(s.SupervisorSummaryListSerializer({"items": items}).data)
-
-
-class SupervisorSummaryView(APIView):
-    permission_classes = [IsAuthenticated, CanViewInventory]
-
-    @extend_schema(
-        operation_id="supervisors_summary_get",
-        responses={200: s.SupervisorSummaryInfoSerializer, **ERRORS},
-    )
-    def get(self, request, supervisor: uuid.UUID):
-        summary = api_selectors.supervisor_summary(supervisor)
-        return Response(s.SupervisorSummaryInfoSerializer(summary).data)
 
 
 # ---------------------------------------------------------------- namespaces
