@@ -38,14 +38,14 @@ PARAMETER = re.compile(r"\{(\w+)(?::([^}]+))?\}")
 ERROR_BODY = "com.vmware.vapi.std.errors.rest_error"
 LEGACY_ERROR_BODY = "com.vmware.vapi.std.errors.legacy_rest_error"
 ERROR_STATUSES = sorted({s for s in STATUS.values() if 400 <= s < 500})
-PRIMITIVES = {
-    id(STRING): {"type": "string"},
-    id(INTEGER): {"type": "integer", "format": "int64"},
-    id(BOOLEAN): {"type": "boolean"},
-    id(DOUBLE): {"type": "number", "format": "double"},
-    id(DATE_TIME): {"type": "string", "format": "date-time"},
-    id(SECRET): {"type": "string", "format": "password"},
-}
+PRIMITIVES = (
+    (STRING, {"type": "string"}),
+    (INTEGER, {"type": "integer", "format": "int64"}),
+    (BOOLEAN, {"type": "boolean"}),
+    (DOUBLE, {"type": "number", "format": "double"}),
+    (DATE_TIME, {"type": "string", "format": "date-time"}),
+    (SECRET, {"type": "string", "format": "password"}),
+)
 
 
 class Schemas:
@@ -62,8 +62,9 @@ class Schemas:
 
     def of(self, t: Type) -> dict:
         """The schema of a value of `t` in the REST form (`Type.rest` / `Type.from_rest`)."""
-        if id(t) in PRIMITIVES:
-            return dict(PRIMITIVES[id(t)])
+        for primitive, schema in PRIMITIVES:
+            if t == primitive:
+                return dict(schema)
         if isinstance(t, Optional):
             inner = self.of(t.of)
             return (
