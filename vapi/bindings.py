@@ -139,6 +139,7 @@ class Enum(Type):
 @dataclass(frozen=True)
 class Optional(Type):
     of: Type
+    null_shown: bool = False  # REST: a structure's unset field written as null, not left out
 
     @property
     def name(self) -> str:
@@ -266,16 +267,19 @@ class Struct(Type):
         for key, t in self.fields.items():
             optional = isinstance(t, Optional)
             inner = t.of if optional else t
-            plan.append((key, optional, None if type(inner).rest is Type.rest else inner.rest))
+            hidden = optional and not t.null_shown  # an unset optional is left out
+            plan.append((key, hidden, None if type(inner).rest is Type.rest else inner.rest))
         return tuple(plan)
 
     def rest(self, value: dict):
         found = {}
         get = value.get
-        for key, optional, convert in self._rest_plan:
+        for key, hidden, convert in self._rest_plan:
             v = get(key)
-            if v is None and optional:
-                continue  # unset optional fields are left out of the REST form
+            if v is None:
+                if not hidden:
+                    found[key] = None  # a field shown as null (Optional(null_shown=True))
+                continue
             found[key] = v if convert is None else convert(v)
         return found
 

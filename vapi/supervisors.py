@@ -1,7 +1,7 @@
 """`com.vmware.vcenter.namespace_management.supervisors`: `enable_on_compute_cluster` (REST
 `POST /api/vcenter/namespace-management/supervisors/{cluster}?action=enable_on_compute_cluster`,
 the body the EnableOnComputeClusterSpec itself, answering the new Supervisor's ID), and
-`supervisors.summary` list/get (JSON-RPC only: DRF serves their REST, workloads.api).
+`supervisors.summary` list/get (REST `.../supervisors/summaries`, `.../{supervisor}/summary`).
 
 The spec becomes the enable wizard's raw sections, as Clusters.enable's does
 (vapi.namespace_management), and goes through the same service."""
@@ -395,7 +395,7 @@ def _raw_from_compute_cluster_spec(cluster: Cluster, spec: dict) -> dict[str, di
     rest=[
         Rest(
             "POST",
-            f"{PATH}/supervisors/{{cluster:domain-c[0-9]+}}",  # not DRF's summaries
+            f"{PATH}/supervisors/{{cluster:domain-c[0-9]+}}",  # not `summaries`
             action="enable_on_compute_cluster",
             body="spec",
         )
@@ -421,7 +421,9 @@ def _summary_info(summary) -> dict:
     }
 
 
-@operation(SUMMARY, "list", output=SUMMARY_LIST)
+@operation(
+    SUMMARY, "list", output=SUMMARY_LIST, rest=[Rest("GET", f"{PATH}/supervisors/summaries")]
+)
 def summaries_list(call: Call) -> dict:
     require(call.user, Privilege.VIEW)
     return {
@@ -432,7 +434,13 @@ def summaries_list(call: Call) -> dict:
     }
 
 
-@operation(SUMMARY, "get", params={"supervisor": SUPERVISOR_ID}, output=SUMMARY_INFO)
+@operation(
+    SUMMARY,
+    "get",
+    params={"supervisor": SUPERVISOR_ID},
+    output=SUMMARY_INFO,
+    rest=[Rest("GET", f"{PATH}/supervisors/{{supervisor}}/summary")],
+)
 def summaries_get(call: Call, supervisor: str) -> dict:
     require(call.user, Privilege.VIEW)
     sup = (

@@ -294,9 +294,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The vAPI registry's REST routes (vapi/openapi.py), described from their declarations.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "vapi.openapi.merge",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ConfigStatusEnum": "workloads.models.Namespace.ConfigStatus",  # = Supervisor's
-        "VmClassConfigStatusEnum": "workloads.models.VirtualMachineClass.ConfigStatus",
     },
 }
 # An API session ends after this many seconds without a call, as vCenter's 30-minute idle timeout.

@@ -1,7 +1,8 @@
 """A bounded schemathesis run over /api/openapi.json, as the administrator, against an estate
 with something behind every path (a Supervisor, namespace `team-a` with a storage policy and VM
-classes, a converged Cluster `web` whose VMs count in the namespace's usage): every answer must
-be no server error and must match the schema (status code, content type, headers, body). The
+classes, a converged Cluster `web` whose VMs count in the namespace's usage; the vCenter
+inventory's VMs, clusters, datastores... and Tasks for the Automation API's routes): every answer
+must be no server error and must match the schema (status code, content type, headers, body). The
 Kubernetes API is not in this schema: it has its own (/openapi/v3, kubeapi), and its tests are
 under tests/kubeapi/.
 
@@ -30,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from inventory.models import Cluster, Datacenter, Datastore, ResourcePool, Task, VirtualMachine
 from tests.api.conftest import open_session
 from tests.workloads.conftest import drive, spec
 from workloads.services import clusters
@@ -105,6 +107,18 @@ def estate(admin, supervisor, namespace, storage_class, editor):
         "supervisor": [str(supervisor.supervisor_id)],
         "domain": ["vsphere.local"],
         "subject": ["eddie"],
+        # The vCenter inventory of the Automation API's routes (vapi/openapi.py).
+        **{
+            key: list(model.objects.order_by("pk").values_list("moid", flat=True)[:2])
+            for key, model in (
+                ("vm", VirtualMachine),
+                ("cluster", Cluster),
+                ("datacenter", Datacenter),
+                ("datastore", Datastore),
+                ("resource_pool", ResourcePool),
+            )
+        },
+        "task": list(Task.objects.order_by("pk").values_list("key", flat=True)[:2]),
     }
     return {"known": known, "token": open_session(APIClient(), admin.username), "user": admin}
 

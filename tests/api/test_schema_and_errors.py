@@ -34,7 +34,8 @@ def test_the_openapi_schema_is_valid_json_with_the_paths(db):
     }
     create = schema["components"]["schemas"]["NamespaceCreateSpecRequest"]["properties"]
     assert {"cluster", "namespace", "resource_spec", "access_list", "storage_specs"} <= set(create)
-    assert "memory_MB" in schema["components"]["schemas"]["VmClassInfo"]["properties"]
+    vm_class = "com.vmware.vcenter.namespace_management.virtual_machine_classes.info"
+    assert "memory_MB" in schema["components"]["schemas"][vm_class]["properties"]
 
 
 def test_an_unknown_api_path_is_a_vapi_404(admin_api):

@@ -479,3 +479,26 @@ def test_a_failed_task_carries_its_error_and_others_tasks_are_not_found(
     assert output["status"] == "FAILED"
     response = Api(client, viewer).rest("GET", f"/api/cis/tasks/{task.key}")
     assert kind(response)[:2] == (404, "NOT_FOUND")
+
+
+def test_vm_class_create_update_delete_over_json_rpc(as_admin):
+    """One declaration for both wires; in JSON-RPC an unset UpdateSpec field is unchanged."""
+    classes = "com.vmware.vcenter.namespace_management.virtual_machine_classes"
+    spec = {"id": "rpc-made", "cpu_count": 4, "memory_MB": 8192, "cpu_reservation": 50}
+    assert as_admin.rpc(classes, "create", spec=spec) == (None, None)
+    made, _ = as_admin.rpc(classes, "get", vm_class="rpc-made")
+    assert (made["cpu_count"], made["memory_MB"], made["cpu_reservation"]) == (4, 8192, 50)
+    assert as_admin.rpc(classes, "update", vm_class="rpc-made", spec={"memory_MB": 16384}) == (
+        None,
+        None,
+    )
+    made, _ = as_admin.rpc(classes, "get", vm_class="rpc-made")
+    assert (made["cpu_count"], made["memory_MB"], made["cpu_reservation"]) == (4, 16384, 50)
+    _, (error_type, messages) = as_admin.rpc(
+        classes, "update", vm_class="rpc-made", spec={"memory_MB": 4097}
+    )
+    assert error_type == "INVALID_ARGUMENT"
+    assert messages[0]["default_message"].startswith("memory_MB: ")
+    assert as_admin.rpc(classes, "delete", vm_class="rpc-made") == (None, None)
+    _, (error_type, _) = as_admin.rpc(classes, "get", vm_class="rpc-made")
+    assert error_type == "NOT_FOUND"

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inventory.tasklog import SSO_DOMAIN
-from workloads.models import Namespace, NamespaceAccess, Supervisor, VirtualMachineClass
+from workloads.models import Namespace, NamespaceAccess
 
 SubjectType = NamespaceAccess.SubjectType
 Role = NamespaceAccess.Role
@@ -57,46 +57,6 @@ class MessageSerializer(serializers.Serializer):
 
     severity = serializers.ChoiceField(choices=["INFO", "WARNING", "ERROR"])
     details = LocalizableMessageSerializer()
-
-
-# ---------------------------------------------------------------- Supervisors (§1.3)
-
-
-class SupervisorStatsSerializer(serializers.Serializer):
-    cpu_used = serializers.IntegerField(help_text="MHz")
-    cpu_capacity = serializers.IntegerField(help_text="MHz")
-    memory_used = serializers.IntegerField(help_text="MiB")
-    memory_capacity = serializers.IntegerField(help_text="MiB")
-    storage_used = serializers.IntegerField(help_text="MiB")
-    storage_capacity = serializers.IntegerField(help_text="MiB")
-
-
-class SupervisorSummaryInfoSerializer(serializers.Serializer):
-    """Supervisors.Summary.Info, from a `SupervisorSummary`."""
-
-    name = serializers.CharField(source="supervisor.name")
-    config_status = serializers.ChoiceField(
-        choices=Supervisor.ConfigStatus.choices, source="supervisor.config_status"
-    )
-    kubernetes_status = serializers.ChoiceField(
-        choices=Supervisor.KubernetesStatus.values,
-        source="supervisor.kubernetes_status",
-        required=False,
-        help_text="Unset until the control plane first reports.",
-    )
-    stats = SupervisorStatsSerializer()
-
-    def to_representation(self, instance):
-        return _without_unset(super().to_representation(instance))
-
-
-class SupervisorSummarySerializer(serializers.Serializer):
-    supervisor = serializers.UUIDField(source="supervisor.supervisor_id")
-    info = SupervisorSummaryInfoSerializer(source="*")
-
-
-class SupervisorSummaryListSerializer(serializers.Serializer):
-    items = SupervisorSummarySerializer(many=True)
 
 
 # ---------------------------------------------------------------- namespaces (§1.4): output
@@ -286,69 +246,3 @@ class AccessRoleSerializer(serializers.Serializer):
 class AccessInfoSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.values)
     inherited = serializers.BooleanField()
-
-
-# ---------------------------------------------------------------- VM classes (§1.5)
-
-
-class VmClassDevicesSerializer(serializers.Serializer):
-    vgpu_devices = serializers.ListField(child=serializers.DictField(), required=False)
-    dynamic_direct_path_IO_devices = serializers.ListField(
-        child=serializers.DictField(), required=False
-    )
-
-    def validate(self, attrs):
-        if any(attrs.values()):
-            raise serializers.ValidationError("vGPU and direct path I/O devices are not simulated.")
-        return attrs
-
-
-class VmClassUpdateSpecSerializer(serializers.Serializer):
-    """VirtualMachineClasses.UpdateSpec: only the fields given change; a null reservation is
-    none (best effort)."""
-
-    cpu_count = Integer(required=False)
-    memory_MB = Integer(required=False, help_text="MiB.")
-    cpu_reservation = Integer(
-        required=False, allow_null=True, help_text="Percent; null is no reservation."
-    )
-    memory_reservation = Integer(
-        required=False, allow_null=True, help_text="Percent; null is no reservation."
-    )
-    description = Text(required=False, allow_blank=True, allow_null=True)
-    devices = VmClassDevicesSerializer(required=False, allow_null=True)
-
-
-class VmClassCreateSpecSerializer(VmClassUpdateSpecSerializer):
-    """VirtualMachineClasses.CreateSpec."""
-
-    id = Text(help_text="DNS label, unique in the vCenter.")
-    cpu_count = Integer()
-    memory_MB = Integer(help_text="MiB.")
-
-
-class VmClassInfoSerializer(serializers.Serializer):
-    """VirtualMachineClasses.Info."""
-
-    id = serializers.CharField(source="name")
-    cpu_count = serializers.IntegerField()
-    memory_MB = serializers.IntegerField(source="memory_mib")
-    cpu_reservation = serializers.IntegerField(allow_null=True)
-    memory_reservation = serializers.IntegerField(allow_null=True)
-    description = serializers.CharField()
-    namespaces = NameField(many=True)
-    vms = serializers.SerializerMethodField()
-    config_status = serializers.ChoiceField(choices=VirtualMachineClass.ConfigStatus.choices)
-    messages = serializers.SerializerMethodField()
-    devices = serializers.SerializerMethodField()
-
-    def get_vms(self, vm_class) -> list[str]:
-        return []  # VM Service VMs are not simulated yet
-
-    @extend_schema_field(MessageSerializer(many=True))
-    def get_messages(self, vm_class) -> list[dict]:
-        return []
-
-    @extend_schema_field(VmClassDevicesSerializer)
-    def get_devices(self, vm_class) -> dict:
-        return {"vgpu_devices": [], "dynamic_direct_path_IO_devices": []}

@@ -9,10 +9,6 @@ NM = "vcenter/namespace-management"
 NS = "vcenter/namespaces/instances"
 
 urlpatterns = [
-    path(f"{NM}/supervisors/summaries", views.SupervisorSummaryListView.as_view()),
-    path(f"{NM}/supervisors/<uuid:supervisor>/summary", views.SupervisorSummaryView.as_view()),
-    path(f"{NM}/virtual-machine-classes", views.VmClassListView.as_view()),
-    path(f"{NM}/virtual-machine-classes/<str:vm_class>", views.VmClassDetailView.as_view()),
     path(NS, views.NamespaceListView.as_view(), name="api-namespaces"),
     path(f"{NS}/v2", views.NamespaceListV2View.as_view()),
     path(f"{NS}/v2/<str:namespace>", views.NamespaceDetailV2View.as_view()),

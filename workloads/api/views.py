@@ -4,16 +4,12 @@ Permission rules are the services' and selectors' (a namespace without a role in
 
 from __future__ import annotations
 
-import uuid
-
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory.api.errors import ErrorSerializer
-from inventory.api.permissions import CanViewInventory
 from workloads import selectors, services
 from workloads.api import apply
 from workloads.api import serializers as s
@@ -38,7 +34,6 @@ NAMESPACE_FIELDS = {
     "role": "access_list.role",
 }
 ACCESS_FIELDS = {"subject_type": "type"}
-VM_CLASS_FIELDS = {"name": "id", "memory_mib": "memory_MB"}
 
 
 def parse(serializer_class: type[serializers.Serializer], data) -> dict:
@@ -50,33 +45,6 @@ def parse(serializer_class: type[serializers.Serializer], data) -> dict:
 
 def done() -> Response:
     return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# ---------------------------------------------------------------- Supervisors
-
-
-class SupervisorSummaryListView(APIView):
-    permission_classes = [IsAuthenticated, CanViewInventory]
-
-    @extend_schema(
-        operation_id="supervisors_summaries",
-        responses={200: s.SupervisorSummaryListSerializer, **ERRORS},
-    )
-    def get(self, request):
-        items = api_selectors.supervisor_summaries()
-        return Response(s.SupervisorSummaryListSerializer({"items": items}).data)
-
-
-class SupervisorSummaryView(APIView):
-    permission_classes = [IsAuthenticated, CanViewInventory]
-
-    @extend_schema(
-        operation_id="supervisors_summary_get",
-        responses={200: s.SupervisorSummaryInfoSerializer, **ERRORS},
-    )
-    def get(self, request, supervisor: uuid.UUID):
-        summary = api_selectors.supervisor_summary(supervisor)
-        return Response(s.SupervisorSummaryInfoSerializer(summary).data)
 
 
 # ---------------------------------------------------------------- namespaces
@@ -250,73 +218,4 @@ class NamespaceAccessView(APIView):
         services.namespace_access_remove(
             namespace=who["namespace"], entry_id=entry.pk, user=request.user
         )
-        return done()
-
-
-# ---------------------------------------------------------------- VM classes
-
-
-class VmClassListView(APIView):
-    permission_classes = [IsAuthenticated, CanViewInventory]
-    spec_fields = VM_CLASS_FIELDS
-
-    @extend_schema(
-        operation_id="vm_classes_list",
-        responses={200: s.VmClassInfoSerializer(many=True), **ERRORS},
-    )
-    def get(self, request):
-        return Response(s.VmClassInfoSerializer(api_selectors.vm_class_infos(), many=True).data)
-
-    @extend_schema(
-        operation_id="vm_classes_create",
-        request=s.VmClassCreateSpecSerializer,
-        responses={204: DONE, **ERRORS},
-    )
-    def post(self, request):
-        spec = parse(s.VmClassCreateSpecSerializer, request.data)
-        services.vm_class_create(
-            name=spec["id"],
-            cpu_count=spec["cpu_count"],
-            memory_mib=spec["memory_MB"],
-            cpu_reservation=spec.get("cpu_reservation"),
-            memory_reservation=spec.get("memory_reservation"),
-            description=spec.get("description") or "",
-            user=request.user,
-        )
-        return done()
-
-
-class VmClassDetailView(APIView):
-    permission_classes = [IsAuthenticated, CanViewInventory]
-    spec_fields = VM_CLASS_FIELDS
-
-    @extend_schema(
-        operation_id="vm_classes_get", responses={200: s.VmClassInfoSerializer, **ERRORS}
-    )
-    def get(self, request, vm_class: str):
-        return Response(s.VmClassInfoSerializer(api_selectors.vm_class_info(vm_class)).data)
-
-    @extend_schema(
-        operation_id="vm_classes_update",
-        request=s.VmClassUpdateSpecSerializer,
-        responses={204: DONE, **ERRORS},
-    )
-    def patch(self, request, vm_class: str):
-        current = selectors.vm_class_get(vm_class)
-        spec = parse(s.VmClassUpdateSpecSerializer, request.data)
-        description = spec.get("description")
-        services.vm_class_update(  # only the fields given change
-            vm_class=current,
-            cpu_count=spec.get("cpu_count", current.cpu_count),
-            memory_mib=spec.get("memory_MB", current.memory_mib),
-            cpu_reservation=spec.get("cpu_reservation", current.cpu_reservation),
-            memory_reservation=spec.get("memory_reservation", current.memory_reservation),
-            description=current.description if description is None else description,
-            user=request.user,
-        )
-        return done()
-
-    @extend_schema(operation_id="vm_classes_delete", responses={204: DONE, **ERRORS})
-    def delete(self, request, vm_class: str):
-        services.vm_class_delete(vm_class=selectors.vm_class_get(vm_class), user=request.user)
         return done()
