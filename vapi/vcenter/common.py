@@ -96,9 +96,12 @@ def filtered(qs: QuerySet, spec: dict | None, matches: dict[str, Matcher]) -> Qu
     return qs
 
 
-def limited(qs: QuerySet, kind: str) -> list:
-    """The rows, or UNABLE_TO_ALLOCATE_RESOURCE past the kind's limit (one query either way)."""
+def limited(qs: QuerySet, kind: str, columns: tuple[str, ...] | None = None) -> list:
+    """The rows (tuples of `columns` when given), or UNABLE_TO_ALLOCATE_RESOURCE past the
+    kind's limit (one query either way)."""
     limit = LIMITS[kind]
+    if columns is not None:
+        qs = qs.values_list(*columns)
     rows = list(qs[: limit + 1])
     if len(rows) > limit:
         raise ApiError(

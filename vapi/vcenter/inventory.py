@@ -316,19 +316,16 @@ def host_list(call: Call, filter: dict | None) -> list[dict]:
             "host_uuids": _nothing,
         },
     )
-    rows = limited(qs.values("moid", "name", "connection_state", "power_state"), "host")
+    columns = ("moid", "name", "connection_state", "power_state")
     states = {v: k for k, v in CONNECTION_STATES.items()}
-    return [
-        {
-            "host": r["moid"],
-            "name": r["name"],
-            "connection_state": states[r["connection_state"]],
-            "power_state": HOST_POWER_STATES[r["power_state"]]
-            if r["connection_state"] == Host.ConnectionState.CONNECTED
-            else None,
-        }
-        for r in rows
-    ]
+    connected = Host.ConnectionState.CONNECTED
+    return HOST_SUMMARY.rows(
+        ("host", "name", "connection_state", "power_state"),
+        (
+            (moid, name, states[c], HOST_POWER_STATES[p] if c == connected else None)
+            for moid, name, c, p in limited(qs, "host", columns)
+        ),
+    )
 
 
 # ---------------------------------------------------------------- network

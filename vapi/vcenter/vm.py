@@ -291,17 +291,12 @@ def vm_list(call: Call, filter: dict | None) -> list[dict]:
             "power_states": Match("power_state", POWER_STATES),
         },
     )
-    rows = limited(qs.values("moid", "name", "power_state", "num_cpu", "memory_mib"), "vm")
-    return [
-        {
-            "vm": r["moid"],
-            "name": r["name"],
-            "power_state": API_POWER_STATES[r["power_state"]],
-            "cpu_count": r["num_cpu"],
-            "memory_size_MiB": r["memory_mib"],
-        }
-        for r in rows
-    ]
+    columns = ("moid", "name", "power_state", "num_cpu", "memory_mib")
+    keys = ("vm", "name", "power_state", "cpu_count", "memory_size_MiB")
+    states = API_POWER_STATES
+    return VM_SUMMARY.rows(
+        keys, ((m, n, states[p], c, mib) for m, n, p, c, mib in limited(qs, "vm", columns))
+    )
 
 
 def _vm(call: Call, vm: str, *, for_update: bool = False) -> VirtualMachine:
