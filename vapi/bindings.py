@@ -294,14 +294,15 @@ class Struct(Type):
             raise ValueError(f"{self.name}: rows of {keys}, not of the fields {tuple(self.fields)}")
         if any(convert is not None for _, _, convert in self._rest_plan):
             raise ValueError(f"{self.name}: a field's REST form is converted; use rest()")
-        shown = frozenset(keys) - hidden
-        if len(shown) == len(keys):
-            found = [dict(zip(keys, row, strict=True)) for row in values]
-        else:
-            found = [
-                {k: v for k, v in zip(keys, row, strict=True) if v is not None or k in shown}
-                for row in values
-            ]
+        optional = [key for key in keys if key in hidden]
+        found = []
+        for row in values:
+            entry = dict(zip(keys, row, strict=True))
+            if optional and None in row:  # rare: most rows set every field
+                for key in optional:
+                    if entry[key] is None:
+                        del entry[key]
+            found.append(entry)
         return Rows(self, found)
 
     def rest(self, value: dict):
