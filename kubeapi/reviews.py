@@ -1,9 +1,10 @@
-"""`authorization.k8s.io/v1` self-reviews, which every API server serves: `kubectl auth can-i`
-creates a SelfSubjectAccessReview ("may I create tkc in payments?"), `auth can-i --list` a
-SelfSubjectRulesReview ("what may I do in payments?"). The answers come from the same rules the
-requests themselves meet: the caller's role in the vSphere Namespace (workloads.access), the
-type's verbs on this surface, and a type's own refusal (`forbids`); a VKS cluster's API is
-read-only to everyone it lets in.
+"""The self-reviews every API server serves: `kubectl auth can-i` creates an
+`authorization.k8s.io/v1` SelfSubjectAccessReview ("may I create tkc in payments?"), `auth can-i
+--list` a SelfSubjectRulesReview ("what may I do in payments?"), `auth whoami` an
+`authentication.k8s.io/v1` SelfSubjectReview ("who am I to you?"). The answers come from the
+same rules the requests themselves meet: the caller's role in the vSphere Namespace
+(workloads.access), the type's verbs on this surface, and a type's own refusal (`forbids`); a
+VKS cluster's API is read-only to everyone it lets in.
 
 A namespace the caller holds no role in is answered "no" with no reason, as for one that does
 not exist, so names do not leak."""
@@ -15,6 +16,7 @@ from kubeapi.surface import READ_VERBS, Context, ResourceType, Surface
 from vksportal.untrusted import clip
 
 GROUP = "authorization.k8s.io"
+AUTHENTICATION_GROUP = "authentication.k8s.io"
 VERSION = "v1"
 
 # What system:discovery and system:public-info-viewer grant every authenticated user.
@@ -56,6 +58,13 @@ ACCESS_REVIEW_PROTO = {
     ),
 }
 RULES_REVIEW_PROTO = {1: ("metadata", _META), 2: ("spec", {1: ("namespace", "string")})}
+# k8s.io/api/authentication/v1: kubectl sends an empty status, read only to be skipped.
+SELF_REVIEW_PROTO = {1: ("metadata", _META)}
+PROTO = {
+    "SelfSubjectAccessReview": ACCESS_REVIEW_PROTO,
+    "SelfSubjectRulesReview": RULES_REVIEW_PROTO,
+    "SelfSubjectReview": SELF_REVIEW_PROTO,
+}
 
 
 class ReviewType(ResourceType):
@@ -69,10 +78,7 @@ class ReviewType(ResourceType):
         """kubectl's typed client sends the review as protobuf."""
         from kubeapi import protobuf
 
-        schema = (
-            ACCESS_REVIEW_PROTO if self.kind == "SelfSubjectAccessReview" else RULES_REVIEW_PROTO
-        )
-        return protobuf.decode(data, schema)
+        return protobuf.decode(data, PROTO[self.kind])
 
 
 class _Nothing:
@@ -98,6 +104,17 @@ def _invalid(kind: str, field: str, message: str) -> KubeError:
         f'{kind}.{GROUP} "" is invalid: {field}: {message}',
         {"group": GROUP, "kind": kind, "causes": [{"field": field, "message": message}]},
     )
+
+
+def user_info(user) -> dict:
+    """The user as this API server's authenticator names it: `sso:` and the SSO user, as the
+    Forbidden messages do, its SSO groups qualified by the SSO domain, as vSphere's
+    authenticator names them, and `system:authenticated`, which every token carries."""
+    from inventory.permissions import group_names
+    from inventory.tasklog import SSO_DOMAIN
+
+    groups = [f"sso:{g}@{SSO_DOMAIN}" for g in sorted(group_names(user))]
+    return {"username": f"sso:{user.get_username()}", "groups": [*groups, "system:authenticated"]}
 
 
 def _spec(body: dict) -> dict:
@@ -140,6 +157,8 @@ class _Reviews:
         resource = self._type(group, plural)
         if resource is None or verb not in resource.verbs:
             return False, ""
+        if isinstance(resource, ReviewType):  # system:basic-user's: everyone may ask
+            return True, "every authenticated user may review itself"
         if subresource and (subresource != "status" or verb != "get"):
             return False, ""  # the status subresource is read here; the reconcilers write it
         if ctx.cluster is not None:  # a VKS cluster's API: read-only to all it lets in
@@ -169,7 +188,12 @@ class _Reviews:
                 "verbs": ["create"],
                 "apiGroups": [GROUP],
                 "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
-            }
+            },
+            {
+                "verbs": ["create"],
+                "apiGroups": [AUTHENTICATION_GROUP],
+                "resources": ["selfsubjectreviews"],
+            },
         ]
         for t in self.surface.types:
             if isinstance(t, ReviewType):
@@ -195,6 +219,8 @@ class _Reviews:
 
     def create(self, ctx: Context, namespace, body: dict, *, dry_run: bool) -> dict:
         kind = body.get("kind") or ""
+        if kind == "SelfSubjectReview":  # no spec: the answer is the caller
+            return {**body, "status": {"userInfo": user_info(ctx.user)}}
         spec = _spec(body)
         if kind == "SelfSubjectRulesReview":
             where = _text(spec.get("namespace"), "spec.namespace")
@@ -280,8 +306,36 @@ def types(surface: Surface) -> tuple[ResourceType, ...]:
             "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
         },
     }
+    self_schema = {
+        "type": "object",
+        "properties": {
+            "status": {
+                "type": "object",
+                "properties": {
+                    "userInfo": {
+                        "type": "object",
+                        "properties": {
+                            "username": {"type": "string"},
+                            "uid": {"type": "string"},
+                            "groups": {"type": "array", "items": {"type": "string"}},
+                            "extra": {"type": "object", "additionalProperties": True},
+                        },
+                    }
+                },
+            }
+        },
+    }
     common = {"group": GROUP, "version": VERSION, "namespaced": False, "source": _Nothing()}
     return (
+        ReviewType(
+            plural="selfsubjectreviews",
+            singular="selfsubjectreview",
+            kind="SelfSubjectReview",
+            writer=reviews,
+            schema=self_schema,
+            description="Who the API server takes the user for (`kubectl auth whoami`).",
+            **{**common, "group": AUTHENTICATION_GROUP},
+        ),
         ReviewType(
             plural="selfsubjectaccessreviews",
             singular="selfsubjectaccessreview",

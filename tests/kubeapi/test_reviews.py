@@ -202,3 +202,60 @@ def test_other_types_take_no_protobuf(kube_as, editor, namespace):
         content_type=PROTOBUF,
     )
     assert answer.status_code == 415
+
+
+# ---------------------------------------------------------------- kubectl auth whoami
+
+WHOAMI = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+# What kubectl 1.32 sends for `auth whoami`: protobuf, captured from a server that recorded it.
+WHOAMI_PROTOBUF = bytes.fromhex(
+    "6b3873000a2d0a1861757468656e7469636174696f6e2e6b38732e696f2f7631"
+    "121153656c665375626a656374526576696577121a0a100a0012001a0022002a"
+    "0032003800420012060a040a0012001a002200"
+)
+
+
+def test_whoami_names_the_user_and_its_sso_groups(kube_as, editor, viewer, namespace):
+    answer = kube_as(viewer).post(WHOAMI, WHOAMI_PROTOBUF, content_type=PROTOBUF)
+    assert answer.status_code == 201, answer.content
+    review = answer.json()
+    assert review["kind"] == "SelfSubjectReview"
+    assert review["apiVersion"] == "authentication.k8s.io/v1"
+    assert review["status"]["userInfo"] == {
+        "username": "sso:vera@vsphere.local",
+        "groups": ["sso:Viewers@vsphere.local", "system:authenticated"],
+    }
+    body = {"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1"}
+    answer = kube_as(editor).post(WHOAMI, json.dumps(body), content_type="application/json")
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["status"]["userInfo"] == {
+        "username": "sso:eddie@vsphere.local",
+        "groups": ["system:authenticated"],
+    }
+    # the name the Forbidden messages give the same user
+    forbidden = kube_as(viewer).get("/api/v1/namespaces/team-a/secrets")
+    assert (
+        forbidden.status_code == 403
+        and 'User "sso:vera@vsphere.local"' in forbidden.json()["message"]
+    )
+
+
+def test_whoami_is_only_created_and_open_to_everyone(kube_as, stranger, namespace):
+    kube = kube_as(stranger)
+    discovery = kube.get("/apis/authentication.k8s.io/v1").json()["resources"]
+    assert [(r["name"], r["verbs"]) for r in discovery] == [("selfsubjectreviews", ["create"])]
+    assert kube.get(WHOAMI).status_code == 405
+    assert kube.post(WHOAMI, b"k8s\x00\x0a\xff", content_type=PROTOBUF).status_code == 400
+    assert can_i(kube, verb="create", group="authentication.k8s.io",
+                 resource="selfsubjectreviews")["allowed"]  # fmt: skip
+
+
+def test_whoami_on_a_vks_clusters_api(kube_as, viewer, namespace, storage_class):
+    from kubeapi import tokens
+    from tests.kubeapi.test_guest import make
+
+    web = make(namespace, storage_class)
+    kube = kube_as(viewer, audience=tokens.cluster_audience(web))
+    answer = kube.post(f"/vks/team-a/web{WHOAMI}", WHOAMI_PROTOBUF, content_type=PROTOBUF)
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["status"]["userInfo"]["username"] == "sso:vera@vsphere.local"
