@@ -179,6 +179,9 @@ class ResourceType:
     # Its objects are derived and the change log names what they derive from: a watch lists
     # them again on a change and sends the difference.
     watch_relists: bool = False
+    # The change-log key a watch of it wakes on when its objects follow another resource's
+    # changes and nothing is recorded under its own (the Supervisor's services: clusters').
+    changes_from: str = ""
     # True when the caller sees the namespace but its role may not read this type there (403).
     forbids: Callable[[Context, str | None], bool] | None = None
     description: str = ""

@@ -67,7 +67,7 @@ class Scope:
             raise KubeError.namespace_not_found(namespace) from None
 
     def change_key(self, resource: ResourceType) -> str:
-        return f"{self.change_prefix}{resource.qualified}"
+        return f"{self.change_prefix}{resource.changes_from or resource.qualified}"
 
     def write_refusal(self, ctx: Context, verb: str, resource: ResourceType, name: str, namespace):
         if self.cluster is not None:

@@ -1,6 +1,7 @@
 """The Supervisor's resource types other than its clusters: namespaces, VM Operator's VMs,
 classes and images, Kubernetes releases, storage classes, Cluster API Machines and
-MachineDeployments, the namespaces' Events and the clusters' kubeconfig Secrets.
+MachineDeployments, the namespaces' Events, the clusters' kubeconfig Secrets and their API load
+balancers' Services.
 
 Every type is read-only and answers only what the caller may see (workloads.access).
 `TYPES` goes into the Supervisor's Surface, with `PREFERRED` as its preferred versions;
@@ -20,11 +21,13 @@ from kubeapi.supervisor.core import (
     secrets_forbidden,
 )
 from kubeapi.supervisor.releases import RELEASES_TYPE
+from kubeapi.supervisor.services import SERVICES_TYPE
 
 TYPES = [
     NAMESPACES_TYPE,
     EVENTS_TYPE,
     SECRETS_TYPE,
+    SERVICES_TYPE,
     STORAGE_CLASSES_TYPE,
     *vmoperator.types(),  # v1alpha3 first: the preferred version
     RELEASES_TYPE,

@@ -418,6 +418,7 @@ QUERIES = {
     "tanzukubernetesreleases": 3,  # namespaces, library items
     "machines": 2,  # nodes with VM, cluster, namespace
     "machinedeployments": 3,  # clusters, their nodes with VMs
+    "services": 2,  # clusters with namespace and Supervisor
 }
 
 
