@@ -134,6 +134,10 @@ def test_kubectl_against_the_supervisor_and_a_vks_cluster(tmp_path):
         assert release in k("get", "tkr")
         assert "vsan-default-storage-policy" in k("get", "storageclasses")
         assert "payments-prod-kubeconfig" in k("get", "secret", "payments-prod-kubeconfig")
+        services = k("get", "svc")
+        assert columns(services) == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
+        assert rows(services)["payments-prod-control-plane-service"][1] == "LoadBalancer"
+        assert "payments-prod-control-plane-service" in k("get", "all")
 
         # A VKS cluster's own API, before and after a scale.
         g = guest_kubectl(binary, stack, tmp_path, "alice", NS, "payments-prod")
@@ -159,6 +163,8 @@ def test_kubectl_against_the_supervisor_and_a_vks_cluster(tmp_path):
         assert k("auth", "can-i", "create", "tkc").strip() == "yes"
         assert "yes" in g("auth", "can-i", "list", "pods", "-A")
         assert g.run("auth", "can-i", "delete", "nodes", check=False).stdout.strip() == "no"
+        assert "sso:alice@vsphere.local" in k("auth", "whoami")  # a protobuf SelfSubjectReview
+        assert "sso:alice@vsphere.local" in g("auth", "whoami")
         viewer = supervisor_kubectl(binary, stack, tmp_path, "vera", NS)
         denied = viewer.run("auth", "can-i", "create", "tkc", check=False).stdout
         assert denied.startswith("no - ") and "Can view" in denied, denied
