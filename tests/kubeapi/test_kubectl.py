@@ -5,6 +5,7 @@ cluster's own API before and after a scale; and who is refused what."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -97,6 +98,9 @@ def test_kubectl_against_the_supervisor_and_a_vks_cluster(tmp_path):
         assert "created" in k("apply", "-f", str(path))
         assert "unchanged" in k("apply", "-f", str(path))
         watch = k.popen("get", "tkc", "--watch", "--output-watch-events")
+        printed: list[str] = []  # the watch's lines as kubectl prints them, read as they come
+        reader = threading.Thread(target=lambda: printed.extend(watch.stdout), daemon=True)
+        reader.start()
         path.write_text(tkc("web", release, workers=2))
         assert "configured" in k("apply", "-f", str(path))
         assert "serverside-applied" in k("apply", "--server-side", "-f", str(path))
@@ -121,8 +125,14 @@ def test_kubectl_against_the_supervisor_and_a_vks_cluster(tmp_path):
         # delete --wait ends when the reconciler has really removed it.
         assert "deleted" in k("delete", "tkc", "web", "--wait", "--timeout=90s")
         assert not VksCluster.objects.filter(name="web").exists()
+        # This watch is another client than delete's own: its DELETED may come a moment later.
+        eventually(
+            "the watch to print DELETED",
+            lambda: any(line.startswith("DELETED") and " web " in line for line in list(printed)),
+        )
         watch.terminate()
-        events = watch.communicate(timeout=10)[0]
+        reader.join(timeout=10)
+        events = "".join(printed)
         seen = {line.split()[0] for line in events.splitlines()[1:] if " web " in line}
         assert events.split()[:2] == ["EVENT", "NAME"], events
         assert {"ADDED", "MODIFIED", "DELETED"} <= seen, events
