@@ -51,6 +51,7 @@ from inventory.models import (  # noqa: E402
 )
 from vapi.vcenter.common import LIMITS  # noqa: E402
 from workloads import reconcilers, services  # noqa: E402
+from workloads.demo import wizard_spec  # noqa: E402
 from workloads.models import Namespace, Supervisor  # noqa: E402
 from workloads.reconcilers.common import NAMESPACES  # noqa: E402
 
@@ -82,49 +83,15 @@ def _settle(model, reconcile, pk: int) -> None:
 
 def _raw_spec(cluster: Cluster, library: ContentLibrary) -> dict:
     """What the enable wizard posts, with the config-max estate's networks and policy."""
-    policy = str(StoragePolicy.objects.order_by("pk").first().policy_id)
-    return {
-        "network_stack": {"network_provider": "VSPHERE_NETWORK", "load_balancer": "AVI"},
-        "placement": {"name": SUPERVISOR, "cluster": cluster.moid},
-        "storage": {
-            "control_plane_policy": policy,
-            "ephemeral_policy": policy,
-            "image_cache_policy": policy,
-        },
-        "load_balancer": {
-            "name": "avi-lb",
-            "server": f"avi-controller.{config_max.DOMAIN}:443",
-            "username": "admin",
-            "password": "VMware1!",
-            "address_ranges": "10.10.30.64-10.10.30.127",
-        },
-        "management_network": {
-            "network": PortGroup.objects.get(name="Scale-Management-01").moid,
-            "mode": "STATICRANGE",
-            "starting_address": "10.10.10.100",
-            "address_count": "5",
-            "subnet_mask": "255.255.255.0",
-            "gateway": "10.10.10.1",
-            "dns_servers": "10.10.10.5",
-            "dns_search_domains": config_max.DOMAIN,
-            "ntp_servers": "pool.ntp.org",
-        },
-        "workload_network": {
-            "network": PortGroup.objects.get(name="VM-VLAN-1000").moid,
-            "name": "primary",
-            "gateway": "10.10.20.1",
-            "subnet_mask": "255.255.255.0",
-            "address_ranges": "10.10.20.10-10.10.20.200",
-            "services_cidr": "10.96.0.0/23",
-            "dns_servers": "10.10.10.5",
-            "ntp_servers": "",
-        },
-        "size": {
-            "size": "TINY",
-            "api_server_dns_names": "",
-            "content_library": str(library.library_id),
-        },
-    }
+    return wizard_spec(
+        cluster,
+        name=SUPERVISOR,
+        policy=StoragePolicy.objects.order_by("pk").first(),
+        library=library,
+        management=PortGroup.objects.get(name="Scale-Management-01"),
+        workload=PortGroup.objects.get(name="VM-VLAN-1000"),
+        domain=config_max.DOMAIN,
+    )
 
 
 def seed_workloads(admin, count: int) -> Supervisor:

@@ -69,36 +69,60 @@ NAMESPACES = (
 def supervisor_raw_spec(cluster: Cluster, name: str = "supervisor-01") -> dict[str, dict]:
     """What the enable wizard posts for the demo estate: a Tiny Supervisor with static
     management addresses, the Workload-Network and an NSX Advanced Load Balancer."""
-    policy = str(StoragePolicy.objects.get(name=STORAGE_POLICY).policy_id)
-    library = ContentLibrary.objects.get(type="SUBSCRIBED")
+    return wizard_spec(
+        cluster,
+        name=name,
+        policy=StoragePolicy.objects.get(name=STORAGE_POLICY),
+        library=ContentLibrary.objects.get(type="SUBSCRIBED"),
+        management=PortGroup.objects.get(name="Management"),
+        workload=PortGroup.objects.get(name="Workload-Network"),
+        domain="corp.vmbeans.com",
+    )
+
+
+def wizard_spec(
+    cluster: Cluster,
+    *,
+    name: str,
+    policy: StoragePolicy,
+    library: ContentLibrary,
+    management: PortGroup,
+    workload: PortGroup,
+    domain: str,
+) -> dict[str, dict]:
+    """The enable wizard's sections for a Tiny Supervisor on `cluster`: static management
+    addresses on `management`, the workload network on `workload`, an NSX Advanced Load
+    Balancer, one storage policy for everything (the addresses are the demo's; any estate
+    whose networks do not use them may take them)."""
+    policy_id = str(policy.policy_id)
     return {
         "network_stack": {"network_provider": "VSPHERE_NETWORK", "load_balancer": "AVI"},
         "placement": {"name": name, "cluster": cluster.moid},
         "storage": {
-            "control_plane_policy": policy,
-            "ephemeral_policy": policy,
-            "image_cache_policy": policy,
+            "control_plane_policy": policy_id,
+            "ephemeral_policy": policy_id,
+            "image_cache_policy": policy_id,
         },
         "load_balancer": {
             "name": "avi-lb",
-            "server": "avi-controller.corp.vmbeans.com:443",
+            "server": f"avi-controller.{domain}:443",
             "username": "admin",
             "password": "VMware1!",
             "address_ranges": "10.10.30.64-10.10.30.127",
         },
         "management_network": {
-            "network": PortGroup.objects.get(name="Management").moid,
+            "network": management.moid,
             "mode": "STATICRANGE",
             "starting_address": "10.10.10.100",
             "address_count": "5",
             "subnet_mask": "255.255.255.0",
             "gateway": "10.10.10.1",
             "dns_servers": "10.10.10.5",
-            "dns_search_domains": "corp.vmbeans.com",
+            "dns_search_domains": domain,
             "ntp_servers": "pool.ntp.org",
         },
         "workload_network": {
-            "network": PortGroup.objects.get(name="Workload-Network").moid,
+            "network": workload.moid,
             "name": "primary",
             "gateway": "10.10.20.1",
             "subnet_mask": "255.255.255.0",
