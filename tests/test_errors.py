@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.api.errors import domain_error_response
+from vapi.errors import described
 from vksportal.errors import (
     OMITTED,
     CauseType,
@@ -135,7 +135,7 @@ def test_a_name_taken_is_already_exists_whatever_its_words():
 def test_words_that_say_already_exists_do_not_make_it_so():
     error = SpecError({"description": "This text already exists elsewhere."})
     assert error.kind is ErrorKind.INVALID
-    assert domain_error_response(error).data["error_type"] == "INVALID_ARGUMENT"
+    assert described(error)[0] == "INVALID_ARGUMENT"
 
 
 def test_limits_alone_are_unable_to_allocate_and_with_other_problems_invalid():
@@ -176,19 +176,18 @@ def test_merging_a_sections_error_carries_its_kind():
     ],
 )
 def test_each_kind_is_its_vapi_error(kind, error_type, status):
-    response = domain_error_response(DomainError("It went wrong.", kind=kind))
-    assert response.status_code == status
-    assert response.data["error_type"] == error_type
-    assert [m["default_message"] for m in response.data["messages"]] == ["It went wrong."]
+    found_type, messages, found_status = described(DomainError("It went wrong.", kind=kind))
+    assert (found_type, found_status) == (error_type, status)
+    assert [m["default_message"] for m in messages] == ["It went wrong."]
 
 
-def test_a_vapi_error_names_each_field_as_the_api_does():
+def test_a_vapi_error_has_a_message_per_field():
     errors = FieldErrors()
-    errors.already_exists("name", "A namespace named 'a' already exists.", name="a")
+    errors.already_exists("namespace", "A namespace named 'a' already exists.", name="a")
     errors["limit.gold"] = "Enter a whole number."
-    response = domain_error_response(errors.error(), lambda p: p.replace("name", "namespace"))
-    assert response.data["error_type"] == "ALREADY_EXISTS"
-    assert [m["default_message"] for m in response.data["messages"]] == [
+    error_type, messages, _ = described(errors.error())
+    assert error_type == "ALREADY_EXISTS"
+    assert [m["default_message"] for m in messages] == [
         "namespace: A namespace named 'a' already exists.",
         "limit.gold: Enter a whole number.",
     ]

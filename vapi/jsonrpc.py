@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.auth import authenticate
 from django.http import HttpRequest, JsonResponse
 
 from inventory.api.sessions import session_touch
-from inventory.auth import AccountLocked
-from inventory.permissions import may_log_in
 from vapi.bindings import error_vapi
+from vapi.cis import log_in
 from vapi.errors import Unauthenticated, described
 from vapi.operations import ApiError, Call, message, registry
 from vksportal.untrusted import InputError as BodyError
@@ -79,14 +77,5 @@ def _caller(request: HttpRequest, ctx, *, authenticated: bool) -> Call:
             raise Unauthenticated()
         return Call(session.user, request, security["sessionId"])
     if scheme == USER_PASS and not authenticated:
-        user_name, password = security.get("userName"), security.get("password")
-        if not isinstance(user_name, str) or not isinstance(password, str):
-            raise Unauthenticated()
-        try:
-            user = authenticate(request, username=user_name, password=password)
-        except AccountLocked as locked:
-            raise Unauthenticated(str(locked)) from None
-        if user is None or not may_log_in(user):
-            raise Unauthenticated("Authentication failed.")
-        return Call(user, request)
+        return Call(log_in(request, security.get("userName"), security.get("password")), request)
     raise Unauthenticated()

@@ -1,7 +1,10 @@
 """The REST form of every registered operation: `/api/...` as vCenter 8 serves it (bare JSON,
 `vmware-api-session-id`), and the legacy `/rest/...` routes (`{"value": ...}`) that Ansible's
 vmware_rest logs in with. URL patterns are made from the registry (`urlpatterns()`): one view
-per path, choosing the operation by method and `?action=`."""
+per path, choosing the operation by method and `?action=`.
+
+A caller is an API session (`vmware-api-session-id`), HTTP basic auth for the session's create,
+or a browser logged in to the portal: reads as it is, writes with Django's CSRF token."""
 
 from __future__ import annotations
 
@@ -11,23 +14,28 @@ import logging
 import re
 from collections import defaultdict
 
-from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from inventory.api.sessions import session_touch
-from inventory.auth import AccountLocked
-from inventory.permissions import may_log_in
 from vapi.bindings import BOOLEAN, DOUBLE, INTEGER, InputError, List, Optional, Struct, Type
-from vapi.errors import Unauthenticated, described
-from vapi.operations import Call, Operation, Rest, message, registry
+from vapi.cis import log_in
+from vapi.errors import Unauthenticated, described, std_message
+from vapi.operations import ApiError, Call, Operation, Rest, message, registry
 from vksportal.untrusted import InputError as BodyError
 from vksportal.untrusted import load_json
 
 log = logging.getLogger(__name__)
 HEADER = "HTTP_VMWARE_API_SESSION_ID"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# What a 401 asks for: basic auth where a session is created, else the session's header (not
+# "Basic", or a browser would prompt for a password on every page).
+CHALLENGE_BASIC = 'Basic realm="VAPI endpoint"'
+CHALLENGE_SESSION = 'vmware-api-session-id realm="VAPI endpoint"'
 
 
 def _scalar(t: Type, text: str, path: str):
@@ -82,10 +90,7 @@ def _arguments(op: Operation, route: Rest, request: HttpRequest, kwargs: dict) -
         )
     rest = [n for n in op.params if n not in found]
     if rest:
-        try:
-            body = load_json(request.body) if request.body.strip() else None
-        except BodyError as error:
-            raise InputError("body", "JSON", str(error)) from None
+        body = _body(request)
         if route.body:
             found[route.body] = op.params[route.body].from_rest(body, route.body)
         else:
@@ -100,6 +105,31 @@ def _arguments(op: Operation, route: Rest, request: HttpRequest, kwargs: dict) -
     return found
 
 
+def _body(request: HttpRequest):
+    """The JSON body (None when empty): 415 for another media type, as vCenter refuses a form,
+    413 past the size bound, 400 for text that is not bounded JSON."""
+    if not request.body.strip():
+        return None
+    media_type = (request.content_type or "").split(";")[0].strip().lower()
+    if media_type not in ("", "application/json"):
+        text = f"The request body must be application/json, not {media_type[:80]}."
+        raise ApiError("INVALID_REQUEST", std_message(text, "INVALID_REQUEST"), status=415)
+    try:
+        return load_json(request.body)
+    except BodyError as error:
+        if error.status == 413:
+            text = f"The request body is refused: {error.message}."
+            raise ApiError(
+                "INVALID_REQUEST", std_message(text, "INVALID_REQUEST"), status=413
+            ) from None
+        raise InputError("body", "JSON", error.message) from None
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request, reason):
+        return reason  # the reason, for the error's message
+
+
 def _caller(request: HttpRequest, op: Operation) -> Call:
     if not op.authenticated:  # the session's create: HTTP basic auth
         header = request.META.get("HTTP_AUTHORIZATION", "")
@@ -108,20 +138,24 @@ def _caller(request: HttpRequest, op: Operation) -> Call:
             user_name, _, password = base64.b64decode(encoded).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             raise Unauthenticated() from None
-        if scheme.lower() != "basic" or not user_name:
+        if scheme.lower() != "basic":
             raise Unauthenticated()
-        try:
-            user = authenticate(request, username=user_name, password=password)
-        except AccountLocked as locked:
-            raise Unauthenticated(str(locked)) from None
-        if user is None or not may_log_in(user):
-            raise Unauthenticated("Authentication failed.")
-        return Call(user, request)
+        return Call(log_in(request, user_name, password), request)
     token = request.META.get(HEADER)
-    session = session_touch(token.strip()) if token else None
-    if session is None:
-        raise Unauthenticated()
-    return Call(session.user, request, token.strip())
+    if token is not None:
+        session = session_touch(token.strip())
+        if session is None:
+            raise Unauthenticated()
+        return Call(session.user, request, token.strip())
+    # A browser logged in to the portal (the view is csrf_exempt, so its check is made here).
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_active:
+        if request.method not in SAFE_METHODS:
+            refused = _CsrfCheck(lambda r: None).process_view(request, None, (), {})
+            if refused is not None:
+                raise PermissionDenied(f"CSRF Failed: {refused}")
+        return Call(user, request)
+    raise Unauthenticated()
 
 
 def _answer(op: Operation, route: Rest, request: HttpRequest, kwargs: dict) -> HttpResponse:
@@ -141,7 +175,12 @@ def _answer(op: Operation, route: Rest, request: HttpRequest, kwargs: dict) -> H
             }
         else:
             body = {"error_type": error_type, "messages": messages}
-        return JsonResponse(body, status=status, safe=False)
+        response = JsonResponse(body, status=status, safe=False)
+        if status == 401:
+            response["WWW-Authenticate"] = (
+                CHALLENGE_SESSION if op.authenticated else CHALLENGE_BASIC
+            )
+        return response
     if route.status == 204:
         # No body, so no Content-Type (Django would add text/html): vmware_rest's action modules
         # read the body only when the type is exactly application/json or absent, and fail on
@@ -163,7 +202,7 @@ def _json(data, status: int) -> HttpResponse:
 
 
 def _view(routes: list[tuple[Operation, Rest]]):
-    @csrf_exempt  # a session header or basic auth, never a cookie
+    @csrf_exempt  # a session header or basic auth; a browser's cookie is checked in _caller
     def view(request: HttpRequest, **kwargs) -> HttpResponse:
         action = request.GET.get("action")
         for op, route in routes:
@@ -176,7 +215,7 @@ def _view(routes: list[tuple[Operation, Rest]]):
             if allowed and action
             else f"{request.method} is not supported at {request.path[:200]}."
         )
-        body = {"error_type": error_type, "messages": [message("vapi.rest.unsupported", text)]}
+        body = {"error_type": error_type, "messages": [std_message(text, error_type)]}
         return JsonResponse(body, status=400 if allowed else 405)
 
     return view

@@ -54,7 +54,10 @@ def test_the_type_is_required_and_checked(admin_api, editor, namespace, query):
 
 def test_an_unknown_role_or_subject_is_400(admin_api, namespace):
     response = admin_api.put(f"{EDDIE}?type=USER", {"role": "ADMIN"})
-    assert error(response) == ("INVALID_ARGUMENT", ['role: "ADMIN" is not a valid choice.'])
+    assert error(response) == (
+        "INVALID_ARGUMENT",
+        ["role: expected one of OWNER, EDIT, VIEW, got 'ADMIN'"],
+    )
     response = admin_api.put(f"{NS}/team-a/access/vsphere.local/nobody?type=USER", {"role": "VIEW"})
     assert response.status_code == 400
     assert error(response) == (

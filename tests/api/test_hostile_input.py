@@ -250,10 +250,10 @@ def test_a_body_over_1_mib_is_413(admin_api, snapshot):
 
 
 def test_thousands_of_wrong_items_give_a_small_error_body(admin_api, snapshot):
+    """As vCenter, the first wrong value is named (not one message per item)."""
     body = json.dumps({"access_list": [{"role": "x" * 100} for _ in range(3000)]})
     response = admin_api.patch(f"{NS}/team-a", body, content_type="application/json")
-    messages = vapi_refusal(response, 400, "more problems")
-    assert len(messages) == 21
+    (message,) = vapi_refusal(response, 400, "access_list[0].")
 
 
 def test_a_long_value_in_a_choice_is_not_echoed_whole(admin_api, snapshot):

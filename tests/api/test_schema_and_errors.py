@@ -32,7 +32,8 @@ def test_the_openapi_schema_is_valid_json_with_the_paths(db):
         "in": "header",
         "name": "vmware-api-session-id",
     }
-    create = schema["components"]["schemas"]["NamespaceCreateSpecRequest"]["properties"]
+    create_spec = "com.vmware.vcenter.namespaces.instances.create_spec"
+    create = schema["components"]["schemas"][create_spec]["properties"]
     assert {"cluster", "namespace", "resource_spec", "access_list", "storage_specs"} <= set(create)
     vm_class = "com.vmware.vcenter.namespace_management.virtual_machine_classes.info"
     assert "memory_MB" in schema["components"]["schemas"][vm_class]["properties"]

@@ -80,33 +80,34 @@ def namespace_storage_used(namespace: Namespace) -> dict[int, int]:
     return {r["storage_policy"]: r["used"] for r in rows}
 
 
-def attach_usage(namespaces: list[Namespace]) -> list[Namespace]:
-    """Set `cpu_used_mhz`, `memory_used_mib` and `storage_used_mib` on each namespace (as
-    `namespace_usage` counts them) from ONE grouped query over the VMs in namespace pools of their
-    Supervisors' clusters, not three correlated sums per namespace: those scanned the VMs once
-    per namespace and value (295 ms for 5 namespaces at 45,000 VMs on PostgreSQL)."""
-    clusters = {ns.supervisor.cluster_id for ns in namespaces}
+def usage_by_namespace(clusters: set[int]) -> dict[tuple[int, str], dict]:
+    """{(cluster pk, namespace name): {"cpu", "memory", "disk"}} from ONE grouped query over the
+    VMs in namespace pools of these clusters (as `namespace_usage` counts them), not three
+    correlated sums per namespace: those scanned the VMs once per namespace and value (295 ms
+    for 5 namespaces at 45,000 VMs on PostgreSQL). A namespace without VMs has no entry."""
+    if not clusters:
+        return {}
     direct = Q(resource_pool__parent__name=NAMESPACES)  # the namespace's own pool
     rows = (
-        (
-            VirtualMachine.objects.filter(resource_pool__cluster__in=clusters)
-            .filter(direct | Q(resource_pool__parent__parent__name=NAMESPACES))  # or a child pool
-            .annotate(
-                ns=Case(
-                    When(direct, then=F("resource_pool__name")),
-                    default=F("resource_pool__parent__name"),
-                )
-            )
-            .order_by()
-            .values("resource_pool__cluster", "ns")
-            .annotate(
-                cpu=Sum("cpu_usage_mhz"), memory=Sum("memory_usage_mib"), disk=Sum("disk_mib")
+        VirtualMachine.objects.filter(resource_pool__cluster__in=clusters)
+        .filter(direct | Q(resource_pool__parent__parent__name=NAMESPACES))  # or a child pool
+        .annotate(
+            ns=Case(
+                When(direct, then=F("resource_pool__name")),
+                default=F("resource_pool__parent__name"),
             )
         )
-        if clusters
-        else []
+        .order_by()
+        .values("resource_pool__cluster", "ns")
+        .annotate(cpu=Sum("cpu_usage_mhz"), memory=Sum("memory_usage_mib"), disk=Sum("disk_mib"))
     )
-    usage = {(r["resource_pool__cluster"], r["ns"]): r for r in rows}
+    return {(r["resource_pool__cluster"], r["ns"]): r for r in rows}
+
+
+def attach_usage(namespaces: list[Namespace]) -> list[Namespace]:
+    """Set `cpu_used_mhz`, `memory_used_mib` and `storage_used_mib` on each namespace from one
+    query (`usage_by_namespace`)."""
+    usage = usage_by_namespace({ns.supervisor.cluster_id for ns in namespaces})
     for ns in namespaces:
         found = usage.get((ns.supervisor.cluster_id, ns.name), {})
         ns.cpu_used_mhz = found.get("cpu") or 0

@@ -1,6 +1,10 @@
-"""A CreateSpec or UpdateSpec is several settings at once; the services take one each. These
-apply a whole spec through the same services in one transaction, so a part that is refused
-(a permission, a limit below usage, an unknown VM class) leaves nothing changed or created."""
+"""A Namespaces.Instances CreateSpec, UpdateSpec or SetSpec is several settings at once; the
+services take one each. These apply a whole spec through the same services in one transaction,
+so a part that is refused (a permission, a limit below usage, an unknown VM class) leaves nothing
+changed or created.
+
+A spec here is a dict of the parts given: a part left out is unchanged; in `resource_spec` a
+limit left out is unchanged and a limit given as None is removed (unlimited)."""
 
 from __future__ import annotations
 
@@ -34,6 +38,30 @@ def namespace_update_from_spec(*, namespace: Namespace, spec: dict, user) -> Non
             namespace=namespace, description=spec["description"], user=user
         )
     _apply(namespace, spec, user=user)
+
+
+@transaction.atomic
+def namespace_set_from_spec(*, namespace: Namespace, spec: dict, user) -> None:
+    """Namespaces.Instances.set: the spec replaces the namespace's settings in entirety, so a
+    part left out is cleared (no description, no limits, no access entries, storage policies,
+    VM classes or content libraries), as vCenter's SetSpec documents."""
+    vm_service = spec.get("vm_service_spec") or {}
+    whole = {
+        "description": spec.get("description") or "",
+        "resource_spec": {
+            "cpu_limit": None,
+            "memory_limit": None,
+            "storage_request_limit": None,
+        }
+        | (spec.get("resource_spec") or {}),
+        "access_list": spec.get("access_list") or [],
+        "storage_specs": spec.get("storage_specs") or [],
+        "vm_service_spec": {
+            "vm_classes": vm_service.get("vm_classes") or [],
+            "content_libraries": vm_service.get("content_libraries") or [],
+        },
+    }
+    namespace_update_from_spec(namespace=namespace, spec=whole, user=user)
 
 
 def _apply(ns: Namespace, spec: dict, *, user) -> None:
