@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from inventory.api.errors import NOT_FOUND, message
 from vksportal.untrusted import clip
 
 
+@csrf_exempt  # an answer for any method, never a form's
 def not_found(request: HttpRequest) -> JsonResponse:
     text = f"No API operation at {clip(request.path, 200)}."
     return JsonResponse(

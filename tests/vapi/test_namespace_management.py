@@ -115,6 +115,7 @@ def _sdk_types():
             nm._VirtualMachineClassesStub
         ),
         ("com.vmware.vcenter.namespaces.instances", "list"): ns._InstancesStub,
+        ("com.vmware.vcenter.namespaces.access", "get"): ns._AccessStub,
         ("com.vmware.cis.tasks", "get"): Tasks.__init__.__globals__["_TasksStub"],
     }
 
