@@ -266,9 +266,9 @@ VKS_NODE_DISK_GIB = env_int("VKS_NODE_DISK_GIB", 20)
 VKS_MAX_NODES_PER_POOL = env_int("VKS_MAX_NODES_PER_POOL", 150)
 VKS_TREE_PAGE_SIZE = env_int("VKS_TREE_PAGE_SIZE", 200)
 
-# The REST front door (/api/...), shaped like the vSphere Automation API: bare JSON, vAPI error
-# bodies ({"error_type", "messages"}), sessions from POST /api/session sent back in the
-# `vmware-api-session-id` header. Browser cookie sessions work too (CSRF on for unsafe methods).
+# The REST front door (/api/...) is vapi/'s, shaped like the vSphere Automation API: bare JSON,
+# vAPI error bodies ({"error_type", "messages"}), sessions from POST /api/session sent back in
+# the `vmware-api-session-id` header. Browser cookie sessions work too (CSRF on for writes).
 # DRF serves only the OpenAPI document (drf-spectacular's view, which vapi.openapi.merge fills
 # from the operations' declarations); the API itself is vapi/'s.
 REST_FRAMEWORK = {

@@ -1,3 +1,3 @@
-"""The REST front door's vCenter half: API sessions (`/api/session`), their authentication and the
-vAPI error body every endpoint answers with. Workload Management's endpoints live in
-`workloads.api`; this package imports nothing from it."""
+"""What the vSphere Automation API (vapi/) and the Kubernetes API share of vCenter: API sessions
+(`inventory.api.sessions`), the vAPI error body and its types (`errors`), and the NOT_FOUND
+answer for any other `/api/` path (`views`)."""

@@ -390,7 +390,7 @@ def test_the_clusters_list_makes_the_same_queries_for_more_supervisors(
     assert len(two) == len(one)
 
 
-# ---------------------------------------------------------------- vAPI forms of DRF's paths
+# ---------------------------------------------------------------- namespaces over JSON-RPC
 
 INSTANCES = "com.vmware.vcenter.namespaces.instances"
 

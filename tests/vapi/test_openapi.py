@@ -1,5 +1,5 @@
 """/api/openapi.json describes the registry's REST routes from their declarations (vapi/openapi.py)
-beside DRF's: paths, filter and `action` query parameters, bodies, the vAPI error body, and
+(the only routes now): paths, filter and `action` query parameters, bodies, the vAPI error body, and
 structures as components named by their canonical names."""
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ def schema(django_db_setup, django_db_blocker):
     return found
 
 
-def test_the_registry_routes_are_beside_drf_ones(schema):
+def test_the_registry_routes_are_described(schema):
     assert {
-        "/api/session",  # DRF's
+        "/api/session",
         "/api/vcenter/vm",
         "/api/vcenter/vm/{vm}/power",
         "/api/cis/tasks/{task}",

@@ -1,7 +1,8 @@
 """VMware's Python SDK 9.1.1, unmodified, drives Workload Management against `make run`'s
 stack over HTTPS (vAPI JSON-RPC at POST /api): it lists the Supervisor clusters, enables a
 Supervisor on the demo's free cluster with Clusters.EnableSpec, lists and creates vSphere
-Namespaces, and a second create is the SDK's AlreadyExists."""
+Namespaces, a second create is the SDK's AlreadyExists, and an update sends only what it
+changes (ResourceQuotaOptionsV1Update)."""
 
 from __future__ import annotations
 
@@ -72,7 +73,11 @@ def test_the_sdk_enables_a_supervisor_and_creates_namespaces(tmp_path):
     client_module = pytest.importorskip("vmware.vapi.vsphere.client")
     from com.vmware.vapi.std.errors_client import AlreadyExists, Unsupported
     from com.vmware.vcenter import namespace_management_client as nm
-    from com.vmware.vcenter.namespaces_client import Instances
+    from com.vmware.vcenter.namespaces_client import (
+        Instances,
+        ResourceQuotaOptionsV1,
+        ResourceQuotaOptionsV1Update,
+    )
 
     demo_lab("administrator")
     free = Cluster.objects.get(name=FREE_CLUSTER)
@@ -113,3 +118,16 @@ def test_the_sdk_enables_a_supervisor_and_creates_namespaces(tmp_path):
         assert instances.get("sdk-team").cluster == summary.cluster
         with pytest.raises(AlreadyExists):
             instances.create(create)
+
+        def quota(name: str):
+            return instances.get(name).resource_spec.convert_to(ResourceQuotaOptionsV1)
+
+        limits = ResourceQuotaOptionsV1Update(cpu_limit=3000, memory_limit=4096)
+        instances.update("sdk-team", Instances.UpdateSpec(resource_spec=limits))
+        instances.update("sdk-team", Instances.UpdateSpec(description="Built by the SDK"))
+        info = instances.get("sdk-team")
+        assert info.description == "Built by the SDK"
+        assert (quota("sdk-team").cpu_limit, quota("sdk-team").memory_limit) == (3000, 4096)
+        unset = ResourceQuotaOptionsV1Update(memory_limit_unset=True)
+        instances.update("sdk-team", Instances.UpdateSpec(resource_spec=unset))
+        assert (quota("sdk-team").cpu_limit, quota("sdk-team").memory_limit) == (3000, None)
