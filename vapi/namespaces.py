@@ -445,6 +445,13 @@ def _who(call: Call, namespace: str, domain: str, subject: str, type: str) -> di
     return {"namespace": ns, "subject_type": type, "domain": domain, "subject": subject}
 
 
+def _grant(call: Call, spec: dict, grant, **who) -> None:
+    """Access.create or set: `grant` (a service) gives the subject the spec's role."""
+    refuse_unset(spec, "spec", ACCESS_SET_SPEC)  # the same fields as the CreateSpec's
+    with _api_fields(ACCESS_FIELDS):
+        grant(**_who(call, **who), role=spec["role"], user=call.user)
+
+
 @operation(
     ACCESS_SERVICE,
     "get",
@@ -463,13 +470,8 @@ def access_get(call: Call, namespace: str, domain: str, subject: str, type: str)
     params=WHO | {"spec": ACCESS_CREATE_SPEC},
     rest=[Rest("POST", ACCESS_PATH, query=("type",), body="spec", status=204)],
 )
-def access_create(
-    call: Call, namespace: str, domain: str, subject: str, type: str, spec: dict
-) -> None:
-    refuse_unset(spec, "spec", ACCESS_CREATE_SPEC)
-    who = _who(call, namespace, domain, subject, type)
-    with _api_fields(ACCESS_FIELDS):
-        services.namespace_access_add(**who, role=spec["role"], user=call.user)
+def access_create(call: Call, spec: dict, **who) -> None:
+    _grant(call, spec, services.namespace_access_add, **who)  # never overwrites an entry
 
 
 @operation(
@@ -478,13 +480,8 @@ def access_create(
     params=WHO | {"spec": ACCESS_SET_SPEC},
     rest=[Rest("PUT", ACCESS_PATH, query=("type",), body="spec", status=204)],
 )
-def access_set(
-    call: Call, namespace: str, domain: str, subject: str, type: str, spec: dict
-) -> None:
-    refuse_unset(spec, "spec", ACCESS_SET_SPEC)
-    who = _who(call, namespace, domain, subject, type)
-    with _api_fields(ACCESS_FIELDS):
-        services.namespace_access_set(**who, role=spec["role"], user=call.user)
+def access_set(call: Call, spec: dict, **who) -> None:
+    _grant(call, spec, services.namespace_access_set, **who)
 
 
 @operation(

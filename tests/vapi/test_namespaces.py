@@ -43,6 +43,16 @@ def sdk(value, binding) -> dict:
     return json.loads(VAPIJsonEncoder().encode(data))
 
 
+def send(admin_api, method: str, body: dict):
+    """A REST write of `body` (JSON) to team-a with the caller's session."""
+    return getattr(admin_api.client, method)(
+        f"{NS}/team-a",
+        body,
+        content_type="application/json",
+        HTTP_VMWARE_API_SESSION_ID=admin_api.token,
+    )
+
+
 def first_message(fields: dict) -> str:
     """The text of a JSON-RPC error's first message."""
     return fields["messages"][0]["STRUCTURE"]["com.vmware.vapi.std.localizable_message"][
@@ -68,12 +78,7 @@ def limited(namespace, editor) -> Namespace:
 
 
 def test_an_update_changes_only_what_it_sends(admin_api, limited):
-    response = admin_api.client.patch(
-        f"{NS}/team-a",
-        {"resource_spec": {"cpu_limit": 5000}},
-        content_type="application/json",
-        HTTP_VMWARE_API_SESSION_ID=admin_api.token,
-    )
+    response = send(admin_api, "patch", {"resource_spec": {"cpu_limit": 5000}})
     assert response.status_code == 204, response.content
     assert limits(limited) == (5000, 8192, None)
     assert limited.description == "Payments"
@@ -96,23 +101,13 @@ def test_an_update_over_json_rpc_as_the_sdk_encodes_it(admin_api, limited):
 
 def test_unset_wins_over_a_value_sent_beside_it(admin_api, limited):
     body = {"resource_spec": {"cpu_limit": 7000, "cpu_limit_unset": True}}
-    response = admin_api.client.patch(
-        f"{NS}/team-a",
-        body,
-        content_type="application/json",
-        HTTP_VMWARE_API_SESSION_ID=admin_api.token,
-    )
+    response = send(admin_api, "patch", body)
     assert response.status_code == 204
     assert limits(limited) == (None, 8192, None)  # vCenter: the value is ignored when unset
 
 
 def test_a_limit_not_simulated_is_refused_by_name(admin_api, limited):
-    response = admin_api.client.patch(
-        f"{NS}/team-a",
-        {"resource_spec": {"pod_count": 10}},
-        content_type="application/json",
-        HTTP_VMWARE_API_SESSION_ID=admin_api.token,
-    )
+    response = send(admin_api, "patch", {"resource_spec": {"pod_count": 10}})
     assert response.status_code == 400
     error_type, (message,) = error(response)
     assert error_type == "UNSUPPORTED" and "pod_count" in message
@@ -129,12 +124,7 @@ def test_a_set_replaces_everything_and_clears_what_it_leaves_out(admin_api, limi
             {"subject_type": "USER", "subject": "eddie", "domain": "vsphere.local", "role": "VIEW"}
         ],
     }
-    response = admin_api.client.put(
-        f"{NS}/team-a",
-        body,
-        content_type="application/json",
-        HTTP_VMWARE_API_SESSION_ID=admin_api.token,
-    )
+    response = send(admin_api, "put", body)
     assert response.status_code == 204, response.content
     assert limits(limited) == (None, 1024, None)
     assert limited.description == ""  # SetSpec: an unset description is cleared
@@ -167,12 +157,7 @@ def test_a_set_over_json_rpc_as_the_sdk_encodes_it(admin_api, limited):
 
 def test_a_refused_set_changes_nothing(admin_api, limited):
     body = {"description": "x", "vm_service_spec": {"vm_classes": ["no-such-class"]}}
-    response = admin_api.client.put(
-        f"{NS}/team-a",
-        body,
-        content_type="application/json",
-        HTTP_VMWARE_API_SESSION_ID=admin_api.token,
-    )
+    response = send(admin_api, "put", body)
     assert response.status_code == 400
     assert error(response)[1][0].startswith("vm_service_spec.vm_classes:")
     assert limits(limited) == (4000, 8192, None) and limited.description == "Payments"
