@@ -274,7 +274,8 @@ def document() -> dict:
 
 
 def merge(result: dict, generator, request, public) -> dict:
-    """drf-spectacular's postprocessing hook: the registry's routes beside DRF's."""
+    """drf-spectacular's postprocessing hook: every /api route is the registry's, described
+    from its declarations."""
     ours = document()
     result.setdefault("paths", {}).update(ours["paths"])
     components = result.setdefault("components", {})

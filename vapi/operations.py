@@ -23,11 +23,11 @@ from vapi.bindings import VOID, Struct, Type
 @dataclass(frozen=True)
 class Rest:
     """One REST route of an operation. Path parameters are `{name}`, or `{name:regex}` where a
-    literal path served elsewhere shares the prefix (`supervisors/summaries`, DRF's, beside
-    `supervisors/{cluster:domain-c[0-9]+}`); `query` names parameters
-    read from the query string; `filter` names a structure parameter whose fields are query
-    parameters (a list filter: `?names=a&names=b`); `body` names the parameter that is the whole
-    JSON body (vCenter's `request_body_parameter`), else the body's fields are parameters."""
+    literal path shares the prefix (`supervisors/summaries` beside
+    `supervisors/{cluster:domain-c[0-9]+}`); `query` names parameters read from the query
+    string; `filter` names a structure parameter whose fields are query parameters (a list
+    filter: `?names=a&names=b`); `body` names the parameter that is the whole JSON body
+    (vCenter's `request_body_parameter`), else the body's fields are parameters."""
 
     method: str
     path: str
