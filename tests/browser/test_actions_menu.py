@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from inventory.estates import demo
 from inventory.models import Host, VirtualMachine
-from inventory.tasklog import task_finish, task_open
+from tests.factories import finished_vm_task
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -107,22 +107,8 @@ def test_recent_tasks_filter_and_a_failed_tasks_message_on_demand(
     admin = get_user_model().objects.get(username="administrator@vsphere.local")
     vm = VirtualMachine.objects.filter(is_template=False).order_by("name").first()
     message = "Insufficient resources to migrate the powered-on virtual machines: " * 3
-    failed = task_open(
-        name="Reset virtual machine",
-        description_id="VirtualMachine.reset",
-        operation="vm.reset",
-        target=vm,
-        user=admin,
-    )
-    task_finish(failed, error=message.strip())
-    done = task_open(
-        name="Power On virtual machine",
-        description_id="VirtualMachine.powerOn",
-        operation="vm.power_on",
-        target=vm,
-        user=admin,
-    )
-    task_finish(done)
+    failed = finished_vm_task(vm, admin, "reset", error=message.strip())
+    done = finished_vm_task(vm, admin, "power_on")
     open_object(page, live_server, vm.moid)
     pane = page.locator("#recent-tasks")
     failed_row = pane.locator(f"tr[data-task='{failed.key}']")
@@ -149,14 +135,7 @@ def test_recent_tasks_filter_and_a_failed_tasks_message_on_demand(
     # A new task moves the version: the next poll replaces the pane, keeping the filter and the
     # open message.
     version = pane.get_attribute("data-version")
-    later = task_open(
-        name="Power Off virtual machine",
-        description_id="VirtualMachine.powerOff",
-        operation="vm.power_off",
-        target=vm,
-        user=admin,
-    )
-    task_finish(later)
+    later = finished_vm_task(vm, admin, "power_off")
     expect(pane).not_to_have_attribute("data-version", version, timeout=6_000)
     expect(pane).to_have_attribute("data-filter", "failed")
     expect(pane.locator(f"tr[data-task='{later.key}']")).to_have_count(0)

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from inventory.models import Host, Task, VirtualMachine
-from inventory.tasklog import task_finish, task_open
+from tests.factories import finished_vm_task
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -155,23 +155,10 @@ def test_enter_maintenance_option_must_be_a_checkbox_value(admin_client, workloa
 
 @pytest.fixture
 def failed_and_done(admin, vm_on, vm_off):
-    failed = task_open(
-        name="Reset virtual machine",
-        description_id="VirtualMachine.reset",
-        operation="vm.reset",
-        target=vm_off,
-        user=admin,
+    failed = finished_vm_task(
+        vm_off, admin, "reset", error="The attempted operation cannot be performed " * 8
     )
-    task_finish(failed, error="The attempted operation cannot be performed " * 8)
-    done = task_open(
-        name="Power Off virtual machine",
-        description_id="VirtualMachine.powerOff",
-        operation="vm.power_off",
-        target=vm_on,
-        user=admin,
-    )
-    task_finish(done)
-    return failed, done
+    return failed, finished_vm_task(vm_on, admin, "power_off")
 
 
 def test_recent_tasks_filter_shows_only_failed_tasks_and_keeps_it_in_its_poll(
