@@ -143,3 +143,29 @@ def test_recent_tasks_filter_and_a_failed_tasks_message_on_demand(
         page.locator(f"#recent-tasks tr[data-task='{failed.key}'] .task-more-body")
     ).to_be_visible()
     assert console_errors == []
+
+
+def test_a_refusal_shows_inside_the_dialog(
+    admin_page: Page, live_server, console_errors: list[str]
+) -> None:
+    page = admin_page
+    vm = (
+        VirtualMachine.objects.filter(power_state="poweredOn", is_template=False, managed_by="")
+        .order_by("name")
+        .first()
+    )
+    open_object(page, live_server, vm.moid)
+    page.get_by_role("button", name="Actions").click()
+    page.get_by_role("menuitem", name="Reset").click()
+    dialog = page.get_by_role("dialog", name="Confirm Reset")
+    expect(dialog).to_be_visible()
+    # Someone else powers it off while the dialog is open.
+    VirtualMachine.objects.filter(pk=vm.pk).update(power_state="poweredOff")
+    dialog.get_by_role("button", name="Yes").click()
+    alert = dialog.get_by_role("alert")
+    expect(alert).to_contain_text("cannot be performed in the current state (Powered Off)")
+    expect(alert).to_be_in_viewport()
+    expect(dialog).to_be_visible()
+    expect(page.locator("#alerts .alert")).to_have_count(0)
+    # The browser logs the 409 response as a console error; nothing else may appear.
+    assert all("409" in error for error in console_errors), console_errors
