@@ -26,6 +26,12 @@ def open_object(page: Page, live_server, moid: str) -> None:
     expect(page.locator("#recent-tasks .pane-filter")).to_be_visible()  # the pane has loaded
 
 
+def running_vm() -> VirtualMachine:
+    """A powered-on VM whose power the user may change (no Supervisor control plane VM)."""
+    on = VirtualMachine.objects.filter(power_state="poweredOn", is_template=False, managed_by="")
+    return on.order_by("name").first()
+
+
 def test_enter_maintenance_mode_with_the_option_moves_powered_off_vms(
     admin_page: Page, live_server, console_errors: list[str]
 ) -> None:
@@ -59,11 +65,7 @@ def test_actions_menu_and_confirmation_by_keyboard_alone(
     admin_page: Page, live_server, console_errors: list[str]
 ) -> None:
     page = admin_page
-    vm = (
-        VirtualMachine.objects.filter(power_state="poweredOn", is_template=False, managed_by="")
-        .order_by("name")
-        .first()
-    )
+    vm = running_vm()
     open_object(page, live_server, vm.moid)
     button = page.get_by_role("button", name="Actions")
     button.focus()
@@ -149,11 +151,7 @@ def test_a_refusal_shows_inside_the_dialog(
     admin_page: Page, live_server, console_errors: list[str]
 ) -> None:
     page = admin_page
-    vm = (
-        VirtualMachine.objects.filter(power_state="poweredOn", is_template=False, managed_by="")
-        .order_by("name")
-        .first()
-    )
+    vm = running_vm()
     open_object(page, live_server, vm.moid)
     page.get_by_role("button", name="Actions").click()
     page.get_by_role("menuitem", name="Reset").click()
