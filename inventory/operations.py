@@ -169,11 +169,16 @@ def _migration_target(host: Host) -> Host | None:
 
 
 def host_enter_maintenance_step(task: Task, now: datetime) -> Step:
-    """Evacuate powered-on VMs one vMotion per pass (DRS), then flag the host."""
+    """Evacuate powered-on VMs one vMotion per pass (DRS), then flag the host. With the task's
+    "evacuate_powered_off" option the powered-off and suspended VMs move too (reregistered on a
+    peer, as vCenter does for a DRS cluster); else they stay registered on the host."""
     host = _host(task)
     if host.in_maintenance_mode:
         return Step(done=True)
-    running = host.vms.filter(power_state=VirtualMachine.PowerState.ON).order_by("name")
+    running = host.vms.order_by("name")
+    every_vm = bool(task.params.get("evacuate_powered_off"))
+    if not every_vm:
+        running = running.filter(power_state=VirtualMachine.PowerState.ON)
     total = task.params.get("vms_to_evacuate")
     if total is None:
         total = task.params["vms_to_evacuate"] = running.count()
@@ -191,8 +196,9 @@ def host_enter_maintenance_step(task: Task, now: datetime) -> Step:
     cluster = host.cluster
     if not (cluster.drs_enabled and cluster.drs_automation_level == cluster.DrsAutomation.FULLY):
         raise OperationError(
-            f"{total} powered-on virtual machines must be migrated or powered off before the host "
-            "can enter maintenance mode: DRS on the cluster is not fully automated."
+            f"{total} {'' if every_vm else 'powered-on '}virtual machines must be migrated "
+            f"{'' if every_vm else 'or powered off '}before the host can enter maintenance mode: "
+            "DRS on the cluster is not fully automated."
         )
     target = _migration_target(host)
     if target is None:

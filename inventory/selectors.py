@@ -472,9 +472,11 @@ def events_for(entity: ManagedEntity, page=None) -> Page:
     return paginate(_scoped(Event.objects.all(), entity), page)
 
 
-def recent_tasks(limit: int = 20, *, user=None) -> list[Task]:
-    """The newest tasks; only those `user` started, when given."""
+def recent_tasks(limit: int = 20, *, user=None, states=None) -> list[Task]:
+    """The newest tasks; only those `user` started, when given, and in `states`, when given."""
     tasks = Task.objects.all() if user is None else Task.objects.filter(user=user)
+    if states is not None:
+        tasks = tasks.filter(state__in=states)
     return list(tasks[:limit])
 
 

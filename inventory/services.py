@@ -25,6 +25,21 @@ class TaskInProgress(InvalidState):
     """Another task is already working on the object (the Automation API's RESOURCE_BUSY)."""
 
 
+class MethodDisabled(InvalidState):
+    """A solution that owns the object has disabled the method (vim.fault.MethodDisabled)."""
+
+
+# VirtualMachine.managed_by of Supervisor control plane VMs (workloads.reconcilers.supervisors).
+# vCenter disables their power operations (and deleting, migrating, editing): the Supervisor,
+# through the ESX Agent Manager, owns their lifecycle.
+SUPERVISOR_MANAGED_BY = "vSphere Supervisor"
+SUPERVISOR_VM_METHODS_DISABLED = "The method is disabled by 'com.vmware.vim.eam'."
+
+
+def power_disabled(vm: VirtualMachine) -> bool:
+    return vm.managed_by == SUPERVISOR_MANAGED_BY
+
+
 # (task name as the vSphere Client shows it, TaskInfo.descriptionId, engine operation)
 VM_POWER_OPS = {
     "power_on": ("Power On virtual machine", "VirtualMachine.powerOn", "vm.power_on"),
@@ -66,6 +81,8 @@ def vm_power(*, vm: VirtualMachine, action: str, user: AbstractBaseUser) -> Task
         raise InvalidState(f"Unknown power operation {action!r}.")
     if vm.is_template:
         raise InvalidState("The operation is not supported on a template.")
+    if power_disabled(vm):
+        raise MethodDisabled(SUPERVISOR_VM_METHODS_DISABLED)
     state = vm.get_power_state_display()
     if action == "power_on":
         if vm.is_powered_on:
@@ -90,8 +107,11 @@ def vm_power(*, vm: VirtualMachine, action: str, user: AbstractBaseUser) -> Task
 
 
 @transaction.atomic
-def host_maintenance(*, host: Host, enter: bool, user: AbstractBaseUser) -> Task:
-    """Enter or exit maintenance mode; entering evacuates powered-on VMs through DRS."""
+def host_maintenance(
+    *, host: Host, enter: bool, user: AbstractBaseUser, evacuate_powered_off: bool = False
+) -> Task:
+    """Enter or exit maintenance mode; entering evacuates powered-on VMs through DRS, and the
+    powered-off and suspended ones too with `evacuate_powered_off` (evacuatePoweredOffVms)."""
     require(user, Privilege.HOST_MAINTENANCE)
     if host.in_maintenance_mode == enter:
         raise InvalidState("The operation is not allowed in the current state.")
@@ -106,6 +126,7 @@ def host_maintenance(*, host: Host, enter: bool, user: AbstractBaseUser) -> Task
             operation="host.enter_maintenance",
             target=host,
             user=user,
+            params={"evacuate_powered_off": bool(evacuate_powered_off)},
         )
     return _start(
         name="Exit maintenance mode",

@@ -22,11 +22,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from inventory import selectors, services
+from inventory import menus, selectors, services
 from inventory.auth import SsoLoginForm
 from inventory.entities import TABS, object_path, type_label
 from inventory.forms import missing_errors
-from inventory.models import Cluster, Host, VirtualMachine
+from inventory.models import Cluster, Host, Task, VirtualMachine
 from inventory.permissions import DENIED, Privilege, granted_elsewhere, has, require
 from inventory.tasklog import tasks_version
 
@@ -126,6 +126,7 @@ def _object_context(request, entity, tab: str) -> dict:
         "can_power": has(request.user, Privilege.VM_POWER),
         "can_maintain": has(request.user, Privilege.HOST_MAINTENANCE),
         "can_edit_cluster": has(request.user, Privilege.CLUSTER_EDIT),
+        "actions": menus.object_actions(entity, request.user),
     }
 
 
@@ -207,23 +208,33 @@ def search(request):
 
 PANE_SHARE_SECONDS = 0.5
 
+# Recent Tasks' filter: the states each choice shows (None: all).
+TASK_FILTERS = {
+    "all": None,
+    "running": Task.UNFINISHED,
+    "failed": (Task.State.ERROR,),
+}
 
-def _shared_pane(version: str, seen: str | None, mine) -> str:
+
+def _shared_pane(version: str, seen: str | None, mine, task_filter: str) -> str:
     """The pane, rendered at most once per PANE_SHARE_SECONDS for everyone who sees the same
     tasks. With tasks running, every poll finds the version moved, and tabs poll at moments of
     their own: a render keyed by the version would rarely serve a second tab. A shared render
     is at most that old and carries the version it was made at; a tab given one older than the
     version it polled with refreshes again at its next poll, and a tab is never given back the
     render it already shows."""
-    key = f"recent-tasks:{mine.pk if mine else 'all'}:{int(time.time() / PANE_SHARE_SECONDS)}"
+    slot = int(time.time() / PANE_SHARE_SECONDS)
+    key = f"recent-tasks:{mine.pk if mine else 'all'}:{task_filter}:{slot}"
     shared = cache.get(key)
     if shared is not None and shared[0] != seen:
         return shared[1]
     vcenter = selectors.vcenter_get()
     context = {
-        "tasks": selectors.recent_tasks(user=mine),
+        "tasks": selectors.recent_tasks(user=mine, states=TASK_FILTERS[task_filter]),
         "tasks_version": version,  # read before the tasks: never newer than what they show
         "vcenter_name": vcenter.name if vcenter else "",
+        "task_filter": task_filter,
+        "task_filters": (("all", "All"), ("running", "Running"), ("failed", "Failed")),
     }
     html = render_to_string("inventory/_recent_tasks.html", context)
     cache.set(key, (version, html), timeout=5)
@@ -234,16 +245,27 @@ def _shared_pane(version: str, seen: str | None, mine) -> str:
 @login_required
 def recent_tasks(request):
     """The Recent Tasks pane. A poll that carries the current version gets 204: no query for
-    tasks, nothing to swap; a changed version gets the pane and tells the page to refresh."""
+    tasks, nothing to swap; a changed version gets the pane and tells the page to refresh.
+    The pane's filter (All / Running / Failed) rides in its own poll URL; a choice the user
+    makes is remembered in the session for the next page."""
     version = tasks_version()
     if request.htmx and request.GET.get("v") == version:
         # Before the role check on purpose: "nothing new" reveals nothing, and the idle poll
         # then costs two queries (the session and its user).
         return HttpResponse(status=204)
+    task_filter = request.GET.get("filter") or request.session.get("tasks_filter", "all")
+    if task_filter not in TASK_FILTERS:
+        return HttpResponse(
+            f"Unknown Recent Tasks filter {task_filter!r}: choose all, running or failed.",
+            status=400,
+            content_type="text/plain",
+        )
+    if "v" not in request.GET and request.session.get("tasks_filter", "all") != task_filter:
+        request.session["tasks_filter"] = task_filter
     # Without a vCenter role (a developer) the pane lists the user's own tasks, as vCenter shows
     # only the tasks of objects one may see. Everyone who sees all tasks sees the same pane.
     mine = None if has(request.user, Privilege.VIEW) else request.user
-    html = _shared_pane(version, request.GET.get("v"), mine)
+    html = _shared_pane(version, request.GET.get("v"), mine, task_filter)
     response = HttpResponse(html)
     if request.htmx and request.GET.get("v"):
         trigger_client_event(response, "tasks-changed")
@@ -290,30 +312,84 @@ def _start(entity, name: str, request):
                 ha_enabled=_flag(data, "ha_enabled", entity.ha_enabled),
                 user=user,
             )
-        case "power-on" | "power-off" | "reset", VirtualMachine():
+        case "power-on" | "power-off" | "reset" | "suspend", VirtualMachine():
             return services.vm_power(vm=entity, action=name.replace("-", "_"), user=user)
-        case "enter-maintenance" | "exit-maintenance", Host():
-            enter = name == "enter-maintenance"
-            return services.host_maintenance(host=entity, enter=enter, user=user)
+        case "enter-maintenance", Host():
+            evacuate = _checkbox(data, "evacuate_powered_off")
+            return services.host_maintenance(
+                host=entity, enter=True, user=user, evacuate_powered_off=evacuate
+            )
+        case "exit-maintenance", Host():
+            return services.host_maintenance(host=entity, enter=False, user=user)
     raise Http404(f"No action {name!r} on {entity.moid}")
+
+
+def _checkbox(data, name: str) -> bool:
+    """An HTML checkbox: absent is off, "on" is on; anything else is refused, not guessed."""
+    raw = data.get(name)
+    if raw not in (None, "on"):
+        raise ValidationError({name: f'"{name}" must be on or absent. Nothing was changed.'})
+    return raw == "on"
+
+
+CONFIRM_TEMPLATE = "inventory/confirm.html"
+DIALOG_ALERTS = "dialog-alerts"  # the error region inside a confirmation dialog
+
+
+def _confirmation(request, entity, name: str, *, error: str = "", status: int = 200):
+    """The confirmation of `name`: a <dialog> for htmx (opened as a modal over the page), the
+    whole page without JavaScript. An entry the menu shows disabled opens with its reason and
+    no way to confirm."""
+    item = menus.item_for(entity, request.user, name)
+    if item is None:  # not the user's to do (403, as the POST), or not this object's
+        vm_action = name in VM_ACTIONS
+        if isinstance(entity, VirtualMachine if vm_action else Host):
+            require(request.user, Privilege.VM_POWER if vm_action else Privilege.HOST_MAINTENANCE)
+        raise Http404(f"No action {name!r} on {entity.moid}")
+    confirmation = menus.CONFIRMATIONS[name]
+    context = {
+        "entity": entity,
+        "name": name,
+        "confirm": confirmation,
+        "question": confirmation.question.format(name=entity.name),
+        "error": error or item.reason,
+        "can_confirm": item.enabled,
+        "back": reverse("inventory:object", kwargs={"moid": entity.moid, "tab": "summary"}),
+    }
+    template = f"{CONFIRM_TEMPLATE}#dialog" if request.htmx else CONFIRM_TEMPLATE
+    return render(request, template, context, status=status)
+
+
+VM_ACTIONS = ("power-off", "reset", "suspend")
 
 
 @inventory_view
 def action(request, moid: str, name: str):
-    """Start an inventory operation. htmx gets 204 and a nudge for the Recent Tasks pane; a plain
-    form post is redirected back to the object. Refusals carry the vCenter fault's message."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    """Start an inventory operation. GET shows its confirmation, for the operations that ask for
+    one (Power Off, Reset, Suspend, Enter Maintenance Mode). A POST from htmx gets 204 and a
+    nudge for the Recent Tasks pane; a plain form post is redirected back to the object.
+    Refusals carry the vCenter fault's message: inside the confirmation when one was shown."""
     entity = selectors.entity_get(moid)
+    confirms = name in menus.CONFIRMATIONS
+    if request.method == "GET" and confirms:
+        return _confirmation(request, entity, name)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"] if confirms else ["POST"])
     tab = "configure" if name == "reconfigure" else "summary"
     back = reverse("inventory:object", kwargs={"moid": moid, "tab": tab})
+    in_dialog = request.htmx and request.htmx.target == DIALOG_ALERTS
     try:
         task = _start(entity, name, request)
     except ValidationError as error:
+        if confirms:
+            message = " ".join(m for ms in error.message_dict.values() for m in ms)
+            return _refused(request, entity, name, message, 400, in_dialog)
         return _invalid(request, entity, tab, error)
     except (services.InvalidState, PermissionDenied) as error:
         status = 403 if isinstance(error, PermissionDenied) else 409
         message = str(error) or DENIED
+        if confirms:
+            return _refused(request, entity, name, message, status, in_dialog)
         if request.htmx:
             response = render(request, "inventory/_alert.html", {"message": message}, status=status)
             return reswap(retarget(response, "#alerts"), "innerHTML")
@@ -328,6 +404,19 @@ def action(request, moid: str, name: str):
         return trigger_client_event(HttpResponse(status=204), "task-started")
     messages.info(request, f"{task.name} task queued.")
     return redirect(back)
+
+
+def _refused(request, entity, name: str, message: str, status: int, in_dialog: bool):
+    """A confirmed operation refused: the message inside the dialog that asked (htmx), or the
+    confirmation page again with it; a post from elsewhere gets the page's alert."""
+    if in_dialog:
+        return render(request, "inventory/_alert.html", {"message": message}, status=status)
+    if request.htmx:
+        response = render(request, "inventory/_alert.html", {"message": message}, status=status)
+        return reswap(retarget(response, "#alerts"), "innerHTML")
+    if status == 403:
+        raise PermissionDenied(message)
+    return _confirmation(request, entity, name, error=message, status=status)
 
 
 def _invalid(request, entity, tab: str, error: ValidationError):

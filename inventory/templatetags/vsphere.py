@@ -66,17 +66,6 @@ def num(value, digits: int = 2) -> str:
 
 
 @register.filter
-def power_actions(vm) -> list[tuple[str, str, str, bool]]:
-    """(action, label, icon, enabled) for a VM's power buttons, enabled as its state allows."""
-    on = vm.is_powered_on
-    return [
-        ("power-on", "Power On", "power-on", not on),
-        ("power-off", "Power Off", "power-off", on),
-        ("reset", "Reset", "reset", on),
-    ]
-
-
-@register.filter
 def expandable(node, view: str) -> bool:
     return node.expandable(view)
 

@@ -22,7 +22,8 @@
     }
     const dismiss = event.target.closest("[data-dismiss]");
     if (dismiss) dismiss.closest(".alert").remove();
-    document.querySelectorAll("details.menu[open], details.user-menu[open]").forEach(function (menu) {
+    const menuSelector = "details.menu[open], details.user-menu[open], details.actions-menu[open]";
+    document.querySelectorAll(menuSelector).forEach(function (menu) {
       if (!menu.contains(event.target)) menu.removeAttribute("open");
     });
   });
@@ -74,5 +75,114 @@
     // idle session alive (vksportal.middleware.session_idle).
     const cause = event.detail.triggeringEvent;
     if (!cause || !cause.isTrusted) event.detail.headers["X-VKS-Background"] = "1";
+  });
+  // ---- ACTIONS menu: the menu button pattern on a <details> (WAI-ARIA APG). The summary is the
+  // button; Enter, Space or ArrowDown opens the menu on its first entry, arrows move, Escape
+  // closes it and gives focus back to the button. Disabled entries take focus but do nothing.
+  function menuItems(menu) {
+    return Array.from(menu.querySelectorAll('[role="menuitem"]'));
+  }
+  function openMenu(menu, index) {
+    menu.setAttribute("open", "");
+    const items = menuItems(menu);
+    if (items.length) items[(index + items.length) % items.length].focus();
+  }
+  function closeMenu(menu, refocus) {
+    menu.removeAttribute("open");
+    if (refocus) menu.querySelector("summary").focus();
+  }
+  document.addEventListener("toggle", function (event) {
+    const menu = event.target;
+    if (!menu.matches || !menu.matches("details.actions-menu")) return;
+    menu.querySelector("summary").setAttribute("aria-expanded", menu.open ? "true" : "false");
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    const menu = event.target.closest && event.target.closest("details.actions-menu");
+    if (!menu) return;
+    const onButton = event.target.matches("summary");
+    if (onButton && ["Enter", " ", "ArrowDown", "ArrowUp"].includes(event.key)) {
+      event.preventDefault();
+      if (menu.open && event.key !== "ArrowDown" && event.key !== "ArrowUp") closeMenu(menu, true);
+      else openMenu(menu, event.key === "ArrowUp" ? -1 : 0);
+      return;
+    }
+    if (event.key === "Escape" && menu.open) {
+      event.preventDefault();
+      closeMenu(menu, true);
+      return;
+    }
+    if (onButton) return;
+    const items = menuItems(menu);
+    const at = items.indexOf(event.target.closest('[role="menuitem"]'));
+    if (at < 0) return;
+    const moves = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 };
+    if (event.key in moves) {
+      event.preventDefault();
+      items[(moves[event.key] + items.length) % items.length].focus();
+    } else if (event.key === "Tab") {
+      closeMenu(menu, false);
+    } else if ((event.key === "Enter" || event.key === " ") && event.target.matches("[aria-disabled=true]")) {
+      event.preventDefault();
+    } else if (event.key === " " && event.target.matches("a")) {
+      event.preventDefault();  // Space activates a menu entry that is a link, as Enter does
+      event.target.click();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    const item = event.target.closest && event.target.closest('.actions-menu [role="menuitem"]');
+    if (!item) return;
+    if (item.matches("[aria-disabled=true]")) {
+      event.preventDefault();
+      return;
+    }
+    closeMenu(item.closest("details.actions-menu"), false);
+  });
+
+  // ---- Confirmation dialogs: htmx puts a <dialog> into #modal; it opens as a modal over the
+  // page, closes on Cancel, Escape or a successful confirm (204), and focus goes back to the
+  // ACTIONS button. A refusal lands inside the dialog (#dialog-alerts) and is scrolled into view.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const target = event.detail.target;
+    if (target.id === "modal") {
+      const dialog = target.querySelector("dialog");
+      if (dialog && !dialog.open) dialog.showModal();
+    } else if (target.id === "dialog-alerts" && target.firstElementChild) {
+      target.firstElementChild.scrollIntoView({ block: "nearest" });
+    }
+  });
+  document.addEventListener("click", function (event) {
+    const close = event.target.closest("[data-close-dialog]");
+    const dialog = close && close.closest("dialog[open]");
+    if (dialog && document.getElementById("modal").contains(dialog)) {
+      event.preventDefault();
+      dialog.close();
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const dialog = event.detail.elt.closest && event.detail.elt.closest("#modal dialog[open]");
+    if (dialog && event.detail.xhr.status === 204) dialog.close();
+  });
+  document.addEventListener("close", function (event) {
+    const dialog = event.target;
+    if (!dialog.matches || !dialog.matches("#modal dialog")) return;
+    dialog.remove();
+    const button = document.querySelector("#main .actions-button");
+    if (button) button.focus();
+  }, true);
+
+  // ---- Recent Tasks: a failed task's message opened on demand stays open across the pane's
+  // refreshes (each replaces the pane).
+  const openDetails = new Set();
+  document.addEventListener("toggle", function (event) {
+    const more = event.target;
+    if (!more.matches || !more.matches("details[data-task-more]")) return;
+    if (more.open) openDetails.add(more.dataset.taskMore);
+    else openDetails.delete(more.dataset.taskMore);
+  }, true);
+  document.addEventListener("htmx:afterSettle", function () {
+    openDetails.forEach(function (key) {
+      const more = document.querySelector('#recent-tasks details[data-task-more="' + key + '"]');
+      if (more) more.open = true;
+    });
   });
 })();

@@ -100,7 +100,8 @@ def test_developer_creates_scales_upgrades_and_deletes_a_cluster(
     expect(nodes.and_(page.locator("[data-role='worker']"))).to_have_count(1)
 
     # Scale node-pool-1 to 2: three nodes.
-    cluster_view.get_by_role("toolbar").get_by_role("link", name="Scale").click()
+    cluster_view.get_by_role("button", name="Actions").click()
+    cluster_view.get_by_role("menuitem", name="Scale", exact=True).click()
     dialog = page.locator("#main[data-dialog='scale']")
     expect(dialog.locator("#dialog-title")).to_have_text("Scale Node Pool")
     expect(dialog.locator("#id_pool")).to_have_value("node-pool-1")
@@ -112,7 +113,8 @@ def test_developer_creates_scales_upgrades_and_deletes_a_cluster(
     expect(nodes).to_have_count(3)
 
     # Upgrade to the offered next minor: every node on the new release.
-    cluster_view.get_by_role("toolbar").get_by_role("link", name="Upgrade").click()
+    cluster_view.get_by_role("button", name="Actions").click()
+    cluster_view.get_by_role("menuitem", name="Upgrade", exact=True).click()
     dialog = page.locator("#main[data-dialog='upgrade']")
     expect(dialog.locator("#dialog-title")).to_have_text("Upgrade VKS Cluster")
     target = dialog.locator("#id_version option:checked")
@@ -128,8 +130,9 @@ def test_developer_creates_scales_upgrades_and_deletes_a_cluster(
     assert page.evaluate("window.__marker") == 1, "the page reloaded"
 
     # DOWNLOAD KUBECONFIG: the admin kubeconfig of `web`.
+    cluster_view.get_by_role("button", name="Actions").click()
     with page.expect_download() as download_info:
-        cluster_view.get_by_role("link", name="Download Kubeconfig").click()
+        cluster_view.get_by_role("menuitem", name="Download Kubeconfig").click()
     download = download_info.value
     assert download.suggested_filename == "web-kubeconfig.yaml"
     text = Path(download.path()).read_text()
@@ -150,7 +153,8 @@ def test_developer_creates_scales_upgrades_and_deletes_a_cluster(
     page.go_back()
     expect(page).to_have_title(re.compile(r"^web - Nodes - "))
     expect(cluster_view.locator("h1")).to_have_text("web")
-    cluster_view.get_by_role("toolbar").get_by_role("link", name="Delete").click()
+    cluster_view.get_by_role("button", name="Actions").click()
+    cluster_view.get_by_role("menuitem", name="Delete", exact=True).click()
     dialog = page.locator("#main[data-dialog='delete']")
     expect(dialog.locator("#dialog-title")).to_have_text("Delete VKS Cluster")
     dialog.get_by_role("button", name="Delete").click()

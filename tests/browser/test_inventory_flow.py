@@ -54,12 +54,22 @@ def test_power_off_from_tree_updates_tasks_and_summary_in_place(
     expect(main.locator("[data-power-state]")).to_have_attribute("data-power-state", "poweredOn")
 
     page.evaluate("window.__marker = 1")  # gone if anything below reloads the page
-    main.locator("button:has-text('Power Off')").click()
+    main.get_by_role("button", name="Actions").click()
+    main.get_by_role("menuitem", name="Power Off").click()
+    dialog = page.get_by_role("dialog", name="Confirm Power Off")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(f"power off {vm.name}?")
+    assert page.evaluate("document.querySelector('#modal dialog').matches(':modal')")
+    dialog.get_by_role("button", name="Yes").click()
+    expect(dialog).to_be_hidden()
 
     done = page.locator("#recent-tasks tr.task-success", has_text="Power Off virtual machine")
     expect(done.filter(has_text=vm.name)).to_be_visible()
     expect(main.locator("[data-power-state]")).to_have_attribute("data-power-state", "poweredOff")
-    expect(main.locator("button:has-text('Power On')")).to_be_enabled()
+    main.get_by_role("button", name="Actions").click()
+    expect(main.get_by_role("menuitem", name="Power On")).not_to_have_attribute(
+        "aria-disabled", "true"
+    )
     assert page.evaluate("window.__marker") == 1, "the page reloaded"
     vm.refresh_from_db()
     assert vm.power_state == "poweredOff"

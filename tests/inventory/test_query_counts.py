@@ -52,6 +52,7 @@ def _pages(cluster: Cluster) -> dict[str, tuple[str, dict]]:
         "datastore summary": obj(datastore.moid),
         "search": (reverse("inventory:search"), {"q": "0"}),
         "recent tasks": (reverse("inventory:recent-tasks"), {}),
+        "recent tasks, failed": (reverse("inventory:recent-tasks"), {"filter": "failed"}),
     }
 
 

@@ -117,6 +117,35 @@ def test_enter_maintenance_evacuates_powered_on_vms_to_peers(
     ).exists()
 
 
+def test_enter_maintenance_moving_powered_off_vms_leaves_the_host_empty(
+    admin, workload_host, django_capture_on_commit_callbacks
+):
+    stopped = set(workload_host.vms.exclude(power_state="poweredOn").values_list("moid", flat=True))
+    assert stopped, "the demo host has powered-off VMs"
+    with django_capture_on_commit_callbacks(execute=True):
+        task = services.host_maintenance(
+            host=workload_host, enter=True, user=admin, evacuate_powered_off=True
+        )
+    task.refresh_from_db()
+    workload_host.refresh_from_db()
+    assert task.state == "success", task.error
+    assert workload_host.in_maintenance_mode
+    assert not workload_host.vms.exists()
+    moved = VirtualMachine.objects.filter(moid__in=stopped)
+    assert all(vm.host.cluster_id == workload_host.cluster_id for vm in moved)
+    assert all(vm.power_state != "poweredOn" for vm in moved), "moved as they were, not started"
+
+
+def test_supervisor_control_plane_vm_power_is_disabled(admin):
+    vm = VirtualMachine.objects.filter(is_template=False).first()
+    VirtualMachine.objects.filter(pk=vm.pk).update(managed_by="vSphere Supervisor")
+    vm.refresh_from_db()
+    action = "power_off" if vm.is_powered_on else "power_on"
+    with pytest.raises(services.MethodDisabled, match="disabled by 'com.vmware.vim.eam'"):
+        services.vm_power(vm=vm, action=action, user=admin)
+    assert not Task.objects.exists()
+
+
 def test_power_on_is_refused_on_a_host_in_maintenance(admin, vm_off):
     Host.objects.filter(pk=vm_off.host_id).update(in_maintenance_mode=True)
     vm_off.host.refresh_from_db()

@@ -296,7 +296,8 @@ def test_actions_need_post_and_a_csrf_token(admin, vm_on):
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin)
     action = reverse("inventory:action", args=[vm_on.moid, "power-off"])
-    assert client.get(action).status_code == 405
+    assert client.get(reverse("inventory:action", args=[vm_on.moid, "power-on"])).status_code == 405
+    assert client.get(action).status_code == 200, "the confirmation"
     assert client.post(action).status_code == 403
     assert not Task.objects.exists()
 
