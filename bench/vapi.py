@@ -198,6 +198,11 @@ def calls(admin) -> list[Call]:
             "call",
         ),
         (page("host (all)", "/api/vcenter/host"), "rows"),
+        # The other inventory lists, whole: each a few hundred rows at most, so one call.
+        *(
+            (page(f"{kind} (all)", f"/api/vcenter/{kind}"), "call")
+            for kind in ("datacenter", "folder", "cluster", "network", "datastore", "resource-pool")
+        ),
         (page(f"namespaces/instances ({namespaces} ns)", f"{ns}/instances"), "call"),
     ]
     return [Call(p, goal, _rows(p)) for p, goal in specs]

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from itertools import compress, repeat
+from operator import contains
 from typing import Any
 
 
@@ -294,15 +296,17 @@ class Struct(Type):
             raise ValueError(f"{self.name}: rows of {keys}, not of the fields {tuple(self.fields)}")
         if any(convert is not None for _, _, convert in self._rest_plan):
             raise ValueError(f"{self.name}: a field's REST form is converted; use rest()")
+        values = values if isinstance(values, list) else list(values)
+        if any(len(row) != len(keys) for row in values[:1]):
+            raise ValueError(f"{self.name}: rows of {len(values[0])} values for {keys}")
+        # dict(zip()) per row, iterated in C: most of a long list's time in Python otherwise.
+        found = list(map(dict, map(zip, repeat(keys), values)))
         optional = [key for key in keys if key in hidden]
-        found = []
-        for row in values:
-            entry = dict(zip(keys, row, strict=True))
-            if optional and None in row:  # rare: most rows set every field
+        if optional:  # rare: most rows set every field; only those holding a None are visited
+            for entry in compress(found, map(contains, values, repeat(None))):
                 for key in optional:
                     if entry[key] is None:
                         del entry[key]
-            found.append(entry)
         return Rows(self, found)
 
     def rest(self, value: dict):

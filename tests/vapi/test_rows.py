@@ -56,6 +56,11 @@ def test_rows_refuse_keys_that_are_not_the_fields(keys):
         SUMMARY.rows(keys, [])
 
 
+def test_rows_refuse_tuples_of_another_length():
+    with pytest.raises(ValueError):
+        SUMMARY.rows(KEYS, [("t", "n", "ON")])
+
+
 def test_rows_refuse_a_struct_whose_rest_form_is_converted():
     nested = Struct("com.example.nested", {"inner": SUMMARY})
     with pytest.raises(ValueError):

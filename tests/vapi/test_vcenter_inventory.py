@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.models import Cluster, Datacenter, Datastore, Folder, Host, PortGroup, ResourcePool
+from inventory.models import (
+    Cluster,
+    Datacenter,
+    Datastore,
+    Folder,
+    Host,
+    PortGroup,
+    ResourcePool,
+    VirtualMachine,
+)
 from tests.vapi.conftest import Caller, error, vapi_error
 from vapi.vcenter import common
 
@@ -280,6 +289,30 @@ def test_lists_cost_the_same_however_big_the_estate(
     bigger(workload)
     with django_assert_num_queries(SESSION + queries):
         assert len(admin_api.get(f"/api/vcenter/{kind}").json()) > before
+
+
+MODELS = {
+    "datacenter": Datacenter,
+    "folder": Folder,
+    "cluster": Cluster,
+    "host": Host,
+    "network": PortGroup,
+    "datastore": Datastore,
+    "resource-pool": ResourcePool,
+    "vm": VirtualMachine,
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_lists_are_in_name_order(admin_api, kind):
+    model = MODELS[kind]
+    first = model.objects.order_by("pk").first()
+    model.objects.filter(pk=first.pk).update(name="zz-first-made")  # stored first, named last
+    names = [r["name"] for r in admin_api.get(f"/api/vcenter/{kind}").json()]
+    if kind == "folder":
+        assert names[0] == "Datacenters"  # the vCenter root folder, then the others
+        names = names[1:]
+    assert names[-1] == "zz-first-made" and names == sorted(names)
 
 
 def bigger(cluster: Cluster) -> None:

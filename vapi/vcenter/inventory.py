@@ -79,8 +79,8 @@ def datacenter_list(call: Call, filter: dict | None) -> list[dict]:
         filter,
         {"datacenters": Match("moid"), "names": Match("name"), "folders": Match("vcenter__moid")},
     )
-    rows = limited(qs.values("moid", "name"), "datacenter")
-    return [{"datacenter": r["moid"], "name": r["name"]} for r in rows]
+    rows = limited(qs, "datacenter", ("moid", "name"))
+    return DATACENTER_SUMMARY.rows(("datacenter", "name"), rows)
 
 
 @operation(
@@ -168,16 +168,16 @@ def folder_list(call: Call, filter: dict | None) -> list[dict]:
     )
     if wanted_type is not None:
         qs = qs.filter(kind=kinds.get(wanted_type, "-"))
-    found = [
-        {"folder": moid, "name": ROOT_FOLDER_NAME, "type": "DATACENTER"}
+    roots = [
+        (moid, ROOT_FOLDER_NAME, "DATACENTER")
         for moid in VCenter.objects.values_list("moid", flat=True)
         if _root_folder_matches(filter, moid)
     ]
-    rows = limited(qs.values("moid", "name", "kind"), "folder")
-    found += [
-        {"folder": r["moid"], "name": r["name"], "type": FOLDER_TYPES[r["kind"]]} for r in rows
-    ]
-    return found
+    rows = limited(qs, "folder", ("moid", "name", "kind"))
+    return FOLDER_SUMMARY.rows(
+        ("folder", "name", "type"),
+        roots + [(moid, name, FOLDER_TYPES[kind]) for moid, name, kind in rows],
+    )
 
 
 # ---------------------------------------------------------------- cluster
@@ -219,16 +219,8 @@ def cluster_list(call: Call, filter: dict | None) -> list[dict]:
             "datacenters": Match("datacenter__moid"),
         },
     )
-    rows = limited(qs.values("moid", "name", "ha_enabled", "drs_enabled"), "cluster")
-    return [
-        {
-            "cluster": r["moid"],
-            "name": r["name"],
-            "ha_enabled": r["ha_enabled"],
-            "drs_enabled": r["drs_enabled"],
-        }
-        for r in rows
-    ]
+    rows = limited(qs, "cluster", ("moid", "name", "ha_enabled", "drs_enabled"))
+    return CLUSTER_SUMMARY.rows(("cluster", "name", "ha_enabled", "drs_enabled"), rows)
 
 
 @operation(
@@ -374,10 +366,11 @@ def network_list(call: Call, filter: dict | None) -> list[dict]:
             "datacenters": Match("switch__datacenter__moid"),
         },
     )
-    rows = limited(qs.values("moid", "name"), "network")
-    return [
-        {"network": r["moid"], "name": r["name"], "type": "DISTRIBUTED_PORTGROUP"} for r in rows
-    ]
+    rows = limited(qs, "network", ("moid", "name"))
+    return NETWORK_SUMMARY.rows(
+        ("network", "name", "type"),
+        [(moid, name, "DISTRIBUTED_PORTGROUP") for moid, name in rows],
+    )
 
 
 # ---------------------------------------------------------------- datastore
@@ -446,20 +439,15 @@ def datastore_list(call: Call, filter: dict | None) -> list[dict]:
             "datacenters": Match("datacenter__moid"),
         },
     )
-    rows = limited(
-        with_free_space(qs).values("moid", "name", "type", "capacity_mib", "free_mib"),
-        "datastore",
+    columns = ("moid", "name", "type", "free_mib", "capacity_mib")
+    rows = limited(with_free_space(qs), "datastore", columns)
+    return DATASTORE_SUMMARY.rows(
+        ("datastore", "name", "type", "free_space", "capacity"),
+        [
+            (moid, name, API_DATASTORE_TYPES[kind], max(free, 0) * MIB, capacity * MIB)
+            for moid, name, kind, free, capacity in rows
+        ],
     )
-    return [
-        {
-            "datastore": r["moid"],
-            "name": r["name"],
-            "type": API_DATASTORE_TYPES[r["type"]],
-            "free_space": max(r["free_mib"], 0) * MIB,
-            "capacity": r["capacity_mib"] * MIB,
-        }
-        for r in rows
-    ]
 
 
 @operation(
@@ -549,8 +537,8 @@ def resource_pool_list(call: Call, filter: dict | None) -> list[dict]:
             "clusters": Match("cluster__moid"),
         },
     )
-    rows = limited(qs.values("moid", "name"), "resource_pool")
-    return [{"resource_pool": r["moid"], "name": r["name"]} for r in rows]
+    rows = limited(qs, "resource_pool", ("moid", "name"))
+    return RESOURCE_POOL_SUMMARY.rows(("resource_pool", "name"), rows)
 
 
 def _allocation(reservation: int, limit: int, shares: str, expandable: bool) -> dict:
