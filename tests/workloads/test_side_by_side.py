@@ -1,5 +1,5 @@
 """The Supervisor vs VKS cluster side-by-side page: both columns with real facts, a live region
-that follows the tasks only while a side is still changing, who may see which cluster, and a
+that shows a change by anyone (a 204 while nothing changed), who may see which cluster, and a
 query count that does not grow with the nodes."""
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from tests.workloads.conftest import drive, spec
 from workloads import reconcilers
 from workloads.models import Namespace, VksCluster
 from workloads.reconcilers.supervisors import control_plane_vms
+from workloads.services.clusters import cluster_scale
 
 pytestmark = pytest.mark.django_db
 
 URL = "/workload-management/side-by-side/"
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "sbs-live"}
-POLL = 'hx-trigger="tasks-changed from:body"'
+POLL = 'hx-trigger="every 1s"'
+POOL = "node-pool-1"
 
 
 def page_url(supervisor, cluster=None) -> str:
@@ -35,6 +37,7 @@ def new_cluster(namespace, storage_class, name="web", **kwargs) -> VksCluster:
     return VksCluster.objects.create(
         name=name,
         namespace=namespace,
+        cluster_class="builtin-generic-v3.4.0",
         spec=spec(storage_class, **kwargs),
         creator="VSPHERE.LOCAL\\eddie",
         next_reconcile_at=timezone.now(),
@@ -55,6 +58,11 @@ def live(client, supervisor, cluster) -> str:
     response = client.get(page_url(supervisor, cluster), **HTMX)
     assert response.status_code == 200
     return response.content.decode()
+
+
+def poll_url(html: str) -> str:
+    """The URL the live region asks again at: its own, with the tasks' stamp it was drawn at."""
+    return html.split('hx-get="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
 
 
 # ---------------------------------------------------------------- the page
@@ -121,6 +129,11 @@ def test_supervisor_page_links_here(admin_client, supervisor):
     assert f'href="{URL}?supervisor={supervisor.supervisor_id}"' in html
 
 
+def test_workload_management_links_here(admin_client, supervisor):
+    html = admin_client.get(reverse("workloads:home")).content.decode()
+    assert 'data-link="side-by-side"' in html and f'href="{URL}"' in html
+
+
 def test_supervisor_without_clusters_offers_its_namespaces(admin_client, supervisor, namespace):
     html = admin_client.get(page_url(supervisor)).content.decode()
     assert 'data-empty="no-cluster"' in html
@@ -153,7 +166,7 @@ def test_login_required(client):
 # ---------------------------------------------------------------- live region
 
 
-def test_live_region_follows_tasks_while_provisioning_and_stops_once_settled(
+def test_live_region_shows_provisioning_progress_and_keeps_asking_once_settled(
     admin, admin_client, supervisor, namespace, storage_class
 ):
     cluster = new_cluster(namespace, storage_class)
@@ -181,19 +194,39 @@ def test_live_region_follows_tasks_while_provisioning_and_stops_once_settled(
     assert POLL in html and 'data-unsettled="true"' in html
     assert 'data-phase="Provisioning"' in html
     assert "Create VKS cluster" in html and 'data-state="running"' in html
-    assert f'hx-get="{page_url(supervisor, cluster).replace("&", "&amp;")}"' in html
+    assert poll_url(html).startswith(page_url(supervisor, cluster) + "&v=")
 
     drive(cluster)
     html = live(admin_client, supervisor, cluster)
-    assert POLL not in html and "hx-get" not in html and 'data-unsettled="false"' in html
+    assert 'data-unsettled="false"' in html
     assert 'data-phase="Provisioned"' in html and "No task running" in html
+    # Settled, it still asks: someone else may change either side at any time.
+    assert POLL in html
+
+
+def test_live_region_answers_204_until_anyone_changes_the_cluster(
+    admin_client, supervisor, web, editor, django_capture_on_commit_callbacks
+):
+    url = poll_url(live(admin_client, supervisor, web))
+    response = admin_client.get(url, **HTMX)
+    assert response.status_code == 204 and response.content == b""
+
+    # A developer scales the cluster the administrator is looking at.
+    with django_capture_on_commit_callbacks(execute=True):
+        cluster_scale(cluster=web, pool=POOL, replicas=3, generation=web.generation, user=editor)
+    response = admin_client.get(url, **HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Workers <strong>3 / 3</strong>" in html  # ready / desired: the third has joined
+    assert html.count('data-role="worker"') == 3
+    assert poll_url(html) != url  # drawn at the new stamp
 
 
 def test_live_region_polls_while_the_supervisor_is_reconfiguring(admin_client, supervisor, web):
-    assert POLL not in live(admin_client, supervisor, web)
+    assert 'data-unsettled="false"' in live(admin_client, supervisor, web)
     supervisor.generation += 1  # a spec change no pass has observed yet
     supervisor.save()
-    assert POLL in live(admin_client, supervisor, web)
+    assert 'data-unsettled="true"' in live(admin_client, supervisor, web)
 
 
 def test_live_region_of_a_deleted_cluster_goes_back_to_the_supervisor(
