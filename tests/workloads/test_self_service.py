@@ -22,7 +22,7 @@ from workloads.specs import SpecError, storage_class_name
 Status = NamespaceSelfService.Status
 
 
-def _policy(supervisor) -> StoragePolicy:
+def storage_policy(supervisor) -> StoragePolicy:
     return (
         StoragePolicy.objects.filter(datastores__hosts__cluster=supervisor.cluster)
         .distinct()
@@ -34,7 +34,7 @@ def _policy(supervisor) -> StoragePolicy:
 def template_spec(supervisor, **extra) -> dict:
     return {
         "resource_spec": {"cpu_limit": 4000, "memory_limit": 8192},
-        "storage_specs": [{"policy": str(_policy(supervisor).policy_id), "limit": None}],
+        "storage_specs": [{"policy": str(storage_policy(supervisor).policy_id), "limit": None}],
         "permissions": [{"subject_type": "GROUP", "subject": "Developers", "domain": ""}],
         "vm_service_spec": {
             "vm_classes": ["best-effort-small"],
@@ -184,7 +184,7 @@ def test_an_allowed_developer_creates_a_namespace_and_owns_it(activated, dana):
     assert ns.config_status == Namespace.ConfigStatus.RUNNING
     assert namespace_role(dana, ns) == "OWNER"
     assert (ns.cpu_limit_mhz, ns.memory_limit_mib, ns.storage_limit_mib) == (4000, 8192, None)
-    assert [s.policy_id for s in ns.storage.all()] == [_policy(activated.supervisor).pk]
+    assert [s.policy_id for s in ns.storage.all()] == [storage_policy(activated.supervisor).pk]
     assert [c.name for c in ns.vm_classes.all()] == ["best-effort-small"]
     assert ns.content_libraries.count() == 1
 
@@ -245,7 +245,7 @@ def test_the_templates_limits_bind_a_vks_cluster(admin, activated, dana):
     run(update)
     ns = services.namespace_self_service_create(name="tiny", user=dana)
     settle(ns)
-    storage = storage_class_name(_policy(activated.supervisor).name)
+    storage = storage_class_name(storage_policy(activated.supervisor).name)
     with pytest.raises(DomainError) as error:
         clusters.cluster_create(namespace=ns, name="big", spec=spec(storage), user=dana)
     assert error.value.kind == ErrorKind.UNABLE_TO_ALLOCATE_RESOURCE
