@@ -278,18 +278,7 @@ def namespace_self_service_activate(
         raise _no_template(sup)
     if sup.config_status != Supervisor.ConfigStatus.RUNNING:
         raise SupervisorStateError(f"Supervisor {sup.name} is not running yet.")
-    current.activated = True
-    current.status = Status.CONFIGURING
-    _task(
-        current, "Activate namespace self-service", "com.vmware.wcp.ActivateNamespaceService", user
-    )
-    event_log(
-        event_type="com.vmware.wcp.NamespaceServiceActivated",
-        message=f"Namespace self-service activated on Supervisor {sup.name}",
-        entity=sup.cluster,
-        user=user,
-    )
-    return current
+    return _switch(current, on=True, user=user)
 
 
 @transaction.atomic
@@ -303,21 +292,22 @@ def namespace_self_service_deactivate(*, supervisor: Supervisor, user) -> Namesp
         raise SelfServiceStateError(
             f"Namespace self-service is not activated on Supervisor {sup.name}."
         )
-    current.activated = False
-    current.status = Status.REMOVING
-    _task(
-        current,
-        "Deactivate namespace self-service",
-        "com.vmware.wcp.DeactivateNamespaceService",
-        user,
-    )
+    return _switch(current, on=False, user=user)
+
+
+def _switch(service: NamespaceSelfService, *, on: bool, user) -> NamespaceSelfService:
+    """Ask for the service on or off: its task and event; the reconciler settles the status."""
+    verb = "Activate" if on else "Deactivate"
+    service.activated = on
+    service.status = Status.CONFIGURING if on else Status.REMOVING
+    _task(service, f"{verb} namespace self-service", f"com.vmware.wcp.{verb}NamespaceService", user)
     event_log(
-        event_type="com.vmware.wcp.NamespaceServiceDeactivated",
-        message=f"Namespace self-service deactivated on Supervisor {sup.name}",
-        entity=sup.cluster,
+        event_type=f"com.vmware.wcp.NamespaceService{verb}d",
+        message=f"Namespace self-service {verb.lower()}d on Supervisor {service.supervisor.name}",
+        entity=service.supervisor.cluster,
         user=user,
     )
-    return current
+    return service
 
 
 # ---------------------------------------------------------------- a developer's namespace
