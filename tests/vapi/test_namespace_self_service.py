@@ -183,3 +183,29 @@ def test_a_developers_namespace_is_flagged_self_service(
         {"subject_type": "USER", "subject": "dana", "domain": "vsphere.local", "role": "OWNER"}
     ]
     assert info["resource_spec"] == {"cpu_limit": 3000, "memory_limit": 4096}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"template": "x" * 5000},
+        {"template": "Bad_Name"},
+        {"resource_spec": {"cpu_limit": 2**70}},
+        {"storage_specs": "gold"},
+        {"storage_specs": [{"policy": "p" * 5000}]},
+        {"permissions": [{"subject_type": "ROBOT", "subject": "r2", "domain": "vsphere.local"}]},
+        {"permissions": [{"subject_type": "USER", "subject": "a" * 5000, "domain": "x" * 500}]},
+        {"vm_service_spec": {"vm_classes": ["c" * 5000]}},
+    ],
+)
+def test_hostile_templates_are_a_clear_400_and_change_nothing(
+    as_admin, supervisor, developers, change
+):
+    moid = supervisor.cluster.moid
+    answer = as_admin.rest(
+        "POST", f"{PATH}/{moid}?action=activateWithTemplate", template_body(supervisor) | change
+    )
+    assert answer.status_code == 400, answer.content
+    assert answer.json()["error_type"] == "INVALID_ARGUMENT"
+    assert len(answer.json()["messages"][0]["default_message"]) < 1000
+    assert not NamespaceSelfService.objects.exists()

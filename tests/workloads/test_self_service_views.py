@@ -14,6 +14,7 @@ from tests.workloads.test_self_service import (  # noqa: F401  (fixtures)
     run,
     storage_policy,
 )
+from workloads import services
 from workloads.models import Namespace, NamespaceSelfService
 
 Status = NamespaceSelfService.Status
@@ -130,3 +131,21 @@ def test_a_developer_no_template_allows_gets_no_form(activated, stranger):
     client = logged_in(stranger)
     assert "New Namespace" not in client.get(reverse("workloads:home")).content.decode()
     assert client.get(reverse("workloads:namespace-create")).status_code == 403
+
+
+def test_a_developers_namespaces_page_queries_do_not_grow(
+    activated, dana, django_assert_num_queries
+):
+    client = logged_in(dana)
+    services.namespace_self_service_create(name="dana-1", user=dana)
+    url = reverse("workloads:home")
+    client.get(url)  # warm the session
+    # session, user, its groups, its vCenter role (none), has_any_namespace, Supervisor count,
+    # namespace count, the page of namespaces, the running namespace services (New Namespace)
+    with django_assert_num_queries(9):
+        client.get(url)
+    for i in range(2, 7):
+        services.namespace_self_service_create(name=f"dana-{i}", user=dana)
+    with django_assert_num_queries(9):
+        response = client.get(url)
+    assert len(response.context["page"]) == 6
