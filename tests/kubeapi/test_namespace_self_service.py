@@ -10,7 +10,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from inventory.auth import NO_PERMISSION
 from tests.conftest import PASSWORD
+from tests.kubeapi.test_wcp import login, refusal
 from tests.workloads.test_self_service import run, template_spec
 from workloads import services
 from workloads.models import Namespace
@@ -127,3 +129,24 @@ def test_replacing_a_namespace_is_forbidden(kube_as, activated, dana):
         f"{NAMESPACES}/dana-ns", namespace_body("dana-ns"), content_type="application/json"
     )
     assert answer.status_code == 403
+
+
+def test_a_developer_with_no_namespace_yet_logs_in_and_creates_one(activated, dana, client):
+    """`kubectl vsphere login` lets in a developer the template allows, before any namespace;
+    the token then creates one."""
+    answer = login("dana@vsphere.local")
+    assert answer.status_code == 200, answer.content
+    token = answer.json()["session_id"]
+    created = client.post(
+        NAMESPACES,
+        namespace_body("first-ns"),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert created.status_code == 201
+    assert Namespace.objects.get(name="first-ns").creator == "VSPHERE.LOCAL\\dana"
+
+
+def test_a_developer_the_template_no_longer_allows_may_not_log_in(admin, activated, dana):
+    run(services.namespace_self_service_deactivate(supervisor=activated.supervisor, user=admin))
+    assert refusal(login("dana@vsphere.local"), 401) == NO_PERMISSION
