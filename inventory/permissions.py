@@ -27,6 +27,8 @@ class Privilege(StrEnum):
     CLUSTER_EDIT = "Host.Inventory.EditCluster"
     NAMESPACES_MANAGE = "Namespaces.Manage"  # enable, edit and disable Supervisors
     NAMESPACES_CONFIGURE = "Namespaces.Configure"  # a namespace's storage, limits, VM Service
+    # namespace self-service: its template, activate and deactivate
+    NAMESPACES_SELF_SERVICE_MANAGE = "Namespaces.SelfServiceManage"
     # Users and groups of the vsphere.local SSO domain. In vCenter that is membership of the SSO
     # Administrators group rather than a role privilege; here the Administrator role carries it.
     SSO_MANAGE = "Sso.Manage"

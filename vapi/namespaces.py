@@ -230,11 +230,19 @@ def _summaries(call: Call, v2: bool) -> Rows:
                 "description": description,
                 "config_status": config_status,
                 "stats": {"cpu_used": cpu, "memory_used": memory, "storage_used": storage},
-                "self_service_namespace": False,  # namespace self-service is not simulated
+                "self_service_namespace": self_service,
             }
-            for name, description, config_status, supervisor_id, cluster, cpu, memory, storage in (
-                api_selectors.namespace_summaries(call.user)
-            )
+            for (
+                name,
+                description,
+                config_status,
+                supervisor_id,
+                cluster,
+                self_service,
+                cpu,
+                memory,
+                storage,
+            ) in api_selectors.namespace_summaries(call.user)
         ],
     )
 
@@ -282,7 +290,7 @@ def _get(call: Call, namespace: str, v2: bool) -> dict:
             "content_libraries": [str(lib.library_id) for lib in ns.content_libraries.all()],
         },
         "creator": {"subject": subject, "domain": domain.lower()} if sep else None,
-        "self_service_namespace": False,
+        "self_service_namespace": ns.self_service,
     }
 
 

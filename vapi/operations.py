@@ -119,6 +119,7 @@ MODULES = Modules(
         "vapi.supervisors",  # enable_on_compute_cluster, summaries
         "vapi.vm_classes",
         "vapi.namespaces",  # namespaces instances
+        "vapi.namespace_self_service",  # namespace self-service and its templates
     ]
 )
 

@@ -15,7 +15,7 @@ from django.http import Http404
 
 from inventory.permissions import DENIED, Privilege, group_names, has
 from inventory.tasklog import SSO_DOMAIN
-from workloads.models import Namespace, NamespaceAccess
+from workloads.models import Namespace, NamespaceAccess, NamespaceSelfService
 
 Role = NamespaceAccess.Role
 RANK = {Role.VIEW: 1, Role.EDIT: 2, Role.OWNER: 3}
@@ -75,3 +75,34 @@ def require_configure(user, namespace: Namespace) -> None:
     require_role(user, namespace, Role.VIEW)
     if not has(user, Privilege.NAMESPACES_CONFIGURE):
         raise PermissionDenied(DENIED)
+
+
+def self_service_allows(user, template: NamespaceSelfService) -> bool:
+    """The template's permissions name the user or one of its SSO groups."""
+    name, _, domain = user.get_username().partition("@")
+    domain = (domain or SSO_DOMAIN).lower()
+    groups = set(group_names(user))
+    for p in template.permissions:
+        if p["subject_type"] == NamespaceAccess.SubjectType.USER:
+            if p["subject"].lower() == name.lower() and p["domain"].lower() == domain:
+                return True
+        elif p["subject"] in groups and p["domain"].lower() == SSO_DOMAIN:
+            return True
+    return False
+
+
+def self_service_for(user) -> list[NamespaceSelfService]:
+    """The running namespace services (with their Supervisors) whose template lets the user
+    create namespaces: one query, plus the user's groups. Templates are one per Supervisor,
+    so checking each in Python stays small."""
+    if not (user.is_authenticated and user.is_active):
+        return []
+    running = NamespaceSelfService.objects.select_related("supervisor__cluster").filter(
+        status=NamespaceSelfService.Status.RUNNING
+    )
+    return [t for t in running.order_by("supervisor__name") if self_service_allows(user, t)]
+
+
+def may_self_serve(user) -> bool:
+    """A developer allowed by a running namespace service may log in with no namespace yet."""
+    return bool(self_service_for(user))

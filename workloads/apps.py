@@ -15,13 +15,16 @@ class WorkloadsConfig(AppConfig):
         from inventory.entities import NAMESPACE, STATE_PAGES
         from inventory.permissions import ACCESS_GRANTS, AccessGrant
         from inventory.sso import principal_deleted
-        from workloads.access import has_any_namespace
+        from workloads.access import has_any_namespace, may_self_serve
         from workloads.services.namespaces import namespace_access_forget
         from workloads.vm_classes import ensure_default_classes
 
         # Developers holding only namespace permissions log in and land on their namespaces.
         if not any(g.check is has_any_namespace for g in ACCESS_GRANTS):
             ACCESS_GRANTS.append(AccessGrant(has_any_namespace, lambda: reverse("workloads:home")))
+        # So do developers a namespace service allows, to create their first namespace.
+        if not any(g.check is may_self_serve for g in ACCESS_GRANTS):
+            ACCESS_GRANTS.append(AccessGrant(may_self_serve, lambda: reverse("workloads:home")))
         # The navigator opens a namespace's pool or folder as the namespace page.
         for kind in ("ResourcePool", "Folder"):
             STATE_PAGES[(kind, NAMESPACE)] = namespace_page

@@ -87,6 +87,8 @@ class Namespace(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     creator = models.CharField(max_length=255, blank=True)  # DOMAIN\name, as vCenter shows it
+    # Made by a developer from the Supervisor's namespace template (namespace self-service).
+    self_service = models.BooleanField(default=False)
 
     # --- spec (services only). Limits: None is unlimited, as a new namespace starts.
     description = models.TextField(blank=True)
@@ -128,6 +130,63 @@ class Namespace(models.Model):
     @property
     def is_deleting(self) -> bool:
         return self.deletion_requested_at is not None
+
+
+class NamespaceSelfService(models.Model):
+    """Namespace self-service on a Supervisor: its one namespace template (vSphere 8 allows one
+    per Supervisor) and whether developers may make namespaces from it. The row is the
+    template: it exists once a template is created, and the service is DEACTIVATED until an
+    administrator activates it."""
+
+    class Status(models.TextChoices):
+        CONFIGURING = "CONFIGURING", "Configuring"
+        RUNNING = "RUNNING", "Running"
+        REMOVING = "REMOVING", "Removing"
+        DEACTIVATED = "DEACTIVATED", "Deactivated"
+        ERROR = "ERROR", "Error"
+
+    supervisor = models.OneToOneField(
+        Supervisor, on_delete=models.CASCADE, related_name="self_service"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # --- spec (services only): the template, and whether the service is wanted on.
+    template = models.CharField(max_length=63, unique=True)  # a DNS label, unique in vCenter
+    activated = models.BooleanField(default=False)
+    cpu_limit_mhz = models.BigIntegerField(null=True, blank=True)  # None: unlimited
+    memory_limit_mib = models.BigIntegerField(null=True, blank=True)
+    storage_limit_mib = models.BigIntegerField(null=True, blank=True)
+    # [{"policy": <storage policy id>, "limit": MiB or None}], as Instances.StorageSpec
+    storage_specs = models.JSONField(default=list, blank=True)
+    # [{"subject_type": "USER" | "GROUP", "subject": name, "domain": "vsphere.local"}]: who
+    # may create namespaces from the template
+    permissions = models.JSONField(default=list, blank=True)
+    vm_classes = models.ManyToManyField(
+        "VirtualMachineClass", related_name="self_service_templates", blank=True
+    )
+    content_libraries = models.ManyToManyField(
+        ContentLibrary, related_name="self_service_templates", blank=True
+    )
+    generation = models.PositiveIntegerField(default=1)
+
+    # --- status (the reconciler only)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DEACTIVATED)
+    observed_generation = models.PositiveIntegerField(default=0)
+
+    # --- engine bookkeeping
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL)
+    next_reconcile_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "namespace self-service"
+
+    def __str__(self) -> str:
+        return f"{self.template} on {self.supervisor_id}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status == self.Status.RUNNING
 
 
 class NamespaceAccess(models.Model):

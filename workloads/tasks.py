@@ -28,6 +28,13 @@ def cluster_reconcile_task(cluster_pk: int) -> None:
         cluster_reconcile_task.apply_async((cluster_pk,), countdown=wait)
 
 
+@shared_task(acks_late=True)
+def self_service_reconcile_task(self_service_pk: int) -> None:
+    wait = reconcilers.self_service_reconcile(self_service_pk)
+    if wait is not None:
+        self_service_reconcile_task.apply_async((self_service_pk,), countdown=wait)
+
+
 @shared_task
 def supervisors_resync_task() -> int:
     """Beat: re-enqueue Supervisors, vSphere Namespaces and VKS clusters whose next pass is
@@ -36,6 +43,7 @@ def supervisors_resync_task() -> int:
         (supervisor_reconcile_task, reconcilers.supervisors_due()),
         (namespace_reconcile_task, reconcilers.namespaces_due()),
         (cluster_reconcile_task, reconcilers.clusters_due()),
+        (self_service_reconcile_task, reconcilers.self_service_due()),
     ]
     for task, pks in due:
         for pk in pks:

@@ -25,6 +25,16 @@ urlpatterns = [
         name="supervisor-disable",
     ),
     path(
+        "supervisors/<uuid:supervisor_id>/namespace-service/",
+        supervisors.namespace_service,
+        name="namespace-service",
+    ),
+    path(
+        "supervisors/<uuid:supervisor_id>/namespace-service/deactivate/",
+        supervisors.namespace_service_deactivate,
+        name="namespace-service-deactivate",
+    ),
+    path(
         "supervisors/<uuid:supervisor_id>/configure/<slug:section>/",
         supervisors.supervisor_edit,
         name="supervisor-edit",

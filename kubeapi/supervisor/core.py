@@ -4,7 +4,11 @@ clusters' kubeconfig Secrets and the namespaces' Events."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Min, Q
 
 from inventory.models import Event, StoragePolicy, VirtualMachine
@@ -27,12 +31,14 @@ from kubeapi.supervisor.common import (
     visible_namespaces,
 )
 from kubeapi.surface import Column, Context, ResourceType, age, object_uid, path, timestamp
+from vksportal.errors import ErrorKind, FieldError
 from workloads import kubeconfig as kubeconfigs
+from workloads import selectors, services
 from workloads.manifests import cluster_uid
 from workloads.models import VksCluster
 from workloads.reconcilers.clusters import control_plane_name
 from workloads.reconcilers.common import NAMESPACES
-from workloads.specs import storage_class_name
+from workloads.specs import SpecError, storage_class_name
 
 # ---------------------------------------------------------------- namespaces
 
@@ -58,6 +64,60 @@ def _namespace_objects(ctx: Context, rows) -> list[dict]:
         }
         for ns in rows
     ]
+
+
+# The API server's words for a name that is not a DNS label (apimachinery's
+# validation.IsDNS1123Label).
+DNS1123_LABEL = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "
+    "must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex "
+    "used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+)
+
+
+@contextmanager
+def _write(*, dry_run: bool) -> Iterator[None]:
+    """The write's transaction; a dry run is rolled back once it has all been done."""
+    with transaction.atomic():
+        yield
+        if dry_run:
+            transaction.set_rollback(True)
+
+
+class NamespaceWriter:
+    """`kubectl create namespace` is namespace self-service: a developer the Supervisor's
+    namespace template allows gets a vSphere Namespace made from it, and is its Owner; anyone
+    else is Forbidden, as the Supervisor's RBAC answers. `kubectl delete namespace` is the
+    Owner's (and the administrators'). A namespace's settings are vCenter's, not kubectl's."""
+
+    def _built(self, ctx: Context, name: str) -> dict:
+        return NAMESPACES_TYPE.source.get(ctx, None, name)
+
+    def create(self, ctx: Context, namespace, body: dict, *, dry_run: bool) -> dict:
+        name = (body.get("metadata") or {}).get("name") or ""
+        with _write(dry_run=dry_run):
+            try:
+                ns = services.namespace_self_service_create(name=name, user=ctx.user)
+            except SpecError as error:
+                if error.kind != ErrorKind.INVALID or "name" not in error.errors:
+                    raise
+                field = (
+                    FieldError.required("metadata.name", "name or generateName is required")
+                    if not name
+                    else FieldError.invalid("metadata.name", name, DNS1123_LABEL)
+                )
+                raise SpecError([field], target=name) from None
+            return self._built(ctx, ns.name)
+
+    def replace(self, ctx: Context, namespace, name: str, body: dict, *, dry_run: bool) -> dict:
+        selectors.namespace_get(ctx.user, name)  # 404 without a role in it
+        raise PermissionDenied
+
+    def delete(self, ctx: Context, namespace, name: str, options: dict, *, dry_run: bool) -> dict:
+        ns = selectors.namespace_get(ctx.user, name)  # 404 without a role in it
+        with _write(dry_run=dry_run):
+            services.namespace_delete(namespace=ns, user=ctx.user)
+            return self._built(ctx, name)
 
 
 NAMESPACE_SCHEMA = resource_schema(
@@ -87,6 +147,7 @@ NAMESPACES_TYPE = ResourceType(
     short_names=("ns",),
     columns=(Column.at("Status", "status.phase"), Column.age()),
     schema=NAMESPACE_SCHEMA,
+    writer=NamespaceWriter(),
     description="vSphere Namespaces the caller holds a role in.",
 )
 

@@ -22,7 +22,9 @@ from tests.kubeapi.live import (
     rows,
     supervisor_kubectl,
 )
-from workloads.models import Namespace, NamespaceAccess, VksCluster
+from workloads import reconcilers
+from workloads.models import Namespace, NamespaceAccess, Supervisor, VksCluster
+from workloads.services import namespace_self_service_activate
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -77,6 +79,15 @@ def test_kubectl_against_the_supervisor_and_a_vks_cluster(tmp_path):
         namespace=Namespace.objects.get(name=NS), subject_type="USER", subject="vera", role="VIEW"
     )
     release = VksCluster.objects.get(name="payments-prod").spec["topology"]["version"]
+    # Namespace self-service on the demo's Supervisor, for carol only.
+    service = namespace_self_service_activate(
+        supervisor=Supervisor.objects.get(),
+        user=get_user_model().objects.get(username="administrator@vsphere.local"),
+        template="sandbox",
+        spec={"permissions": [{"subject_type": "USER", "subject": "carol", "domain": ""}]},
+    )
+    while reconcilers.self_service_reconcile(service.pk) is not None:
+        pass
     with running_stack(tmp_path) as stack:
         k = supervisor_kubectl(binary, stack, tmp_path, "alice", NS)
 
@@ -183,6 +194,15 @@ def test_kubectl_against_the_supervisor_and_a_vks_cluster(tmp_path):
         assert stranger.run("auth", "can-i", "get", "tkc", check=False).stdout.strip() == "no"
         refused = stranger.fails("get", "tkc")
         assert f'namespaces "{NS}" not found' in refused, refused
+
+        # Namespace self-service: carol, whom the template allows, creates a namespace and, its
+        # Owner, deletes it; vera, whom it does not, is Forbidden.
+        assert "namespace/carol-sandbox created" in stranger("create", "namespace", "carol-sandbox")
+        assert "carol-sandbox" in rows(stranger("get", "namespaces"))
+        assert "forbidden" in viewer.fails("create", "namespace", "vera-sandbox").lower()
+        deleted = stranger("delete", "namespace", "carol-sandbox", "--wait", "--timeout=60s")
+        assert "deleted" in deleted
+        assert not Namespace.objects.filter(name="carol-sandbox").exists()
 
         # An expired token: 401, as kubectl words it.
         alice = get_user_model().objects.get(username="alice@vsphere.local")

@@ -116,6 +116,10 @@ def _sdk_types():
         ),
         ("com.vmware.vcenter.namespaces.instances", "list"): ns._InstancesStub,
         ("com.vmware.vcenter.namespaces.access", "get"): ns._AccessStub,
+        ("com.vmware.vcenter.namespaces.namespace_self_service", "get"): (
+            ns._NamespaceSelfServiceStub
+        ),
+        ("com.vmware.vcenter.namespaces.namespace_templates", "get"): ns._NamespaceTemplatesStub,
         ("com.vmware.cis.tasks", "get"): Tasks.__init__.__globals__["_TasksStub"],
     }
 
@@ -203,7 +207,7 @@ def test_every_operation_is_declared_as_the_sdk_declares_it():
         if not isinstance(sdk["output_type"], t.VoidType):
             _compare(op.output, sdk["output_type"], f"{service}.{name}(output)")
         checked += 1
-    assert checked >= 18
+    assert checked >= 32
 
 
 # ---------------------------------------------------------------- clusters

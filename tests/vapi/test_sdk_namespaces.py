@@ -2,13 +2,16 @@
 stack over HTTPS (vAPI JSON-RPC at POST /api): it lists the Supervisor clusters, enables a
 Supervisor on the demo's free cluster with Clusters.EnableSpec, lists and creates vSphere
 Namespaces, a second create is the SDK's AlreadyExists, and an update sends only what it
-changes (ResourceQuotaOptionsV1Update)."""
+changes (ResourceQuotaOptionsV1Update); namespace self-service is activated with a template,
+read back, refused a second time (AlreadyExists) and deactivated."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from inventory.models import Cluster
+from inventory.models import Cluster, StoragePolicy
 from tests.integration.stack import running_stack
 from tests.kubeapi.live import demo_lab
 from tests.vapi.specs import FREE_CLUSTER, parts
@@ -74,7 +77,10 @@ def test_the_sdk_enables_a_supervisor_and_creates_namespaces(tmp_path):
     from com.vmware.vapi.std.errors_client import AlreadyExists, Unsupported
     from com.vmware.vcenter import namespace_management_client as nm
     from com.vmware.vcenter.namespaces_client import (
+        Access,
         Instances,
+        NamespaceSelfService,
+        NamespaceTemplates,
         ResourceQuotaOptionsV1,
         ResourceQuotaOptionsV1Update,
     )
@@ -82,6 +88,12 @@ def test_the_sdk_enables_a_supervisor_and_creates_namespaces(tmp_path):
     demo_lab("administrator")
     free = Cluster.objects.get(name=FREE_CLUSTER)
     spec = enable_spec(nm, parts(free))
+    policy = str(
+        StoragePolicy.objects.filter(datastores__hosts__cluster__name="Workload-Cluster-01")
+        .distinct()
+        .order_by("name")[0]
+        .policy_id
+    )
     with running_stack(tmp_path) as stack:
         client = client_module.create_vsphere_client(
             server=stack.https_url.removeprefix("https://"),
@@ -131,3 +143,40 @@ def test_the_sdk_enables_a_supervisor_and_creates_namespaces(tmp_path):
         unset = ResourceQuotaOptionsV1Update(memory_limit_unset=True)
         instances.update("sdk-team", Instances.UpdateSpec(resource_spec=unset))
         assert (quota("sdk-team").cpu_limit, quota("sdk-team").memory_limit) == (3000, None)
+        assert instances.get("sdk-team").self_service_namespace is False
+
+        # Namespace self-service: activated with a template for a group, as vCenter answers.
+        self_service = NamespaceSelfService(config)
+        assert self_service.get(summary.cluster).status == NamespaceSelfService.Status.DEACTIVATED
+        template = NamespaceSelfService.ActivateTemplateSpec(
+            template="sdk-template",
+            permissions=[
+                NamespaceTemplates.Subject(
+                    subject_type=Access.SubjectType.GROUP,
+                    subject="DevTeam-Payments",
+                    domain="vsphere.local",
+                )
+            ],
+            resource_spec=ResourceQuotaOptionsV1(cpu_limit=2000),
+            storage_specs=[Instances.StorageSpec(policy=policy)],
+            vm_service_spec=Instances.VMServiceSpec(vm_classes={"best-effort-small"}),
+        )
+        self_service.activate_with_template(summary.cluster, template)
+        until = time.monotonic() + 60
+        while self_service.get(summary.cluster).status != NamespaceSelfService.Status.RUNNING:
+            assert time.monotonic() < until, "the namespace service did not reach RUNNING"
+            time.sleep(0.2)
+        with pytest.raises(AlreadyExists):
+            self_service.activate(summary.cluster)
+        templates = NamespaceTemplates(config)
+        assert [t.template for t in templates.list(summary.cluster)] == ["sdk-template"]
+        got = templates.get(summary.cluster, "sdk-template")
+        assert got.resource_spec.convert_to(ResourceQuotaOptionsV1).cpu_limit == 2000
+        assert got.permissions[0].subject == "DevTeam-Payments"
+        assert got.vm_service_spec.vm_classes == {"best-effort-small"}
+        self_service.deactivate(summary.cluster)
+        statuses = {s.cluster: s.status for s in self_service.list()}
+        assert statuses[summary.cluster] in (
+            NamespaceSelfService.Status.REMOVING,
+            NamespaceSelfService.Status.DEACTIVATED,
+        )

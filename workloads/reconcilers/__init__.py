@@ -15,6 +15,7 @@ from workloads.reconcilers.namespaces import (
     namespace_reconcile,
     namespaces_due,
 )
+from workloads.reconcilers.self_service import self_service_due, self_service_reconcile
 from workloads.reconcilers.supervisors import (
     control_plane_vms,
     namespaces_pool,
@@ -36,6 +37,8 @@ __all__ = [
     "namespace_reconcile",
     "namespaces_due",
     "namespaces_pool",
+    "self_service_due",
+    "self_service_reconcile",
     "sim",
     "supervisor_reconcile",
     "supervisors_due",

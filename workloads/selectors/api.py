@@ -15,6 +15,7 @@ from workloads.access import namespace_role, namespaces_visible_to
 from workloads.models import (
     Namespace,
     NamespaceAccess,
+    NamespaceSelfService,
     NamespaceStorage,
     Supervisor,
     VirtualMachineClass,
@@ -130,6 +131,33 @@ def supervisor_by_id(supervisor_id: uuid.UUID) -> Supervisor:
     return sup
 
 
+# ---------------------------------------------------------------- namespace self-service
+
+
+def _templates():
+    return NamespaceSelfService.objects.select_related("supervisor__cluster", "task")
+
+
+def namespace_template(supervisor: Supervisor) -> NamespaceSelfService | None:
+    """The Supervisor's namespace template with its VM classes and libraries, or None."""
+    return (
+        _templates()
+        .prefetch_related(
+            Prefetch("vm_classes", VirtualMachineClass.objects.order_by("name")),
+            "content_libraries",
+        )
+        .filter(supervisor=supervisor)
+        .first()
+    )
+
+
+def namespace_services() -> list[tuple[Supervisor, NamespaceSelfService | None]]:
+    """Every Supervisor with its template, if any (NamespaceSelfService.list): two queries."""
+    templates = {t.supervisor_id: t for t in _templates()}
+    sups = Supervisor.objects.select_related("cluster").order_by("name")
+    return [(s, templates.get(s.pk)) for s in sups]
+
+
 # ---------------------------------------------------------------- namespaces
 
 
@@ -139,6 +167,7 @@ SUMMARY_COLUMNS = (
     "config_status",
     "supervisor__supervisor_id",
     "supervisor__cluster__moid",
+    "self_service",
 )
 
 

@@ -16,6 +16,14 @@ from workloads.services.namespaces import (
     namespace_vm_classes_set,
     storage_class_name,
 )
+from workloads.services.self_service import (
+    SelfServiceStateError,
+    namespace_self_service_activate,
+    namespace_self_service_create,
+    namespace_self_service_deactivate,
+    namespace_template_create,
+    namespace_template_update,
+)
 from workloads.services.supervisors import (
     EDITABLE,
     SupervisorStateError,
@@ -33,6 +41,7 @@ from workloads.services.vm_classes import (
 __all__ = [
     "EDITABLE",
     "NamespaceStateError",
+    "SelfServiceStateError",
     "SupervisorStateError",
     "VmClassInUseError",
     "namespace_access_add",
@@ -45,6 +54,11 @@ __all__ = [
     "namespace_libraries_set",
     "namespace_limits_set",
     "namespace_storage_set",
+    "namespace_self_service_activate",
+    "namespace_self_service_create",
+    "namespace_self_service_deactivate",
+    "namespace_template_create",
+    "namespace_template_update",
     "namespace_vm_classes_set",
     "storage_class_name",
     "supervisor_disable",

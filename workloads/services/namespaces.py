@@ -101,6 +101,14 @@ def namespace_create(
     """Create a vSphere Namespace with unlimited resources; the reconciler makes its resource
     pool and folder. Its Kubernetes releases come from the Supervisor's content library."""
     require(user, Privilege.NAMESPACES_MANAGE)
+    return namespace_new(supervisor=supervisor, name=name, description=description, user=user)
+
+
+def namespace_new(
+    *, supervisor: Supervisor, name: str, description: str = "", user, self_service: bool = False
+) -> Namespace:
+    """The namespace row, its "Create namespace" task and reconcile, once the caller's right to
+    create it is settled (an administrator's, or a template's for a self-service namespace)."""
     name = (name or "").strip()
     if not name or len(name) > 63 or not DNS_LABEL.match(name):
         raise SpecError({"name": NAME_RULE})
@@ -115,6 +123,7 @@ def namespace_create(
         supervisor=sup,
         description=(description or "").strip(),
         creator=sso_principal(user),
+        self_service=self_service,
         kubernetes_library=ContentLibrary.objects.filter(library_id=library_id).first()
         if library_id
         else None,

@@ -29,9 +29,11 @@ from inventory.forms import empty_dropped, missing_errors
 from inventory.permissions import DENIED, Privilege, has
 from inventory.tasklog import SSO_DOMAIN
 from inventory.views import partial
+from vksportal.errors import DomainError
 from workloads import selectors, services
-from workloads.access import RANK, Role, namespace_role
+from workloads.access import RANK, Role, namespace_role, self_service_for
 from workloads.models import Namespace, NamespaceAccess
+from workloads.self_service_forms import SelfServiceNamespaceForm
 from workloads.specs import SpecError
 from workloads.views.common import detail_url, home_url, refuse
 
@@ -82,12 +84,15 @@ def namespaces_tab_context(request, *, supervisor=None) -> dict:
     new_url = reverse("workloads:namespace-create")
     if supervisor is not None:
         new_url += f"?supervisor={supervisor.supervisor_id}"
+    can_manage = has(request.user, Privilege.NAMESPACES_MANAGE)
     return {
         "page": page,
         "q": q,
         "query_prefix": f"{urlencode({'q': q})}&" if q else "",
         "grid_unsettled": any(selectors.is_unsettled(ns) for ns in page),
-        "can_manage": has(request.user, Privilege.NAMESPACES_MANAGE),
+        "can_manage": can_manage,
+        # NEW NAMESPACE: administrators, and developers a namespace service allows.
+        "can_create": can_manage or bool(self_service_for(request.user)),
         "can_view_inventory": has(request.user, Privilege.VIEW),
         "new_namespace_url": new_url,
     }
@@ -667,10 +672,14 @@ def _create_page(request, *, values: dict, errors: dict | None = None, status: i
 @login_required
 def namespace_create(request):
     """GET shows the Create Namespace dialog (a Supervisor preselected with `?supervisor=`);
-    POST creates the namespace and goes to its page."""
+    POST creates the namespace and goes to its page. A developer a namespace service allows
+    gets New Namespace, made from the Supervisor's template."""
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     if not has(request.user, Privilege.NAMESPACES_MANAGE):
+        templates = self_service_for(request.user)
+        if templates:
+            return _self_service_create(request, templates)
         return refuse(request, PermissionDenied(DENIED), home_url())
     if request.method == "GET":
         choices = selectors.namespace_supervisor_choices()
@@ -696,3 +705,39 @@ def namespace_create(request):
     except SpecError as error:
         return _create_page(request, values=values, errors=error.errors, status=400)
     return _page_after(request, ns.name, "summary", "Create namespace task queued.")
+
+
+# ---------------------------------------------------------------- New Namespace (self-service)
+
+SELF_SERVICE = Dialog(
+    "New Namespace", "Create", OWNER, "workloads/_namespace_self_service_form.html"
+)
+
+
+def _self_service_create(request, templates):
+    """A developer's New Namespace: the form (`_namespace_self_service_form.html`, which the
+    developer portal embeds) posts a name and, when several allow them, a Supervisor."""
+    form = SelfServiceNamespaceForm(
+        request.POST if request.method == "POST" else None, templates=templates
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            ns = services.namespace_self_service_create(
+                name=form.cleaned_data["name"], supervisor=form.chosen, user=request.user
+            )
+        except PermissionDenied as error:
+            return refuse(request, error, home_url())
+        except DomainError as error:
+            form.add_service_errors(error)
+        else:
+            return _page_after(request, ns.name, "summary", "Create namespace task queued.")
+    context = {
+        "namespace": None,
+        "kind": "self-service",
+        "dialog": SELF_SERVICE,
+        "action": reverse("workloads:namespace-create"),
+        "back": home_url(),
+        "form": form,
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, partial(request, DIALOG_TEMPLATE, ("main",)), context, status=status)

@@ -26,9 +26,12 @@ from inventory import selectors as inventory_selectors
 from inventory.forms import missing_errors
 from inventory.permissions import DENIED, Privilege, has, require
 from inventory.views import inventory_view, partial
+from vksportal.errors import DomainError
 from workloads import forms, selectors, services
-from workloads.access import has_any_namespace
+from workloads.access import has_any_namespace, may_self_serve
 from workloads.models import Supervisor
+from workloads.selectors import api as api_selectors
+from workloads.self_service_forms import TemplateForm
 from workloads.specs import (
     LOAD_BALANCERS,
     NETWORK_PROVIDERS,
@@ -44,6 +47,7 @@ HOME_TEMPLATE = "workloads/workload_management.html"
 WIZARD_TEMPLATE = "workloads/supervisor_enable.html"
 DETAIL_TEMPLATE = "workloads/supervisor_detail.html"
 DISABLE_TEMPLATE = "workloads/supervisor_disable.html"
+SERVICE_TEMPLATE = "workloads/namespace_service_dialog.html"
 WIZARD_KEY = "supervisor_wizard"  # the session is the user's: one wizard per login
 
 SUPERVISOR_TABS = (
@@ -65,7 +69,8 @@ def home(request, tab: str = "namespaces"):
     # Developers holding only namespace permissions see the Namespaces tab (their namespaces);
     # the other tabs show the vCenter's Supervisors and need System.View.
     can_view = has(request.user, Privilege.VIEW)
-    if not can_view and (tab != "namespaces" or not has_any_namespace(request.user)):
+    # So do developers a namespace service allows, to create their first namespace.
+    if not can_view and (tab != "namespaces" or not _developer(request.user)):
         raise PermissionDenied
     namespaces_tab = tab == "namespaces"
     page = selectors.supervisor_page(None if namespaces_tab else request.GET.get("page"))
@@ -91,6 +96,10 @@ def home(request, tab: str = "namespaces"):
     if tab == "services":
         context["services"] = selectors.services_summary()
     return render(request, partial(request, HOME_TEMPLATE, ("main", "tab-body")), context)
+
+
+def _developer(user) -> bool:
+    return has_any_namespace(user) or may_self_serve(user)
 
 
 # ---------------------------------------------------------------- enable wizard
@@ -352,6 +361,10 @@ def _supervisor_context(
         edit = edit or request.GET.get("edit", "")
         if edit not in services.EDITABLE or not can_manage or sup.is_deleting:
             edit = ""
+        context["self_service"] = api_selectors.namespace_template(sup)
+        context["can_self_service"] = (
+            has(request.user, Privilege.NAMESPACES_SELF_SERVICE_MANAGE) and not sup.is_deleting
+        )
         context["sections"] = selectors.spec_sections(sup.spec)
         context["editable"] = services.EDITABLE
         context["edit"] = edit
@@ -449,3 +462,91 @@ def supervisor_disable(request, supervisor_id: uuid.UUID):
         return trigger_client_event(push_url(response, back), "task-started")
     messages.info(request, "Disable Supervisor task queued.")
     return redirect(back)
+
+
+# ---------------------------------------------------------------- Namespace Service
+
+
+def _template_choices(sup: Supervisor) -> dict[str, list]:
+    return {
+        "storage_policies": [
+            (str(p.policy_id), p.name) for p in selectors.storage_policies_for(sup.cluster.moid)
+        ],
+        "vm_classes": [(c.name, c.name) for c in selectors.namespace_vm_class_choices()],
+        "content_libraries": [
+            (str(lib.library_id), lib.name) for lib in selectors.content_libraries()
+        ],
+    }
+
+
+def _configured(request, sup: Supervisor, message: str):
+    """Back on the Configure tab after a Namespace Service change."""
+    back = detail_url(sup, "configure")
+    if request.htmx:
+        response = render(
+            request, f"{DETAIL_TEMPLATE}#main", _supervisor_context(request, sup, "configure")
+        )
+        return trigger_client_event(push_url(response, back), "task-started")
+    messages.info(request, message)
+    return redirect(back)
+
+
+@inventory_view
+def namespace_service(request, supervisor_id: uuid.UUID):
+    """The Namespace Service's template dialog. GET shows it (the template's settings, or a
+    new template's name); POST activates the service with it, or saves the template of an
+    active service. The services' errors come back at the fields."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    sup = selectors.supervisor_get(supervisor_id)
+    back = detail_url(sup, "configure")
+    if not has(request.user, Privilege.NAMESPACES_SELF_SERVICE_MANAGE):
+        return refuse(request, PermissionDenied(DENIED), back)
+    template = api_selectors.namespace_template(sup)
+    form = TemplateForm(
+        request.POST if request.method == "POST" else None,
+        choices=_template_choices(sup),
+        editing=template is not None,
+        initial=TemplateForm.initial_for(template, sup),
+    )
+    active = template is not None and template.activated
+    if request.method == "POST" and form.is_valid():
+        try:
+            if active:
+                services.namespace_template_update(
+                    supervisor=sup, name=template.template, spec=form.spec(), user=request.user
+                )
+            else:
+                services.namespace_self_service_activate(
+                    supervisor=sup,
+                    user=request.user,
+                    template=form.cleaned_data["template"],
+                    spec=form.spec(),
+                )
+        except (
+            PermissionDenied,
+            services.SupervisorStateError,
+            services.SelfServiceStateError,
+        ) as error:
+            return refuse(request, error, back)
+        except DomainError as error:
+            form.add_service_errors(error)
+        else:
+            verb = "Update namespace template" if active else "Activate namespace self-service"
+            return _configured(request, sup, f"{verb} task queued.")
+    context = {"supervisor": sup, "form": form, "active": active, "back": back}
+    status = 400 if request.method == "POST" else 200
+    return render(request, partial(request, SERVICE_TEMPLATE, ("main",)), context, status=status)
+
+
+@inventory_view
+def namespace_service_deactivate(request, supervisor_id: uuid.UUID):
+    """POST deactivates namespace self-service; the template stays for the next activation."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    sup = selectors.supervisor_get(supervisor_id)
+    try:
+        services.namespace_self_service_deactivate(supervisor=sup, user=request.user)
+    except (PermissionDenied, services.SelfServiceStateError) as error:
+        return refuse(request, error, detail_url(sup, "configure"))
+    return _configured(request, sup, "Deactivate namespace self-service task queued.")
