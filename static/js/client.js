@@ -20,6 +20,15 @@
         setTimeout(function () { copy.textContent = "Copy"; }, 1500);
       });
     }
+    // The portal's copy buttons copy a block of commands as the page shows it (data-copy-from).
+    const copyFrom = event.target.closest("[data-copy-from]");
+    const source = copyFrom && document.querySelector(copyFrom.dataset.copyFrom);
+    if (source && navigator.clipboard) {
+      navigator.clipboard.writeText(source.textContent).then(function () {
+        copyFrom.textContent = "Copied";
+        setTimeout(function () { copyFrom.textContent = "Copy"; }, 1500);
+      });
+    }
     const dismiss = event.target.closest("[data-dismiss]");
     if (dismiss) dismiss.closest(".alert").remove();
     const menuSelector = "details.menu[open], details.user-menu[open], details.actions-menu[open]";
