@@ -18,14 +18,11 @@ from kubeapi import endpoints
 from portal import commands
 from workloads.access import RANK, Role, namespaces_visible_to, subjects_q
 from workloads.cluster_status import READY
-from workloads.models import Namespace, NamespaceAccess, NamespaceStorage, VksCluster, VksNode
+from workloads.models import Namespace, NamespaceAccess, NamespaceStorage, VksCluster
 from workloads.reconcilers.common import NAMESPACES
 from workloads.releases import releases_by_namespace
-from workloads.selectors.clusters import READY_Q, ClusterRow, cluster_is_unsettled
-from workloads.selectors.clusters import ready_condition as cluster_ready
+from workloads.selectors.clusters import ClusterRow, rows_of
 from workloads.selectors.namespaces import attach_usage
-
-CONTROL_PLANE, WORKER = VksNode.Role.CONTROL_PLANE, VksNode.Role.WORKER
 
 
 def roles_by_namespace(user, namespace_ids) -> dict[int, Role]:
@@ -79,12 +76,6 @@ class PortalCluster:
         return self.row.cp_desired + self.row.workers_desired
 
 
-def _desired(cluster: VksCluster) -> tuple[int, int]:
-    topology = cluster.spec.get("topology", {})
-    cp = topology.get("controlPlane", {}).get("replicas", 0)
-    return cp, sum(p.get("replicas") or 0 for p in topology.get("nodePools", []))
-
-
 def clusters_of(user, *, namespace: str = "") -> QuerySet:
     rows = VksCluster.objects.filter(namespace__in=namespaces_visible_to(user))
     if namespace:
@@ -98,27 +89,11 @@ def cluster_page(user, *, namespace: str = "", page=None) -> tuple[Page, list[Po
     rows = clusters_of(user, namespace=namespace).select_related("namespace")
     found = paginate(rows.order_by("namespace__name", "name", "pk"), page)
     clusters = list(found)
-    counts = {
-        (r["cluster"], r["role"]): r["ready"]
-        for r in VksNode.objects.filter(cluster__in=clusters)
-        .order_by()
-        .values("cluster", "role")
-        .annotate(ready=Count("pk", filter=READY_Q))
-    }
     roles = roles_by_namespace(user, {c.namespace_id for c in clusters}) if clusters else {}
-    items = []
-    for c in clusters:
-        cp, workers = _desired(c)
-        row = ClusterRow(
-            cluster=c,
-            ready=cluster_ready(c),
-            cp_desired=cp,
-            cp_ready=counts.get((c.pk, CONTROL_PLANE), 0),
-            workers_desired=workers,
-            workers_ready=counts.get((c.pk, WORKER), 0),
-            unsettled=cluster_is_unsettled(c),
-        )
-        items.append(PortalCluster(row=row, role=roles.get(c.namespace_id, Role.VIEW)))
+    items = [
+        PortalCluster(row=row, role=roles.get(row.cluster.namespace_id, Role.VIEW))
+        for row in rows_of(clusters)
+    ]
     return found, items
 
 

@@ -10,7 +10,7 @@ for up to LIVE_MS."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -43,6 +43,18 @@ def log_in(page: Page, url: str) -> None:
     page.fill("#id_username", DEVELOPER)
     page.fill("#id_password", settings.VKS_DEMO_PASSWORD)
     page.click("button[type=submit]")
+
+
+def on_each_page(page: Page, url: str, measure: Callable[[Page], object]) -> dict:
+    """Log in, open each portal page and measure it: {URL name: measure(page)}."""
+    log_in(page, url)
+    expect(page.locator("#main h1")).to_have_text("My clusters")
+    found = {}
+    for name in PAGES:
+        page.goto(url + reverse(name))
+        expect(page.locator("#main h1")).to_be_visible()
+        found[name] = measure(page)
+    return found
 
 
 def serious_violations(page: Page) -> list[str]:
@@ -91,13 +103,7 @@ def test_a_developer_lands_on_the_portal_and_sees_clusters_and_quotas(
 def test_no_serious_accessibility_violation_on_any_portal_page(
     page: Page, live_server, console_errors: list[str]
 ) -> None:
-    log_in(page, live_server.url)
-    expect(page.locator("#main h1")).to_have_text("My clusters")
-    found = {}
-    for name in PAGES:
-        page.goto(live_server.url + reverse(name))
-        expect(page.locator("#main h1")).to_be_visible()
-        found[name] = serious_violations(page)
+    found = on_each_page(page, live_server.url, serious_violations)
     assert found == dict.fromkeys(PAGES, []), found
     assert console_errors == []
 
@@ -191,15 +197,13 @@ def phone(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
 
 
 def test_every_page_fits_390_px(phone: Page, live_server, console_errors: list[str]) -> None:
-    log_in(phone, live_server.url)
-    expect(phone.locator("#main h1")).to_have_text("My clusters")
-    widths = {}
-    for name in PAGES:
-        phone.goto(live_server.url + reverse(name))
-        expect(phone.locator("#main h1")).to_be_visible()
-        widths[name] = phone.evaluate(
+    widths = on_each_page(
+        phone,
+        live_server.url,
+        lambda page: page.evaluate(
             "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-        )
+        ),
+    )
     assert all(scroll <= client for scroll, client in widths.values()), widths
     assert widths["portal:clusters"][1] == 390
     assert console_errors == []
