@@ -8,6 +8,7 @@ create, Apply YAML), which check the role again."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from urllib.parse import urlencode
 
@@ -34,7 +35,8 @@ NAV = (
 
 
 def _states_key(token: str) -> str:
-    return f"portal:states:{token}"
+    # Only a token this module made names a cache entry: anything else names none.
+    return f"portal:states:{token}" if re.fullmatch(r"[0-9a-f]{32}", token) else "portal:states:-"
 
 
 def _remember_states(user) -> str:

@@ -182,3 +182,11 @@ def test_the_pulse_notifies_when_a_cluster_becomes_ready_or_fails(client, editor
     VksCluster.objects.filter(pk=web.pk).update(phase="Failed", conditions=failed)
     third = client.get(reverse("portal:pulse"), {"v": "old", "s": again.context["states_token"]})
     assert "VKS cluster team-a/web failed: No IP left in the range." in third.content.decode()
+
+
+@pytest.mark.parametrize("token", ["", "x" * 5000, "../../etc passwd", "ABCDEF"])
+def test_a_pulse_with_a_token_it_never_gave_notifies_nothing(client, editor, web, token):
+    client.force_login(editor)
+    response = client.get(reverse("portal:pulse"), {"v": "old", "s": token})
+    assert response.status_code == 200 and "data-notice" not in response.content.decode()
+    assert 'id="portal-pulse"' in response.content.decode()
