@@ -242,3 +242,44 @@ def test_keyboard_alone(page: Page, live_server, console_errors: list[str]) -> N
         live_server.url + reverse("workloads:cluster-create", args=["payments"])
     )
     assert console_errors == []
+
+
+def test_create_from_the_portal_then_follow_it_in_activity(
+    page: Page, live_server, console_errors: list[str]
+) -> None:
+    log_in(page, live_server.url)
+    page.get_by_role("link", name="My namespaces").click()
+    ns = page.locator(".namespace-card[data-namespace='payments']")
+    ns.get_by_role("link", name="Create cluster").click()
+    page.fill("#id_name", "web")
+    page.locator("#main .form-footer").get_by_role("button", name="Create").click()
+    expect(page).to_have_url(
+        live_server.url + reverse("workloads:cluster-detail", args=["payments", "web"])
+    )
+
+    page.locator("details.user-menu > summary").click()
+    page.get_by_role("link", name="Developer Portal").click()
+    card = page.locator(".cluster-card[data-cluster='payments/web']")
+    expect(card.locator(".cluster-phase")).to_have_text("Provisioned")
+
+    # Activity: his task, completed; a failure of it is explained in full when asked.
+    page.get_by_role("link", name="Activity").click()
+    task = page.locator(".activity-item", has_text="Create VKS cluster").filter(
+        has=page.get_by_role("link", name="payments/web")
+    )
+    expect(task).to_contain_text("Completed")
+    expect(task).to_contain_text("VSPHERE.LOCAL\\bob")
+    made = VksCluster.objects.select_related("task").get(name="web").task
+    why = "The VM class best-effort-medium is not bound to namespace payments."
+    made.state, made.error = "error", why
+    made.save()
+    page.get_by_role("link", name="Failed").click()
+    expect(page.get_by_role("link", name="Failed")).to_have_attribute("aria-current", "true")
+    failed = page.locator(f".activity-item[data-task='{made.key}']")
+    expect(failed).to_contain_text("Failed")
+    expect(failed.locator(".task-more-body")).not_to_be_visible()
+    failed.get_by_text("Why it failed").click()
+    expect(failed.locator(".task-more-body")).to_have_text(why)
+    page.get_by_role("link", name="Running").click()
+    expect(page.locator(".activity-item[data-task]")).to_have_count(0)
+    assert console_errors == []
