@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Page
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, When
+from django.http import Http404
 
 from inventory.models import Event, Task, VirtualMachine
 from inventory.permissions import Privilege, has
@@ -74,6 +75,12 @@ class PortalCluster:
     @property
     def nodes_desired(self) -> int:
         return self.row.cp_desired + self.row.workers_desired
+
+
+def require_namespace(user, name: str) -> None:
+    """404 for a namespace the user holds no role in, as for one that does not exist."""
+    if not namespaces_visible_to(user).filter(name=name).exists():
+        raise Http404(f"Namespace {name} was not found.")
 
 
 def clusters_of(user, *, namespace: str = "") -> QuerySet:

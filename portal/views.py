@@ -63,6 +63,8 @@ def _page(request, template: str, section: str, context: dict, regions=()) -> Ht
 @login_required
 def clusters(request):
     namespace = request.GET.get("namespace", "")
+    if namespace:
+        selectors.require_namespace(request.user, namespace)
     page, rows = selectors.cluster_page(
         request.user, namespace=namespace, page=request.GET.get("page")
     )

@@ -49,11 +49,20 @@ def test_no_name_leaks_to_a_developer_of_another_namespace(client, stranger, web
     assert "team-a" not in text and "web" not in text.replace("webkit", "")
 
 
-def test_a_namespace_filter_the_user_may_not_see_lists_nothing(client, stranger, web):
+@pytest.mark.parametrize("name", ["team-a", "no-such-namespace", "<b>x</b>"])
+def test_a_namespace_the_user_holds_no_role_in_is_a_404_like_one_that_does_not_exist(
+    client, stranger, web, name
+):
     client.force_login(stranger)
+    response = client.get(reverse("portal:clusters"), {"namespace": name})
+    assert response.status_code == 404
+    assert b"web" not in response.content and b"<b>x</b>" not in response.content
+
+
+def test_the_clusters_of_one_namespace(client, editor, web):
+    client.force_login(editor)
     response = client.get(reverse("portal:clusters"), {"namespace": "team-a"})
-    assert response.status_code == 200
-    assert response.context["rows"] == [] and "data-cluster=" not in response.content.decode()
+    assert [item.cluster.name for item in response.context["rows"]] == ["web"]
 
 
 def test_an_editor_sees_the_cluster_live_with_its_actions(client, editor, web):
