@@ -25,6 +25,8 @@ from workloads.releases import releases_by_namespace
 from workloads.selectors.clusters import ClusterRow, rows_of
 from workloads.selectors.namespaces import attach_usage
 
+CARDS_PER_PAGE = 25  # clusters and namespaces are cards: a phone's screenful is a few of them
+
 
 def roles_by_namespace(user, namespace_ids) -> dict[int, Role]:
     """The user's role in each namespace, as `workloads.access.namespace_role` decides it for
@@ -94,7 +96,7 @@ def cluster_page(user, *, namespace: str = "", page=None) -> tuple[Page, list[Po
     """One page of the clusters in every namespace the user may see, with ready node counts
     and the user's role. Four queries: count, page, node counts, roles."""
     rows = clusters_of(user, namespace=namespace).select_related("namespace")
-    found = paginate(rows.order_by("namespace__name", "name", "pk"), page)
+    found = paginate(rows.order_by("namespace__name", "name", "pk"), page, CARDS_PER_PAGE)
     clusters = list(found)
     roles = roles_by_namespace(user, {c.namespace_id for c in clusters}) if clusters else {}
     items = [
@@ -208,7 +210,7 @@ def namespace_page(user, *, page=None) -> tuple[Page, list[NamespaceCard]]:
         .prefetch_related("vm_classes")
         .order_by("name", "pk")
     )
-    found = paginate(rows, page)
+    found = paginate(rows, page, CARDS_PER_PAGE)
     namespaces = attach_usage(list(found))
     if not namespaces:
         return found, []
@@ -265,7 +267,7 @@ def connect_page(user, endpoint: commands.Endpoint, request, *, page=None):
     """One page of the user's namespaces with the commands for each and each of its clusters.
     Three queries: count, namespaces, their clusters."""
     rows = namespaces_visible_to(user).prefetch_related("clusters").order_by("name", "pk")
-    found = paginate(rows, page)
+    found = paginate(rows, page, CARDS_PER_PAGE)
     blocks = []
     for ns in found:
         clusters = []
@@ -318,7 +320,7 @@ def activity_tasks(user, *, states=None, page=None) -> Page:
         ),
         namespace_name=Subquery(Namespace.objects.filter(task=OuterRef("pk")).values("name")[:1]),
     )
-    return paginate(tasks.order_by("-queued_at", "-id"), page, per_page=25)
+    return paginate(tasks.order_by("-queued_at", "-id"), page, CARDS_PER_PAGE)
 
 
 def activity_events(user, *, states=None, limit: int = 25) -> list[Event]:

@@ -57,7 +57,8 @@ def test_portal_pages_do_not_grow(client, editor, web, name, queries, django_ass
     more_of_everything(web, 60)
     with django_assert_num_queries(queries):
         response = client.get(url)
-    assert len(response.context["page"]) in (25, 50) or name == "portal:activity"
+    if name != "portal:activity":  # its tasks do not grow with namespaces and clusters
+        assert len(response.context["page"]) == 25  # one page of the 61 there are
 
 
 def test_the_idle_pulse_costs_the_session_and_the_user(client, editor, django_assert_num_queries):
