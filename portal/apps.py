@@ -14,7 +14,8 @@ class PortalConfig(AppConfig):
         from inventory.permissions import ACCESS_GRANTS, AccessGrant
         from workloads.access import has_any_namespace
 
-        # A developer (namespace roles only) lands on the portal, ahead of Workload Management's
-        # own landing for the same grant: the first grant that matches names the landing page.
-        if not any(g.landing is portal_home for g in ACCESS_GRANTS):
-            ACCESS_GRANTS.insert(0, AccessGrant(has_any_namespace, portal_home))
+        # A developer (namespace roles only) lands on the portal: the grant Workload Management
+        # registered for them (installed before this app) now names the portal as the landing.
+        grant = AccessGrant(has_any_namespace, portal_home)
+        ACCESS_GRANTS[:] = [g for g in ACCESS_GRANTS if g.check is not has_any_namespace]
+        ACCESS_GRANTS.insert(0, grant)
