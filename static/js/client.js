@@ -190,8 +190,10 @@
   }, true);
   document.addEventListener("htmx:afterSettle", function () {
     openDetails.forEach(function (key) {
-      const more = document.querySelector('#recent-tasks details[data-task-more="' + key + '"]');
-      if (more) more.open = true;
+      const at = 'details[data-task-more="' + key + '"]';
+      // The portal's Activity list keeps them open across its refreshes too.
+      document.querySelectorAll("#recent-tasks " + at + ", #portal-activity " + at).forEach(
+        function (more) { more.open = true; });
     });
   });
 })();

@@ -280,6 +280,11 @@ def test_create_from_the_portal_then_follow_it_in_activity(
     expect(failed.locator(".task-more-body")).not_to_be_visible()
     failed.get_by_text("Why it failed").click()
     expect(failed.locator(".task-more-body")).to_have_text(why)
+    # A change anywhere refreshes the list; the message stays open.
+    page.evaluate("document.getElementById('portal-activity').dataset.before = '1'")
+    tasks_changed()
+    expect(page.locator("#portal-activity[data-before]")).to_have_count(0, timeout=LIVE_MS)
+    expect(failed.locator(".task-more-body")).to_be_visible()
     page.get_by_role("link", name="Running").click()
     expect(page.locator(".activity-item[data-task]")).to_have_count(0)
     assert console_errors == []
