@@ -25,6 +25,7 @@ from inventory.views import partial
 from kubeapi import endpoints, tokens
 from portal import commands, selectors
 
+NOTICES_SHOWN = 3  # at once; more (a bulk change) are summed up in one line
 STATES_SECONDS = 15 * 60  # a tab's last-seen cluster states live this long without a pulse
 NAV = (
     ("clusters", "My clusters"),
@@ -144,6 +145,11 @@ def pulse(request):
     after = selectors.cluster_states(request.user)
     cache.set(_states_key(token), after, STATES_SECONDS)
     notices = selectors.state_changes(before, after) if before is not None else []
-    context = {"tasks_version": version, "states_token": token, "notices": notices}
+    context = {
+        "tasks_version": version,
+        "states_token": token,
+        "notices": notices[:NOTICES_SHOWN],
+        "more_notices": max(0, len(notices) - NOTICES_SHOWN),
+    }
     response = render(request, "portal/_pulse.html", context)
     return trigger_client_event(response, "tasks-changed")

@@ -68,3 +68,18 @@ def test_the_idle_pulse_costs_the_session_and_the_user(client, editor, django_as
     with django_assert_num_queries(2):  # session, user
         response = client.get(reverse("portal:pulse"), params)
     assert response.status_code == 204
+
+
+def test_a_pulse_after_a_change_does_not_grow(client, editor, web, django_assert_num_queries):
+    client.force_login(editor)
+    token = client.get(reverse("portal:clusters")).context["states_token"]
+    # session, user, its groups, its vCenter role, the states of every cluster it may see
+    with django_assert_num_queries(5):
+        response = client.get(reverse("portal:pulse"), {"v": "old", "s": token})
+    more_of_everything(web, 60)
+    with django_assert_num_queries(5):
+        again = client.get(reverse("portal:pulse"), {"v": "old", "s": token})
+    assert response.status_code == again.status_code == 200
+    text = again.content.decode()  # each new cluster is Ready: three told, the rest summed up
+    assert text.count('data-state="Ready"') == 3
+    assert "57 more VKS clusters have become Ready or failed" in text
