@@ -21,6 +21,9 @@ class Endpoint:
     login_url: str
     ca_url: str
     username: str
+    # The CA's PEM when the page came over HTTPS: curl could not fetch it from there before
+    # trusting it, so the commands carry it (over HTTP they download it).
+    ca_pem: str = ""
 
     @property
     def user(self) -> str:
@@ -31,10 +34,16 @@ class Endpoint:
         return shlex.quote(f"wcp:{self.host}:{self.username}")
 
 
+def _save_ca(e: Endpoint) -> str:
+    if e.ca_pem:
+        return f"cat > {CA_FILENAME} <<'EOF'\n{e.ca_pem.strip()}\nEOF"
+    return f"curl -fsS -o {CA_FILENAME} {e.ca_url}"
+
+
 def supervisor_login(e: Endpoint) -> str:
     return "\n".join(
         [
-            f"curl -fsS -o {CA_FILENAME} {e.ca_url}",
+            _save_ca(e),
             f"TOKEN=$(curl -fsS --cacert {CA_FILENAME} -u {e.user} -X POST {e.login_url}"
             " | jq -r .session_id)",
             f"kubectl config set-cluster {e.host} --server={e.base}"

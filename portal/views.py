@@ -96,6 +96,7 @@ def connect(request):
         login_url=base + reverse("wcp:login"),
         ca_url=request.build_absolute_uri(reverse("wcp:ca-certificate")),
         username=request.user.get_username(),
+        ca_pem=endpoints.ca_pem() if request.is_secure() else "",
     )
     page, blocks = selectors.connect_page(
         request.user, endpoint, request, page=request.GET.get("page")

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from inventory.tasklog import tasks_changed
+from kubeapi import endpoints
 from workloads import services
 from workloads.models import VksCluster
 
@@ -199,3 +200,16 @@ def test_a_pulse_with_a_token_it_never_gave_notifies_nothing(client, editor, web
     response = client.get(reverse("portal:pulse"), {"v": "old", "s": token})
     assert response.status_code == 200 and "data-notice" not in response.content.decode()
     assert 'id="portal-pulse"' in response.content.decode()
+
+
+def test_over_https_the_commands_carry_the_ca_instead_of_fetching_it(client, editor, web):
+    client.force_login(editor)
+    plain = client.get(reverse("portal:connect")).context["supervisor"]
+    assert plain.splitlines()[0] == (
+        "curl -fsS -o vks-portal-ca.crt http://testserver/wcp/cli-tools/ca.crt"
+    )
+    secure = client.get(reverse("portal:connect"), secure=True).context["supervisor"]
+    lines = secure.splitlines()
+    assert lines[0] == "cat > vks-portal-ca.crt <<'EOF'"
+    assert "\n".join(lines[1 : lines.index("EOF")]) == endpoints.ca_pem().strip()
+    assert "--server=https://testserver --certificate-authority=vks-portal-ca.crt" in secure
