@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "workloads",
     "kubeapi",
     "vapi",
+    "portal",
 ]
 
 MIDDLEWARE = [

@@ -27,5 +27,6 @@ urlpatterns = [
     # The Supervisor's `/wcp/login` and the Kubernetes CLI Tools page.
     path("wcp/", include("kubeapi.wcp_urls")),
     path("workload-management/", include("workloads.urls")),
+    path("portal/", include("portal.urls")),
     path("", include("inventory.urls")),
 ]

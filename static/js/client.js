@@ -20,6 +20,15 @@
         setTimeout(function () { copy.textContent = "Copy"; }, 1500);
       });
     }
+    // The portal's copy buttons copy a block of commands as the page shows it (data-copy-from).
+    const copyFrom = event.target.closest("[data-copy-from]");
+    const source = copyFrom && document.querySelector(copyFrom.dataset.copyFrom);
+    if (source && navigator.clipboard) {
+      navigator.clipboard.writeText(source.textContent).then(function () {
+        copyFrom.textContent = "Copied";
+        setTimeout(function () { copyFrom.textContent = "Copy"; }, 1500);
+      });
+    }
     const dismiss = event.target.closest("[data-dismiss]");
     if (dismiss) dismiss.closest(".alert").remove();
     const menuSelector = "details.menu[open], details.user-menu[open], details.actions-menu[open]";
@@ -181,8 +190,10 @@
   }, true);
   document.addEventListener("htmx:afterSettle", function () {
     openDetails.forEach(function (key) {
-      const more = document.querySelector('#recent-tasks details[data-task-more="' + key + '"]');
-      if (more) more.open = true;
+      const at = 'details[data-task-more="' + key + '"]';
+      // The portal's Activity list keeps them open across its refreshes too.
+      document.querySelectorAll("#recent-tasks " + at + ", #portal-activity " + at).forEach(
+        function (more) { more.open = true; });
     });
   });
 })();

@@ -41,6 +41,8 @@ def test_developer_creates_scales_upgrades_and_deletes_a_cluster(
     page.fill("#id_username", DEVELOPER)
     page.fill("#id_password", settings.VKS_DEMO_PASSWORD)
     page.click("button[type=submit]")
+    expect(page.locator("#main h1")).to_have_text("My clusters")  # the developer portal
+    page.get_by_role("link", name="Workload Management").click()
     expect(page.locator("#main h1")).to_have_text("Workload Management")
 
     # payments › Compute › CREATE CLUSTER.

@@ -120,6 +120,8 @@ def test_admin_creates_namespace_and_grants_a_group_its_developer_sees_it(
     # A developer of the group: lands on the namespaces she may reach, no inventory navigator.
     log_out(page)
     log_in(page, live_server.url, DEVELOPER, settings.VKS_DEMO_PASSWORD)
+    expect(page).to_have_url(live_server.url + reverse("portal:clusters"))  # the portal first
+    page.get_by_role("link", name="Workload Management").click()
     expect(page.locator("#main h1")).to_have_text("Workload Management")
     expect(page).to_have_url(live_server.url + reverse("workloads:home"))
     expect(page.locator("#navigator")).to_have_count(0)

@@ -104,10 +104,10 @@ def test_an_outsider_gets_403_on_workload_management(client, cast):
     assert client.get(reverse("workloads:home")).status_code == 403
 
 
-def test_a_developer_lands_on_workload_management_without_navigator(client, viewer):
+def test_a_developer_lands_on_the_developer_portal_without_navigator(client, viewer):
     client.force_login(viewer)
     response = client.get(reverse("inventory:home"), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("workloads:home")
+    assert response.redirect_chain[-1][0] == reverse("portal:clusters")
     assert b'id="navigator"' not in response.content
     assert client.get(reverse("inventory:tree-root", args=["hosts"])).status_code == 403
     assert client.get(reverse("inventory:recent-tasks")).status_code == 200

@@ -97,10 +97,16 @@ def _desired(cluster: VksCluster) -> tuple[int, int]:
 def cluster_rows(namespace: Namespace) -> list[ClusterRow]:
     """The namespace's clusters with ready node counts per role. Two queries."""
     clusters = list(VksCluster.objects.filter(namespace=namespace).order_by("name"))
+    return rows_of(clusters, VksNode.objects.filter(cluster__namespace=namespace))
+
+
+def rows_of(clusters: list[VksCluster], nodes=None) -> list[ClusterRow]:
+    """A row for each of these clusters, its ready nodes counted per role over `nodes` (by
+    default the clusters' own). One query."""
+    nodes = VksNode.objects.filter(cluster__in=clusters) if nodes is None else nodes
     counts = {
         (r["cluster"], r["role"]): r["ready"]
-        for r in VksNode.objects.filter(cluster__namespace=namespace)
-        .order_by()
+        for r in nodes.order_by()
         .values("cluster", "role")
         .annotate(ready=Count("pk", filter=READY_Q))
     }
