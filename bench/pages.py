@@ -52,6 +52,9 @@ from inventory.estates import config_max  # noqa: E402
 from inventory.estates.common import ADMIN_USERNAME  # noqa: E402
 from inventory.models import Cluster, Host, VirtualMachine  # noqa: E402
 from inventory.tasklog import tasks_version  # noqa: E402
+from inventory.views import RESULTS_PER_TYPE  # noqa: E402
+
+NO_MATCH = "qzx"
 
 
 def floor(request: HttpRequest) -> HttpResponse:
@@ -109,8 +112,10 @@ def pages(search_term: str) -> list[Page]:
     host = Host.objects.filter(cluster=cluster).order_by("name").first()
     vm = VirtualMachine.objects.filter(host=host).order_by("name").first()
     hosts_in_cluster = Host.objects.filter(cluster=cluster).count()
-    hits = selectors.search(search_term).paginator.count
+    groups = selectors.search(search_term, per_type=RESULTS_PER_TYPE)
+    shown = sum(len(group.hits) for group in groups)
     htmx = {"HTTP_HX_REQUEST": "true"}
+    search, suggestions = "/ui/search/?", "/ui/search/suggestions/?"
     return [
         Page("floor (trivial view)", "/bench/floor/", client),
         Page("login page (anonymous)", "/login/", Client()),
@@ -124,9 +129,23 @@ def pages(search_term: str) -> list[Page]:
         Page("host VM list", f"/ui/{host.moid}/vms/", client),
         Page("VM summary", f"/ui/{vm.moid}/summary/", client),
         Page(
-            f"global search {search_term!r} ({hits:,} hits)",
-            f"/ui/search/?{urlencode({'q': search_term})}",
+            f"global search {search_term!r} ({shown} shown, {len(groups)} types)",
+            search + urlencode({"q": search_term}),
             client,
+        ),
+        Page(
+            f"search suggestions {search_term!r}",
+            suggestions + urlencode({"q": search_term}),
+            client,
+            headers=htmx,
+        ),
+        # No name matches: every name index is read to the end (PostgreSQL: trigram lookups).
+        Page(f"global search {NO_MATCH!r} (no match)", search + urlencode({"q": NO_MATCH}), client),
+        Page(
+            f"search suggestions {search_term[:1]!r} (1 letter)",
+            suggestions + urlencode({"q": search_term[:1]}),
+            client,
+            headers=htmx,
         ),
         Page(
             "recent tasks poll (idle, 204)",

@@ -4,9 +4,11 @@ the size of the estate: rollups are SQL aggregates, lists are paginated in SQL."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     CharField,
@@ -494,32 +496,117 @@ def permissions_for(entity: ManagedEntity) -> list[tuple[Permission, str]]:
 
 # ---------------------------------------------------------------- global search
 
-SEARCHABLE: tuple[type[ManagedEntity], ...] = (
-    VirtualMachine,
-    Host,
-    Cluster,
-    Datacenter,
-    Datastore,
-    DistributedSwitch,
-    PortGroup,
-    ResourcePool,
-    Folder,
+# What global search looks in, in the order the vSphere Client groups its results.
+SEARCHABLE: tuple[tuple[type[ManagedEntity], str], ...] = (
+    (VirtualMachine, "Virtual Machines"),
+    (Host, "Hosts"),
+    (Cluster, "Clusters"),
+    (Datacenter, "Datacenters"),
+    (Datastore, "Datastores"),
+    (DistributedSwitch, "Distributed Switches"),
+    (PortGroup, "Distributed Port Groups"),
+    (ResourcePool, "Resource Pools"),
+    (Folder, "Folders"),
 )
+SEARCH_TYPES = {model.__name__: model for model, _ in SEARCHABLE}
 
 
-def search(q: str, page=None) -> Page:
-    """Objects of every type whose name contains `q`, as one sorted, paginated SQL UNION."""
-    q = q.strip()
+@dataclass
+class SearchGroup:
+    object_type: str
+    label: str
+    hits: list[TreeNode]
+    more: bool  # matches beyond `hits`: the group links to all of them
+
+
+def _matches(model: type[ManagedEntity], q: str) -> QuerySet:
+    """Objects of one type whose name contains `q`, as the vSphere Client matches, ignoring
+    case. PostgreSQL answers from a trigram index on UPPER(name) (migration 0006); SQLite
+    walks the name index in order and stops at the first rows that match, so a common term
+    costs little; a rare one reads the index (not the table) once."""
+    qs = model.objects.filter(name__icontains=q)
+    if model in (ResourcePool, Folder):
+        qs = qs.filter(parent__isnull=False)  # not a cluster's root pool, a datacenter's folders
+    return qs
+
+
+SEARCH_COLUMNS = ("section", "name", "moid", "object_type", "state")
+_TERM = "\x1fterm\x1f"  # stands for the search term in the statement compiled once
+
+
+@lru_cache(maxsize=32)
+def _search_statement(vendor: str, per_type: int, types: tuple[str, ...]) -> tuple[str, tuple]:
+    """The search as SQL and parameters, with _TERM in place of the term. Compiling a nine-part
+    UNION costs the ORM several times what the database takes to answer it, so each shape is
+    compiled once per process; `vendor` keys the cache because each database words it its own
+    way (and tests switch databases)."""
     parts = [
-        model.objects.filter(name__icontains=q)
-        .exclude(**({"parent": None} if model in (ResourcePool, Folder) else {}))
-        .annotate(object_type=Value(model.__name__, output_field=CharField()))
-        .values("name", "moid", "object_type")
+        # LIMIT inside IN (...): SQLite refuses it directly in a compound SELECT's parts.
+        model.objects.filter(
+            pk__in=_matches(model, _TERM).order_by("name").values("pk")[: per_type + 1]
+        )
+        .annotate(
+            section=Value(i, output_field=IntegerField()),
+            object_type=Value(model.__name__, output_field=CharField()),
+            state=state_sql(model),
+        )
+        .values(*SEARCH_COLUMNS)
         .order_by()
-        for model in SEARCHABLE
+        for i, model in enumerate(SEARCH_TYPES[name] for name in types)
     ]
-    union = parts[0].union(*parts[1:], all=True).order_by("name", "moid")
-    return paginate(union, page)
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return union.order_by("section", "name", "moid").query.sql_with_params()
+
+
+def search(q: str, *, per_type: int, types: tuple[str, ...] = ()) -> list[SearchGroup]:
+    """The first `per_type` objects of each type (or of `types`) whose name contains `q`, by
+    name, and whether each type has more: one UNION ALL query of per-type LIMITs, no COUNT,
+    whatever the size of the inventory. Types without a match are left out."""
+    q = q.strip()
+    types = tuple(name for name in SEARCH_TYPES if not types or name in types)
+    if not q or not types:
+        return []
+    sql, params = _search_statement(connection.vendor, per_type, types)
+    term = connection.ops.prep_for_like_query(q)
+    params = tuple(p.replace(_TERM, term) if isinstance(p, str) else p for p in params)
+    rows: dict[int, list[TreeNode]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for section, name, moid, object_type, state in cursor.fetchall():
+            rows.setdefault(section, []).append(TreeNode(moid, name, object_type, state or ""))
+    labels = dict((model.__name__, label) for model, label in SEARCHABLE)
+    return [
+        SearchGroup(name, labels[name], rows[i][:per_type], len(rows[i]) > per_type)
+        for i, name in enumerate(types)
+        if i in rows
+    ]
+
+
+@dataclass
+class SearchPage:
+    """One page of one type's matches: previous and next, no total (it would cost a scan)."""
+
+    group: SearchGroup
+    number: int
+    has_previous: bool
+
+
+def search_type_page(q: str, object_type: str, page: int) -> SearchPage | None:
+    """Page `page` (from 1) of the objects of `object_type` whose name contains `q`."""
+    model = SEARCH_TYPES.get(object_type)
+    if model is None or not q.strip():
+        return None
+    size = settings.VKS_PAGE_SIZE
+    page = max(page, 1)
+    rows = list(
+        _matches(model, q.strip())
+        .annotate(state=state_sql(model))
+        .order_by("name")
+        .values("name", "moid", "state")[(page - 1) * size : page * size + 1]
+    )
+    label = dict((m.__name__, label) for m, label in SEARCHABLE)[object_type]
+    hits = [TreeNode(r["moid"], r["name"], object_type, r["state"] or "") for r in rows[:size]]
+    return SearchPage(SearchGroup(object_type, label, hits, len(rows) > size), page, page > 1)
 
 
 # ---------------------------------------------------------------- navigator tree

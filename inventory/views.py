@@ -196,14 +196,40 @@ def _page_number(raw: str | None) -> int:
         return 0
 
 
+# As the vSphere Client: a few suggestions of each type while typing, the first results of each
+# type on the results page, and all of one type page by page from its "more" link.
+SUGGESTIONS_PER_TYPE = 3
+RESULTS_PER_TYPE = 10
+
+
+def _search_term(request) -> str:
+    return request.GET.get("q", "").strip()[:255]  # no object name is longer
+
+
 @require_GET
 @inventory_view
 def search(request):
-    q = request.GET.get("q", "").strip()
-    page = selectors.search(q, request.GET.get("page")) if q else None
+    q, object_type = _search_term(request), request.GET.get("type", "")
+    context = {"q": q, "object_type": object_type}
+    if object_type:
+        found = selectors.search_type_page(q, object_type, _page_number(request.GET.get("page")))
+        if found is None:
+            raise Http404(f"Search has no object type {object_type!r}")
+        context["found"] = found
+        context["query_prefix"] = urlencode({"q": q, "type": object_type}) + "&"
+    elif q:
+        context["groups"] = selectors.search(q, per_type=RESULTS_PER_TYPE)
     template = partial(request, "inventory/search.html", ("main", "search-results"))
-    context = {"q": q, "page": page, "query_prefix": urlencode({"q": q}) + "&"}
     return render(request, template, context)
+
+
+@require_GET
+@inventory_view
+def search_suggestions(request):
+    """The header search box's suggestions as one types (htmx swaps the list under it)."""
+    q = _search_term(request)
+    groups = selectors.search(q, per_type=SUGGESTIONS_PER_TYPE) if q else []
+    return render(request, "inventory/_search_suggestions.html", {"q": q, "groups": groups})
 
 
 PANE_SHARE_SECONDS = 0.5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -240,17 +241,77 @@ def test_other_navigator_views(admin_client):
     assert admin_client.get(reverse("inventory:tree-root", args=["bogus"])).status_code == 404
 
 
+def _hits(response) -> dict[str, list[str]]:
+    return {g.object_type: [hit.moid for hit in g.hits] for g in response.context["groups"]}
+
+
 def test_global_search_covers_every_type(admin_client, vm_on):
     host = vm_on.host
     response = admin_client.get(reverse("inventory:search"), {"q": host.name[:6]})
-    kinds = {hit["object_type"] for hit in response.context["page"]}
-    assert "Host" in kinds
+    assert "Host" in _hits(response)
     response = admin_client.get(reverse("inventory:search"), {"q": vm_on.name})
-    assert vm_on.moid in [hit["moid"] for hit in response.context["page"]]
+    assert vm_on.moid in _hits(response)["VirtualMachine"]
     response = admin_client.get(reverse("inventory:search"), {"q": "Cluster"})
-    assert {"Cluster"} <= {hit["object_type"] for hit in response.context["page"]}
+    assert "Cluster" in _hits(response)
     empty = admin_client.get(reverse("inventory:search"), {"q": "no-such-thing-anywhere"})
     assert b"No results found" in empty.content
+
+
+def test_search_matches_inside_names_ignoring_case(admin_client, vm_on):
+    middle = vm_on.name[2:-1].upper()
+    response = admin_client.get(reverse("inventory:search"), {"q": middle})
+    assert vm_on.moid in _hits(response)["VirtualMachine"]
+
+
+def test_search_shows_the_first_of_each_type_then_one_type_page_by_page(admin_client, settings):
+    from inventory.views import RESULTS_PER_TYPE
+
+    settings.VKS_PAGE_SIZE = 4
+    names = sorted(VirtualMachine.objects.values_list("name", flat=True))
+    assert len(names) > RESULTS_PER_TYPE, "the demo estate has enough VMs to overflow a group"
+    common = os.path.commonprefix(names[: RESULTS_PER_TYPE + 1])[:1] or names[0][:1]
+    response = admin_client.get(reverse("inventory:search"), {"q": common})
+    vms = next(g for g in response.context["groups"] if g.object_type == "VirtualMachine")
+    assert len(vms.hits) == RESULTS_PER_TYPE and vms.more
+    assert b"More virtual machines" in response.content
+    seen, page = [], 1
+    while True:
+        more = admin_client.get(
+            reverse("inventory:search"), {"q": common, "type": "VirtualMachine", "page": page}
+        )
+        found = more.context["found"]
+        seen += [hit.name for hit in found.group.hits]
+        if not found.group.more:
+            break
+        page += 1
+    assert seen == sorted(seen) and len(seen) == len(set(seen)) > RESULTS_PER_TYPE
+    assert seen == [n for n in names if common.lower() in n.lower()]
+    bogus = admin_client.get(reverse("inventory:search"), {"q": "a", "type": "Nope"})
+    assert bogus.status_code == 404
+
+
+def test_search_term_with_like_wildcards_matches_them_literally(admin_client, vm_on):
+    response = admin_client.get(reverse("inventory:search"), {"q": "%"})
+    assert response.status_code == 200 and response.context["groups"] == []
+    response = admin_client.get(reverse("inventory:search"), {"q": "_"})
+    names = [hit.name for g in response.context["groups"] for hit in g.hits]
+    assert all("_" in name for name in names)
+
+
+def test_suggestions_list_matches_as_options(admin_client, vm_on):
+    response = admin_client.get(reverse("inventory:search-suggestions"), {"q": vm_on.name}, **HTMX)
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="search-suggestions"')
+    assert f'id="suggest-{vm_on.moid}"' in html and 'role="listbox"' in html
+    assert 'id="suggest-all"' in html, "the last option opens every result"
+    blank = admin_client.get(reverse("inventory:search-suggestions"), {"q": " "}, **HTMX)
+    assert b"hidden" in blank.content and b"listbox" not in blank.content
+
+
+def test_suggestions_need_a_role_on_the_inventory(client, outsider):
+    client.force_login(outsider)
+    response = client.get(reverse("inventory:search-suggestions"), {"q": "a"}, **HTMX)
+    assert response.status_code == 403 and b"suggest-" not in response.content
 
 
 # ---------------------------------------------------------------- actions and Recent Tasks

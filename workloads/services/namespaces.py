@@ -30,6 +30,7 @@ from workloads.selectors.namespaces import (
 )
 from workloads.services.supervisors import SupervisorStateError
 from workloads.specs import DNS_LABEL, SpecError, storage_class_name
+from workloads.targets import namespace_target
 from workloads.tasks import namespace_reconcile_task
 
 NAME_RULE = (
@@ -76,7 +77,7 @@ def _changed(ns: Namespace, *, what: str, user) -> Namespace:
             name="Update namespace",
             description_id="com.vmware.wcp.UpdateNamespace",
             operation="namespace.reconcile",
-            target=ns.supervisor.cluster,
+            target=namespace_target(ns),
             user=user,
         )
     ns.save()
@@ -124,7 +125,7 @@ def namespace_create(
         name="Create namespace",
         description_id="com.vmware.wcp.CreateNamespace",
         operation="namespace.reconcile",
-        target=sup.cluster,
+        target=namespace_target(ns),
         user=user,
     )
     ns.save()
@@ -163,7 +164,7 @@ def namespace_delete(*, namespace: Namespace, user) -> Namespace:
         name="Delete namespace",
         description_id="com.vmware.wcp.DeleteNamespace",
         operation="namespace.reconcile",
-        target=ns.supervisor.cluster,
+        target=namespace_target(ns),
         user=user,
     )
     ns.save()
