@@ -11,6 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
+    Case,
     CharField,
     Count,
     F,
@@ -21,8 +22,9 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Collate, Upper
 from django.http import Http404
 
 from inventory.entities import (
@@ -519,66 +521,122 @@ class SearchGroup:
     more: bool  # matches beyond `hits`: the group links to all of them
 
 
-def _matches(model: type[ManagedEntity], q: str) -> QuerySet:
-    """Objects of one type whose name contains `q`, as the vSphere Client matches, ignoring
-    case. PostgreSQL answers from a trigram index on UPPER(name) (migration 0006); SQLite
-    walks the name index in order and stops at the first rows that match, so a common term
-    costs little; a rare one reads the index (not the table) once."""
-    qs = model.objects.filter(name__icontains=q)
+# How search matches, as the vSphere Client does: names that contain the term, ignoring case.
+# Names that start with it come first, from an index on the upper-cased name (migration 0006),
+# read in order and only as far as the page shows: a term that begins thousands of names costs
+# no more than one that begins a few. Names with the term further in are looked for only when
+# the prefix matches do not fill a type's share: PostgreSQL answers from a trigram index;
+# SQLite walks the same index in order and stops at the rows it needs.
+
+
+# Shorter terms match the start of names only: a trigram index cannot look up one or two
+# characters, and one or two characters somewhere in a name match most of the inventory.
+INFIX_MIN = 3
+
+
+def _search_key(vendor: str):
+    """The upper-cased name, compared byte by byte (so that a range of it is exactly a prefix)."""
+    return Collate(Upper("name"), "C") if vendor == "postgresql" else Upper("name")
+
+
+def _prefix_range(q: str) -> tuple[str, str]:
+    """The search keys that start with `q`: [Q, Q with its last character's successor)."""
+    low = q.upper()
+    return low, low[:-1] + chr(ord(low[-1]) + 1)
+
+
+def _candidates(model: type[ManagedEntity], vendor: str) -> QuerySet:
+    qs = model.objects.annotate(search_key=_search_key(vendor))
     if model in (ResourcePool, Folder):
         qs = qs.filter(parent__isnull=False)  # not a cluster's root pool, a datacenter's folders
     return qs
 
 
-SEARCH_COLUMNS = ("section", "name", "moid", "object_type", "state")
-_TERM = "\x1fterm\x1f"  # stands for the search term in the statement compiled once
+def _matching(model: type[ManagedEntity], vendor: str, term: str, *, prefix: bool) -> QuerySet:
+    """`model`'s objects whose name starts with `term` (prefix) or has it further in, in order."""
+    qs = _candidates(model, vendor)
+    low, high = _prefix_range(term)
+    starts = Q(search_key__gte=low, search_key__lt=high)
+    if prefix:
+        return qs.filter(starts).order_by("search_key")
+    # Ordered by the name without the index's collation, so PostgreSQL takes the trigram index
+    # and sorts what it finds rather than reading the ordered index to the end.
+    order = Upper("name") if vendor == "postgresql" else "search_key"
+    return qs.filter(name__icontains=term).exclude(starts).order_by(order)
 
 
-@lru_cache(maxsize=32)
-def _search_statement(vendor: str, per_type: int, types: tuple[str, ...]) -> tuple[str, tuple]:
-    """The search as SQL and parameters, with _TERM in place of the term. Compiling a nine-part
-    UNION costs the ORM several times what the database takes to answer it, so each shape is
+SEARCH_COLUMNS = ("section", "name", "moid", "object_type", "state", "search_key")
+# A term that no one types, compiled into the statement in place of the real one; at run time its
+# parameters (the prefix range and the LIKE pattern) are swapped for the real term's.
+_DUMMY = "\x1fTERM\x1f"
+_DUMMY_LOW, _DUMMY_HIGH = _prefix_range(_DUMMY)
+
+
+@lru_cache(maxsize=1024)
+def _search_statement(
+    vendor: str, limits: tuple[int, ...], types: tuple[str, ...], prefix: bool
+) -> tuple[str, tuple]:
+    """One search query as SQL and parameters, for the dummy term. Compiling a nine-part UNION
+    costs the ORM several times what the database takes to answer it, so each shape is
     compiled once per process; `vendor` keys the cache because each database words it its own
     way (and tests switch databases)."""
-    parts = [
+    parts = []
+    for i, (name, limit) in enumerate(zip(types, limits, strict=True)):
+        model = SEARCH_TYPES[name]
         # LIMIT inside IN (...): SQLite refuses it directly in a compound SELECT's parts.
-        model.objects.filter(
-            pk__in=_matches(model, _TERM).order_by("name").values("pk")[: per_type + 1]
+        first = _matching(model, vendor, _DUMMY, prefix=prefix).values("pk")[:limit]
+        parts.append(
+            model.objects.filter(pk__in=first)
+            .annotate(
+                section=Value(i, output_field=IntegerField()),
+                object_type=Value(name, output_field=CharField()),
+                state=state_sql(model),
+                search_key=_search_key(vendor),
+            )
+            .values(*SEARCH_COLUMNS)
+            .order_by()
         )
-        .annotate(
-            section=Value(i, output_field=IntegerField()),
-            object_type=Value(model.__name__, output_field=CharField()),
-            state=state_sql(model),
-        )
-        .values(*SEARCH_COLUMNS)
-        .order_by()
-        for i, model in enumerate(SEARCH_TYPES[name] for name in types)
-    ]
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    return union.order_by("section", "name", "moid").query.sql_with_params()
+    return union.order_by("section", "search_key", "moid").query.sql_with_params()
+
+
+def _run_search(q: str, limits: dict[str, int], prefix: bool) -> dict[str, list[TreeNode]]:
+    types = tuple(limits)
+    sql, params = _search_statement(connection.vendor, tuple(limits.values()), types, prefix)
+    low, high = _prefix_range(q)
+    like = connection.ops.prep_for_like_query(q)
+    real = {_DUMMY_LOW: low, _DUMMY_HIGH: high}
+    bound = [real.get(p, p.replace(_DUMMY, like)) if isinstance(p, str) else p for p in params]
+    found: dict[str, list[TreeNode]] = {name: [] for name in types}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, bound)
+        for section, name, moid, object_type, state, _ in cursor.fetchall():
+            found[types[section]].append(TreeNode(moid, name, object_type, state or ""))
+    return found
 
 
 def search(q: str, *, per_type: int, types: tuple[str, ...] = ()) -> list[SearchGroup]:
-    """The first `per_type` objects of each type (or of `types`) whose name contains `q`, by
-    name, and whether each type has more: one UNION ALL query of per-type LIMITs, no COUNT,
-    whatever the size of the inventory. Types without a match are left out."""
+    """The first `per_type` objects of each type (or of `types`) whose name contains `q`, those
+    that start with it first, and whether each type has more. One indexed query for the names
+    that start with `q` and, for the types those leave short, one for names with `q` further in;
+    LIMITs per type, no COUNT, whatever the size of the inventory. Types without a match are
+    left out."""
     q = q.strip()
-    types = tuple(name for name in SEARCH_TYPES if not types or name in types)
-    if not q or not types:
+    wanted = [name for name in SEARCH_TYPES if not types or name in types]
+    if not q or not wanted:
         return []
-    sql, params = _search_statement(connection.vendor, per_type, types)
-    term = connection.ops.prep_for_like_query(q)
-    params = tuple(p.replace(_TERM, term) if isinstance(p, str) else p for p in params)
-    rows: dict[int, list[TreeNode]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for section, name, moid, object_type, state in cursor.fetchall():
-            rows.setdefault(section, []).append(TreeNode(moid, name, object_type, state or ""))
-    labels = dict((model.__name__, label) for model, label in SEARCHABLE)
+    found = _run_search(q, {name: per_type + 1 for name in wanted}, prefix=True)
+    short = {
+        name: per_type + 1 - len(hits) for name, hits in found.items() if len(hits) <= per_type
+    }
+    if short and len(q) >= INFIX_MIN:
+        for name, hits in _run_search(q, short, prefix=False).items():
+            found[name] += hits
+    labels = {model.__name__: label for model, label in SEARCHABLE}
     return [
-        SearchGroup(name, labels[name], rows[i][:per_type], len(rows[i]) > per_type)
-        for i, name in enumerate(types)
-        if i in rows
+        SearchGroup(name, labels[name], found[name][:per_type], len(found[name]) > per_type)
+        for name in wanted
+        if found[name]
     ]
 
 
@@ -592,19 +650,26 @@ class SearchPage:
 
 
 def search_type_page(q: str, object_type: str, page: int) -> SearchPage | None:
-    """Page `page` (from 1) of the objects of `object_type` whose name contains `q`."""
+    """Page `page` (from 1) of the objects of `object_type` whose name contains `q`, in the
+    order of `search`: those that start with `q`, then the others. One query; further pages
+    sort every match, a cost paid only by someone who asked for all of them."""
     model = SEARCH_TYPES.get(object_type)
-    if model is None or not q.strip():
+    q = q.strip()
+    if model is None or not q:
         return None
-    size = settings.VKS_PAGE_SIZE
-    page = max(page, 1)
+    size, page = settings.VKS_PAGE_SIZE, max(page, 1)
+    low, high = _prefix_range(q)
+    vendor = connection.vendor
+    starts = Q(search_key__gte=low, search_key__lt=high)
+    later = Case(When(starts, then=Value(0)), default=Value(1))
     rows = list(
-        _matches(model, q.strip())
-        .annotate(state=state_sql(model))
-        .order_by("name")
+        _candidates(model, vendor)
+        .filter(Q(name__icontains=q) if len(q) >= INFIX_MIN else starts)
+        .annotate(state=state_sql(model), later=later)
+        .order_by("later", "search_key", "moid")
         .values("name", "moid", "state")[(page - 1) * size : page * size + 1]
     )
-    label = dict((m.__name__, label) for m, label in SEARCHABLE)[object_type]
+    label = {m.__name__: label for m, label in SEARCHABLE}[object_type]
     hits = [TreeNode(r["moid"], r["name"], object_type, r["state"] or "") for r in rows[:size]]
     return SearchPage(SearchGroup(object_type, label, hits, len(rows) > size), page, page > 1)
 

@@ -2,10 +2,10 @@
 
 from django.db import migrations, models
 
-# Global search matches names containing the term, ignoring case: Django's icontains is
-# UPPER(name::text) LIKE UPPER('%term%') on PostgreSQL, which a trigram index on that
-# expression answers without reading the table. SQLite has no trigram index: there search walks
-# the name index in order and stops after the rows it shows.
+# Global search (inventory.selectors.search): names that start with the term come from an index
+# on the upper-cased name, compared byte by byte so that a range of keys is exactly a prefix and
+# the index gives them in order; names with the term further in come, on PostgreSQL, from a
+# trigram index on UPPER(name::text), the expression Django's icontains compares.
 SEARCHED = (
     "virtualmachine",
     "host",
@@ -19,22 +19,29 @@ SEARCHED = (
 )
 
 
-def add_trigram_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+def add_search_indexes(apps, schema_editor):
+    postgres = schema_editor.connection.vendor == "postgresql"
+    if postgres:
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for table in SEARCHED:
+        # SQLite: the name too, so that a LIKE on it reads the index alone.
+        key = '(UPPER(name) COLLATE "C")' if postgres else "UPPER(name), name"
         schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS inventory_{table}_name_trgm "
-            f"ON inventory_{table} USING gin (UPPER(name::text) gin_trgm_ops)"
+            f"CREATE INDEX IF NOT EXISTS inventory_{table}_search_key "
+            f"ON inventory_{table} ({key})"
         )
+        if postgres:
+            schema_editor.execute(
+                f"CREATE INDEX IF NOT EXISTS inventory_{table}_name_trgm "
+                f"ON inventory_{table} USING gin (UPPER(name::text) gin_trgm_ops)"
+            )
 
 
-def drop_trigram_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
+def drop_search_indexes(apps, schema_editor):
     for table in SEARCHED:
-        schema_editor.execute(f"DROP INDEX IF EXISTS inventory_{table}_name_trgm")
+        schema_editor.execute(f"DROP INDEX IF EXISTS inventory_{table}_search_key")
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"DROP INDEX IF EXISTS inventory_{table}_name_trgm")
 
 
 class Migration(migrations.Migration):
@@ -54,5 +61,5 @@ class Migration(migrations.Migration):
             name='target_moid',
             field=models.CharField(db_index=True, max_length=128),
         ),
-        migrations.RunPython(add_trigram_indexes, drop_trigram_indexes),
+        migrations.RunPython(add_search_indexes, drop_search_indexes),
     ]

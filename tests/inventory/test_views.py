@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
+from collections import Counter
 
 import pytest
 import time_machine
@@ -267,27 +267,43 @@ def test_search_shows_the_first_of_each_type_then_one_type_page_by_page(admin_cl
     from inventory.views import RESULTS_PER_TYPE
 
     settings.VKS_PAGE_SIZE = 4
-    names = sorted(VirtualMachine.objects.values_list("name", flat=True))
-    assert len(names) > RESULTS_PER_TYPE, "the demo estate has enough VMs to overflow a group"
-    common = os.path.commonprefix(names[: RESULTS_PER_TYPE + 1])[:1] or names[0][:1]
-    response = admin_client.get(reverse("inventory:search"), {"q": common})
+    names = list(VirtualMachine.objects.values_list("name", flat=True))
+    # The three letters most VM names share (e.g. "app"): they begin some names, sit inside others.
+    threes = Counter(t for n in names for t in {n.lower()[i : i + 3] for i in range(len(n) - 2)})
+    term, count = threes.most_common(1)[0]
+    assert count > RESULTS_PER_TYPE, "the demo estate has enough VMs to overflow a group"
+    starting = sorted((n for n in names if n.lower().startswith(term)), key=str.upper)
+    inside = {n for n in names if term in n.lower() and not n.lower().startswith(term)}
+
+    response = admin_client.get(reverse("inventory:search"), {"q": term.upper()})
     vms = next(g for g in response.context["groups"] if g.object_type == "VirtualMachine")
-    assert len(vms.hits) == RESULTS_PER_TYPE and vms.more
-    assert b"More virtual machines" in response.content
+    assert [hit.name for hit in vms.hits] == (starting + sorted(inside, key=str.upper))[
+        :RESULTS_PER_TYPE
+    ], "names that start with the term first"
+    assert vms.more and b"More virtual machines" in response.content
     seen, page = [], 1
     while True:
         more = admin_client.get(
-            reverse("inventory:search"), {"q": common, "type": "VirtualMachine", "page": page}
+            reverse("inventory:search"), {"q": term, "type": "VirtualMachine", "page": page}
         )
         found = more.context["found"]
         seen += [hit.name for hit in found.group.hits]
         if not found.group.more:
             break
         page += 1
-    assert seen == sorted(seen) and len(seen) == len(set(seen)) > RESULTS_PER_TYPE
-    assert seen == [n for n in names if common.lower() in n.lower()]
+    assert seen[: len(starting)] == starting and set(seen[len(starting) :]) == inside
+    assert len(seen) == count
     bogus = admin_client.get(reverse("inventory:search"), {"q": "a", "type": "Nope"})
     assert bogus.status_code == 404
+
+
+def test_short_terms_match_the_start_of_names(admin_client, vm_on):
+    response = admin_client.get(reverse("inventory:search"), {"q": vm_on.name[:2]})
+    assert vm_on.moid in _hits(response)["VirtualMachine"]
+    inside = vm_on.name[1:3]
+    response = admin_client.get(reverse("inventory:search"), {"q": inside})
+    names = [hit.name for g in response.context["groups"] for hit in g.hits]
+    assert all(name.lower().startswith(inside.lower()) for name in names)
 
 
 def test_search_term_with_like_wildcards_matches_them_literally(admin_client, vm_on):
