@@ -33,6 +33,7 @@ from inventory.entities import (
     icon_named,
     model_for,
     object_path,
+    state_of,
     state_sql,
     tree_children_path,
 )
@@ -813,6 +814,31 @@ def tree_path(view: str, entity: ManagedEntity) -> list[ManagedEntity]:
         case "networks", PortGroup():
             return [entity.switch.datacenter, entity.switch]
     return []
+
+
+def tree_revealing(view: str, entity: ManagedEntity | None) -> dict[str, TreePage]:
+    """The first page of children of each node to open so that the navigator shows `entity`:
+    the vCenter always, and the containers above `entity` in this view; nothing else loads.
+    A node on the path that is not on its parent's first page (the 250th VM of a folder) is
+    shown after that page, so the open object is always in the tree."""
+    vcenter = vcenter_get()
+    if vcenter is None:
+        return {}
+    above = tree_path(view, entity) if entity is not None else []
+    if not above and not isinstance(entity, Datacenter):
+        entity = None  # not in this view's tree (a datastore in Hosts and Clusters), or a root
+    path, shown = [vcenter, *above], [*above, entity]
+    opened = {}
+    for node, child in zip(path, shown, strict=True):
+        page = tree_children(view, node)
+        if child is not None and all(n.moid != child.moid for n in page.nodes):
+            page.nodes.append(_node_of(child))
+        opened[node.moid] = page
+    return opened
+
+
+def _node_of(entity: ManagedEntity) -> TreeNode:
+    return TreeNode(entity.moid, entity.name, type(entity).__name__, state_of(entity))
 
 
 def _folder_chain(folder: Folder | None) -> list[Folder]:

@@ -177,16 +177,14 @@ def tree(request, view: str, moid: str | None = None):
 
 
 def _revealed(view: str, moid: str | None) -> dict:
-    """Children of the nodes to open so the object on the page shows in the tree: the vCenter
-    always, and the containers above `moid` in this view."""
-    vcenter = selectors.vcenter_get()
-    path = [vcenter] if vcenter else []
+    """Children of the nodes to open so the object on the page shows in the tree."""
+    entity = None
     if moid:
         try:
-            path += selectors.tree_path(view, selectors.entity_get(moid))
+            entity = selectors.entity_get(moid)
         except Http404:
             pass  # a stale link: show the tree without it
-    return {node.moid: selectors.tree_children(view, node) for node in path}
+    return selectors.tree_revealing(view, entity)
 
 
 def _page_number(raw: str | None) -> int:

@@ -52,6 +52,26 @@
     markSelected();
   });
   document.addEventListener("htmx:afterSettle", markSelected);
+  // The navigator reveals the object the main pane opens: a node already in the tree is
+  // scrolled into view; an object opened from elsewhere (search, a task, a link) has the tree
+  // loaded again, open down to it (only the first page of each ancestor's children).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    const target = event.detail.target;
+    if (!target || (target.id !== "main" && target.id !== "navigator")) return;
+    const main = document.getElementById("main");
+    const moid = main && main.dataset.moid;
+    if (!moid || !document.getElementById("navigator")) return;
+    const link = document.querySelector('#navigator .tree-node[data-moid="' + moid + '"] .tree-link');
+    if (link) {
+      link.scrollIntoView({ block: "nearest" });
+      return;
+    }
+    const view = document.querySelector("#navigator .nav-view.active");
+    if (target.id === "main" && view) {
+      const url = view.getAttribute("href") + "?reveal=" + encodeURIComponent(moid);
+      htmx.ajax("GET", url, { target: "#navigator", swap: "innerHTML" });
+    }
+  });
   // What htmx would otherwise evaluate from attributes, which the Content-Security-Policy forbids
   // (htmx.config.allowEval is off): trigger conditions and values computed at request time.
   document.addEventListener("htmx:configRequest", function (event) {

@@ -575,3 +575,24 @@ def test_reconfigure_while_a_task_runs_is_409(admin_client, admin, management_cl
     assert response.status_code == 409
     assert response["HX-Retarget"] == "#alerts"
     assert b"Another task is already in progress." in response.content
+
+
+def test_tree_reveals_an_object_beyond_its_parents_first_page(admin_client, settings, vm_on):
+    settings.VKS_TREE_PAGE_SIZE = 1
+    host = vm_on.host
+    last = VirtualMachine.objects.filter(host=host).order_by("-name").first()
+    assert VirtualMachine.objects.filter(host=host).count() > 1, "the host has a second page"
+    tree = admin_client.get(
+        reverse("inventory:tree-root", args=["hosts"]), {"reveal": last.moid}
+    ).content.decode()
+    host_node = tree[tree.index(f'data-moid="{host.moid}"') :]
+    assert f'data-moid="{last.moid}"' in host_node, "shown after the first page"
+    assert "Show more" in host_node, "the rest of the page stays a click away"
+
+
+def test_tree_reveal_of_an_object_outside_the_view_opens_nothing_more(admin_client):
+    datastore = Datastore.objects.first()
+    tree = admin_client.get(
+        reverse("inventory:tree-root", args=["hosts"]), {"reveal": datastore.moid}
+    )
+    assert datastore.moid.encode() not in tree.content
