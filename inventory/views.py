@@ -204,11 +204,27 @@ def _search_term(request) -> str:
     return request.GET.get("q", "").strip()[:255]  # no object name is longer
 
 
+def search_view(view):
+    """Global search: for a vCenter role, or for access another app grants (a developer, who
+    finds only their namespaces and clusters)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not has(request.user, Privilege.VIEW) and granted_elsewhere(request.user) is None:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @require_GET
-@inventory_view
+@search_view
 def search(request):
     q, object_type = _search_term(request), request.GET.get("type", "")
     context = {"q": q, "object_type": object_type}
+    if object_type and not has(request.user, Privilege.VIEW):
+        raise Http404(f"Search has no object type {object_type!r}")  # inventory types only
     if object_type:
         found = selectors.search_type_page(q, object_type, _page_number(request.GET.get("page")))
         if found is None:
@@ -216,17 +232,17 @@ def search(request):
         context["found"] = found
         context["query_prefix"] = urlencode({"q": q, "type": object_type}) + "&"
     elif q:
-        context["groups"] = selectors.search(q, per_type=RESULTS_PER_TYPE)
+        context["groups"] = selectors.search_for(request.user, q, per_type=RESULTS_PER_TYPE)
     template = partial(request, "inventory/search.html", ("main", "search-results"))
     return render(request, template, context)
 
 
 @require_GET
-@inventory_view
+@search_view
 def search_suggestions(request):
     """The header search box's suggestions as one types (htmx swaps the list under it)."""
     q = _search_term(request)
-    groups = selectors.search(q, per_type=SUGGESTIONS_PER_TYPE) if q else []
+    groups = selectors.search_for(request.user, q, per_type=SUGGESTIONS_PER_TYPE) if q else []
     return render(request, "inventory/_search_suggestions.html", {"q": q, "groups": groups})
 
 
