@@ -112,6 +112,11 @@ def pages(search_term: str) -> list[Page]:
     host = Host.objects.filter(cluster=cluster).order_by("name").first()
     vm = VirtualMachine.objects.filter(host=host).order_by("name").first()
     hosts_in_cluster = Host.objects.filter(cluster=cluster).count()
+    # The last VM of the fullest folder: beyond the navigator's first page of that folder.
+    folder = VirtualMachine.objects.values("folder").annotate(n=Count("id")).order_by("-n")[0]
+    last_in_folder = (
+        VirtualMachine.objects.filter(folder=folder["folder"]).order_by("-name").first()
+    )
     groups = selectors.search(search_term, per_type=RESULTS_PER_TYPE)
     shown = sum(len(group.hits) for group in groups)
     htmx = {"HTTP_HX_REQUEST": "true"}
@@ -123,6 +128,12 @@ def pages(search_term: str) -> list[Page]:
         Page(
             f"tree: expand cluster ({hosts_in_cluster} hosts)",
             f"/ui/tree/hosts/{cluster.moid}/",
+            client,
+            headers=htmx,
+        ),
+        Page(
+            "tree revealing a VM (VMs and Templates)",
+            f"/ui/tree/vms/?reveal={last_in_folder.moid}",
             client,
             headers=htmx,
         ),

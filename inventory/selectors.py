@@ -666,6 +666,9 @@ class SearchPage:
     has_previous: bool
 
 
+MAX_SEARCH_PAGE = 100_000  # an offset every database takes; far beyond any inventory
+
+
 def search_type_page(q: str, object_type: str, page: int) -> SearchPage | None:
     """Page `page` (from 1) of the objects of `object_type` whose name contains `q`, in the
     order of `search`: those that start with `q`, then the others. One query; further pages
@@ -674,7 +677,7 @@ def search_type_page(q: str, object_type: str, page: int) -> SearchPage | None:
     q = q.strip()
     if model is None or not q:
         return None
-    size, page = settings.VKS_PAGE_SIZE, max(page, 1)
+    size, page = settings.VKS_PAGE_SIZE, min(max(page, 1), MAX_SEARCH_PAGE)
     low, high = _prefix_range(q)
     vendor = connection.vendor
     starts = Q(search_key__gte=low, search_key__lt=high)

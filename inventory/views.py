@@ -27,7 +27,14 @@ from inventory.auth import SsoLoginForm
 from inventory.entities import TABS, object_path, type_label
 from inventory.forms import missing_errors
 from inventory.models import Cluster, Host, Task, VirtualMachine
-from inventory.permissions import DENIED, Privilege, granted_elsewhere, has, require
+from inventory.permissions import (
+    DENIED,
+    Privilege,
+    granted_elsewhere,
+    has,
+    may_log_in,
+    require,
+)
 from inventory.tasklog import tasks_version
 
 OBJECT_TEMPLATE = "inventory/object_page.html"
@@ -211,7 +218,7 @@ def search_view(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not has(request.user, Privilege.VIEW) and granted_elsewhere(request.user) is None:
+        if not may_log_in(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -225,7 +232,7 @@ def search(request):
     context = {"q": q, "object_type": object_type}
     if object_type and not has(request.user, Privilege.VIEW):
         raise Http404(f"Search has no object type {object_type!r}")  # inventory types only
-    if object_type:
+    if object_type and q:
         found = selectors.search_type_page(q, object_type, _page_number(request.GET.get("page")))
         if found is None:
             raise Http404(f"Search has no object type {object_type!r}")

@@ -596,3 +596,17 @@ def test_tree_reveal_of_an_object_outside_the_view_opens_nothing_more(admin_clie
         reverse("inventory:tree-root", args=["hosts"]), {"reveal": datastore.moid}
     )
     assert datastore.moid.encode() not in tree.content
+
+
+def test_search_takes_hostile_input_without_a_500(admin_client):
+    search = reverse("inventory:search")
+    for params in (
+        {"q": "esx", "type": "Host", "page": "9" * 40},
+        {"q": "esx", "type": "Host", "page": "-3"},
+        {"q": "x" * 5000},
+        {"q": "\\%_'\""},
+        {"q": "", "type": "Host"},
+    ):
+        assert admin_client.get(search, params).status_code == 200, params
+    assert admin_client.get(search, {"q": "a", "type": "<b>"}).status_code == 404
+    assert admin_client.post(search, {"q": "a"}).status_code == 405
