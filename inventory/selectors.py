@@ -3,6 +3,7 @@ the size of the estate: rollups are SQL aggregates, lists are paginated in SQL."
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -545,7 +546,7 @@ def _search_key(vendor: str):
 def _prefix_range(q: str) -> tuple[str, str]:
     """The search keys that start with `q`: [Q, Q with its last character's successor)."""
     low = q.upper()
-    return low, low[:-1] + chr(ord(low[-1]) + 1)
+    return low, low[:-1] + chr(min(ord(low[-1]) + 1, sys.maxunicode))
 
 
 def _candidates(model: type[ManagedEntity], vendor: str) -> QuerySet:

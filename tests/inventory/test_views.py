@@ -605,6 +605,7 @@ def test_search_takes_hostile_input_without_a_500(admin_client):
         {"q": "esx", "type": "Host", "page": "-3"},
         {"q": "x" * 5000},
         {"q": "\\%_'\""},
+        {"q": "\U0010ffff"},
         {"q": "", "type": "Host"},
     ):
         assert admin_client.get(search, params).status_code == 200, params
