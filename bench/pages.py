@@ -52,6 +52,9 @@ from inventory.estates import config_max  # noqa: E402
 from inventory.estates.common import ADMIN_USERNAME  # noqa: E402
 from inventory.models import Cluster, Host, VirtualMachine  # noqa: E402
 from inventory.tasklog import tasks_version  # noqa: E402
+from inventory.views import RESULTS_PER_TYPE  # noqa: E402
+
+NO_MATCH = "qzx"
 
 
 def floor(request: HttpRequest) -> HttpResponse:
@@ -109,8 +112,15 @@ def pages(search_term: str) -> list[Page]:
     host = Host.objects.filter(cluster=cluster).order_by("name").first()
     vm = VirtualMachine.objects.filter(host=host).order_by("name").first()
     hosts_in_cluster = Host.objects.filter(cluster=cluster).count()
-    hits = selectors.search(search_term).paginator.count
+    # The last VM of the fullest folder: beyond the navigator's first page of that folder.
+    folder = VirtualMachine.objects.values("folder").annotate(n=Count("id")).order_by("-n")[0]
+    last_in_folder = (
+        VirtualMachine.objects.filter(folder=folder["folder"]).order_by("-name").first()
+    )
+    groups = selectors.search(search_term, per_type=RESULTS_PER_TYPE)
+    shown = sum(len(group.hits) for group in groups)
     htmx = {"HTTP_HX_REQUEST": "true"}
+    search, suggestions = "/ui/search/?", "/ui/search/suggestions/?"
     return [
         Page("floor (trivial view)", "/bench/floor/", client),
         Page("login page (anonymous)", "/login/", Client()),
@@ -121,12 +131,32 @@ def pages(search_term: str) -> list[Page]:
             client,
             headers=htmx,
         ),
+        Page(
+            "tree revealing a VM (VMs and Templates)",
+            f"/ui/tree/vms/?reveal={last_in_folder.moid}",
+            client,
+            headers=htmx,
+        ),
         Page("host VM list", f"/ui/{host.moid}/vms/", client),
         Page("VM summary", f"/ui/{vm.moid}/summary/", client),
         Page(
-            f"global search {search_term!r} ({hits:,} hits)",
-            f"/ui/search/?{urlencode({'q': search_term})}",
+            f"global search {search_term!r} ({shown} shown, {len(groups)} types)",
+            search + urlencode({"q": search_term}),
             client,
+        ),
+        Page(
+            f"search suggestions {search_term!r}",
+            suggestions + urlencode({"q": search_term}),
+            client,
+            headers=htmx,
+        ),
+        # No name matches: every name index is read to the end (PostgreSQL: trigram lookups).
+        Page(f"global search {NO_MATCH!r} (no match)", search + urlencode({"q": NO_MATCH}), client),
+        Page(
+            f"search suggestions {search_term[:1]!r} (1 letter)",
+            suggestions + urlencode({"q": search_term[:1]}),
+            client,
+            headers=htmx,
         ),
         Page(
             "recent tasks poll (idle, 204)",

@@ -185,6 +185,17 @@ NAMESPACES, NAMESPACE = "Namespaces", "namespace"
 # Pages other apps own for some nodes, by (type, state) -> f(name) -> URL: Workload Management
 # registers the vSphere Namespace page, so the tree opens it as the vSphere Client does.
 STATE_PAGES: dict[tuple[str, str], Callable[[str], str]] = {}
+# Pages of task and event targets that are not inventory objects (a vSphere Namespace, a VKS
+# cluster), by target type -> f(target id) -> URL; registered by the app that owns them.
+TARGET_PAGES: dict[str, Callable[[str], str]] = {}
+
+
+def target_path(target_type: str, moid: str) -> str:
+    """Where a task's or event's target opens: its owner's page, or the inventory object's."""
+    page = TARGET_PAGES.get(target_type)
+    return page(moid) if page else object_path(moid)
+
+
 _TYPE_ICONS = {
     "VCenter": "vcenter",
     "Datacenter": "datacenter",

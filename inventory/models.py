@@ -363,7 +363,8 @@ class ContentLibraryItem(models.Model):
 class EntityRef(models.Model):
     """Where a task or event happened: the object plus the containers that scope Monitor tabs."""
 
-    target_moid = models.CharField(max_length=40, db_index=True)
+    # A managed object ID, or for targets outside the inventory their API id (`ns/cluster`).
+    target_moid = models.CharField(max_length=128, db_index=True)
     target_name = models.CharField(max_length=255)
     target_type = models.CharField(max_length=40)
     datacenter_moid = models.CharField(max_length=40, blank=True, db_index=True)

@@ -3,12 +3,17 @@ the size of the estate: rollups are SQL aggregates, lists are paginated in SQL."
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
+    Case,
     CharField,
     Count,
     F,
@@ -19,8 +24,9 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Collate, Upper
 from django.http import Http404
 
 from inventory.entities import (
@@ -29,6 +35,7 @@ from inventory.entities import (
     icon_named,
     model_for,
     object_path,
+    state_of,
     state_sql,
     tree_children_path,
 )
@@ -48,6 +55,7 @@ from inventory.models import (
     VCenter,
     VirtualMachine,
 )
+from inventory.permissions import Privilege, has
 
 ON = VirtualMachine.PowerState.ON
 
@@ -494,32 +502,197 @@ def permissions_for(entity: ManagedEntity) -> list[tuple[Permission, str]]:
 
 # ---------------------------------------------------------------- global search
 
-SEARCHABLE: tuple[type[ManagedEntity], ...] = (
-    VirtualMachine,
-    Host,
-    Cluster,
-    Datacenter,
-    Datastore,
-    DistributedSwitch,
-    PortGroup,
-    ResourcePool,
-    Folder,
+# What global search looks in, in the order the vSphere Client groups its results.
+SEARCHABLE: tuple[tuple[type[ManagedEntity], str], ...] = (
+    (VirtualMachine, "Virtual Machines"),
+    (Host, "Hosts"),
+    (Cluster, "Clusters"),
+    (Datacenter, "Datacenters"),
+    (Datastore, "Datastores"),
+    (DistributedSwitch, "Distributed Switches"),
+    (PortGroup, "Distributed Port Groups"),
+    (ResourcePool, "Resource Pools"),
+    (Folder, "Folders"),
 )
+SEARCH_TYPES = {model.__name__: model for model, _ in SEARCHABLE}
 
 
-def search(q: str, page=None) -> Page:
-    """Objects of every type whose name contains `q`, as one sorted, paginated SQL UNION."""
+@dataclass
+class SearchGroup:
+    object_type: str
+    label: str
+    hits: list[TreeNode]
+    more: bool  # matches beyond `hits`: the group links to all of them
+
+
+# How search matches, as the vSphere Client does: names that contain the term, ignoring case.
+# Names that start with it come first, from an index on the upper-cased name (migration 0006),
+# read in order and only as far as the page shows: a term that begins thousands of names costs
+# no more than one that begins a few. Names with the term further in are looked for only when
+# the prefix matches do not fill a type's share: PostgreSQL answers from a trigram index;
+# SQLite walks the same index in order and stops at the rows it needs.
+
+
+# Shorter terms match the start of names only: a trigram index cannot look up one or two
+# characters, and one or two characters somewhere in a name match most of the inventory.
+INFIX_MIN = 3
+
+
+def _search_key(vendor: str):
+    """The upper-cased name, compared byte by byte (so that a range of it is exactly a prefix)."""
+    return Collate(Upper("name"), "C") if vendor == "postgresql" else Upper("name")
+
+
+def _prefix_range(q: str) -> tuple[str, str]:
+    """The search keys that start with `q`: [Q, Q with its last character's successor)."""
+    low = q.upper()
+    return low, low[:-1] + chr(min(ord(low[-1]) + 1, sys.maxunicode))
+
+
+def _candidates(model: type[ManagedEntity], vendor: str) -> QuerySet:
+    qs = model.objects.annotate(search_key=_search_key(vendor))
+    if model in (ResourcePool, Folder):
+        qs = qs.filter(parent__isnull=False)  # not a cluster's root pool, a datacenter's folders
+    return qs
+
+
+def _matching(model: type[ManagedEntity], vendor: str, term: str, *, prefix: bool) -> QuerySet:
+    """`model`'s objects whose name starts with `term` (prefix) or has it further in, in order."""
+    qs = _candidates(model, vendor)
+    low, high = _prefix_range(term)
+    starts = Q(search_key__gte=low, search_key__lt=high)
+    if prefix:
+        return qs.filter(starts).order_by("search_key")
+    # Ordered by the name without the index's collation, so PostgreSQL takes the trigram index
+    # and sorts what it finds rather than reading the ordered index to the end.
+    order = Upper("name") if vendor == "postgresql" else "search_key"
+    return qs.filter(name__icontains=term).exclude(starts).order_by(order)
+
+
+SEARCH_COLUMNS = ("section", "name", "moid", "object_type", "state", "search_key")
+# A term that no one types, compiled into the statement in place of the real one; at run time its
+# parameters (the prefix range and the LIKE pattern) are swapped for the real term's.
+_DUMMY = "\x1fTERM\x1f"
+_DUMMY_LOW, _DUMMY_HIGH = _prefix_range(_DUMMY)
+
+
+@lru_cache(maxsize=1024)
+def _search_statement(
+    vendor: str, limits: tuple[int, ...], types: tuple[str, ...], prefix: bool
+) -> tuple[str, tuple]:
+    """One search query as SQL and parameters, for the dummy term. Compiling a nine-part UNION
+    costs the ORM several times what the database takes to answer it, so each shape is
+    compiled once per process; `vendor` keys the cache because each database words it its own
+    way (and tests switch databases)."""
+    parts = []
+    for i, (name, limit) in enumerate(zip(types, limits, strict=True)):
+        model = SEARCH_TYPES[name]
+        # LIMIT inside IN (...): SQLite refuses it directly in a compound SELECT's parts.
+        first = _matching(model, vendor, _DUMMY, prefix=prefix).values("pk")[:limit]
+        parts.append(
+            model.objects.filter(pk__in=first)
+            .annotate(
+                section=Value(i, output_field=IntegerField()),
+                object_type=Value(name, output_field=CharField()),
+                state=state_sql(model),
+                search_key=_search_key(vendor),
+            )
+            .values(*SEARCH_COLUMNS)
+            .order_by()
+        )
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return union.order_by("section", "search_key", "moid").query.sql_with_params()
+
+
+def _run_search(q: str, limits: dict[str, int], prefix: bool) -> dict[str, list[TreeNode]]:
+    types = tuple(limits)
+    sql, params = _search_statement(connection.vendor, tuple(limits.values()), types, prefix)
+    low, high = _prefix_range(q)
+    like = connection.ops.prep_for_like_query(q)
+    real = {_DUMMY_LOW: low, _DUMMY_HIGH: high}
+    bound = [real.get(p, p.replace(_DUMMY, like)) if isinstance(p, str) else p for p in params]
+    found: dict[str, list[TreeNode]] = {name: [] for name in types}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, bound)
+        for section, name, moid, object_type, state, _ in cursor.fetchall():
+            found[types[section]].append(TreeNode(moid, name, object_type, state or ""))
+    return found
+
+
+def search(q: str, *, per_type: int, types: tuple[str, ...] = ()) -> list[SearchGroup]:
+    """The first `per_type` objects of each type (or of `types`) whose name contains `q`, those
+    that start with it first, and whether each type has more. One indexed query for the names
+    that start with `q` and, for the types those leave short, one for names with `q` further in;
+    LIMITs per type, no COUNT, whatever the size of the inventory. Types without a match are
+    left out."""
     q = q.strip()
-    parts = [
-        model.objects.filter(name__icontains=q)
-        .exclude(**({"parent": None} if model in (ResourcePool, Folder) else {}))
-        .annotate(object_type=Value(model.__name__, output_field=CharField()))
-        .values("name", "moid", "object_type")
-        .order_by()
-        for model in SEARCHABLE
+    wanted = [name for name in SEARCH_TYPES if not types or name in types]
+    if not q or not wanted:
+        return []
+    found = _run_search(q, {name: per_type + 1 for name in wanted}, prefix=True)
+    short = {
+        name: per_type + 1 - len(hits) for name, hits in found.items() if len(hits) <= per_type
+    }
+    if short and len(q) >= INFIX_MIN:
+        for name, hits in _run_search(q, short, prefix=False).items():
+            found[name] += hits
+    labels = {model.__name__: label for model, label in SEARCHABLE}
+    return [
+        SearchGroup(name, labels[name], found[name][:per_type], len(found[name]) > per_type)
+        for name in wanted
+        if found[name]
     ]
-    union = parts[0].union(*parts[1:], all=True).order_by("name", "moid")
-    return paginate(union, page)
+
+
+# Searches other apps add for people without a role on the inventory, over what they hold a
+# role on elsewhere (a developer's vSphere Namespaces and VKS clusters): f(user, q, per_type)
+# -> groups of hits (moid, name, object_type, icon, url), each scoped to what the user may see.
+GRANTED_SEARCHES: list[Callable[..., list[SearchGroup]]] = []
+
+
+def search_for(user, q: str, *, per_type: int) -> list[SearchGroup]:
+    """Global search as `user` may see it: the inventory for a vCenter role, else only what
+    other apps grant them; nothing else, and no name of anything else."""
+    if has(user, Privilege.VIEW):
+        return search(q, per_type=per_type)
+    return [group for find in GRANTED_SEARCHES for group in find(user, q.strip(), per_type)]
+
+
+@dataclass
+class SearchPage:
+    """One page of one type's matches: previous and next, no total (it would cost a scan)."""
+
+    group: SearchGroup
+    number: int
+    has_previous: bool
+
+
+MAX_SEARCH_PAGE = 100_000  # an offset every database takes; far beyond any inventory
+
+
+def search_type_page(q: str, object_type: str, page: int) -> SearchPage | None:
+    """Page `page` (from 1) of the objects of `object_type` whose name contains `q`, in the
+    order of `search`: those that start with `q`, then the others. One query; further pages
+    sort every match, a cost paid only by someone who asked for all of them."""
+    model = SEARCH_TYPES.get(object_type)
+    q = q.strip()
+    if model is None or not q:
+        return None
+    size, page = settings.VKS_PAGE_SIZE, min(max(page, 1), MAX_SEARCH_PAGE)
+    low, high = _prefix_range(q)
+    vendor = connection.vendor
+    starts = Q(search_key__gte=low, search_key__lt=high)
+    later = Case(When(starts, then=Value(0)), default=Value(1))
+    rows = list(
+        _candidates(model, vendor)
+        .filter(Q(name__icontains=q) if len(q) >= INFIX_MIN else starts)
+        .annotate(state=state_sql(model), later=later)
+        .order_by("later", "search_key", "moid")
+        .values("name", "moid", "state")[(page - 1) * size : page * size + 1]
+    )
+    label = {m.__name__: label for m, label in SEARCHABLE}[object_type]
+    hits = [TreeNode(r["moid"], r["name"], object_type, r["state"] or "") for r in rows[:size]]
+    return SearchPage(SearchGroup(object_type, label, hits, len(rows) > size), page, page > 1)
 
 
 # ---------------------------------------------------------------- navigator tree
@@ -661,6 +834,31 @@ def tree_path(view: str, entity: ManagedEntity) -> list[ManagedEntity]:
         case "networks", PortGroup():
             return [entity.switch.datacenter, entity.switch]
     return []
+
+
+def tree_revealing(view: str, entity: ManagedEntity | None) -> dict[str, TreePage]:
+    """The first page of children of each node to open so that the navigator shows `entity`:
+    the vCenter always, and the containers above `entity` in this view; nothing else loads.
+    A node on the path that is not on its parent's first page (the 250th VM of a folder) is
+    shown after that page, so the open object is always in the tree."""
+    vcenter = vcenter_get()
+    if vcenter is None:
+        return {}
+    above = tree_path(view, entity) if entity is not None else []
+    if not above and not isinstance(entity, Datacenter):
+        entity = None  # not in this view's tree (a datastore in Hosts and Clusters), or a root
+    path, shown = [vcenter, *above], [*above, entity]
+    opened = {}
+    for node, child in zip(path, shown, strict=True):
+        page = tree_children(view, node)
+        if child is not None and all(n.moid != child.moid for n in page.nodes):
+            page.nodes.append(_node_of(child))
+        opened[node.moid] = page
+    return opened
+
+
+def _node_of(entity: ManagedEntity) -> TreeNode:
+    return TreeNode(entity.moid, entity.name, type(entity).__name__, state_of(entity))
 
 
 def _folder_chain(folder: Folder | None) -> list[Folder]:

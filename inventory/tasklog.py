@@ -4,6 +4,7 @@ lets the Recent Tasks pane answer "nothing new" without touching the database.""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -37,11 +38,31 @@ def sso_principal(user: AbstractBaseUser | None) -> str:
     return f"{(domain or SSO_DOMAIN).upper()}\\{name}"
 
 
-def entity_scope(entity: ManagedEntity) -> dict[str, str]:
+@dataclass(frozen=True)
+class Target:
+    """What a task or event is about when that is not an inventory object: a vSphere Namespace
+    or a VKS cluster. `TYPE` and `moid` name it as the APIs do (a CIS task's target is a type
+    and an id); `within` is the inventory object it lives in, whose Monitor tabs list it."""
+
+    TYPE: str
+    moid: str
+    name: str
+    within: ManagedEntity
+
+
+def entity_scope(entity: ManagedEntity | Target) -> dict[str, str]:
     """Target fields for a task or event, with the datacenter, cluster and host it lives in.
 
     Callers pass objects loaded with select_related for their parents, so this adds no query.
     """
+    if isinstance(entity, Target):
+        within = entity_scope(entity.within)
+        return {
+            **within,
+            "target_moid": entity.moid,
+            "target_name": entity.name,
+            "target_type": entity.TYPE,
+        }
     scope = {
         "target_moid": entity.moid,
         "target_name": entity.name,
@@ -86,7 +107,7 @@ def task_open(
     name: str,
     description_id: str,
     operation: str,
-    target: ManagedEntity,
+    target: ManagedEntity | Target,
     user: AbstractBaseUser | None,
     params: dict | None = None,
 ) -> Task:
@@ -119,7 +140,7 @@ def event_log(
     *,
     event_type: str,
     message: str,
-    entity: ManagedEntity,
+    entity: ManagedEntity | Target,
     user: AbstractBaseUser | None = None,
     severity: str = Event.Severity.INFO,
     task: Task | None = None,

@@ -6,6 +6,7 @@ app_name = "inventory"
 urlpatterns = [
     path("", views.home, name="home"),
     path("ui/search/", views.search, name="search"),
+    path("ui/search/suggestions/", views.search_suggestions, name="search-suggestions"),
     path("ui/tasks/recent/", views.recent_tasks, name="recent-tasks"),
     path("ui/tree/<slug:view>/", views.tree, name="tree-root"),
     path("ui/tree/<slug:view>/<str:moid>/", views.tree, name="tree-children"),

@@ -27,7 +27,14 @@ from inventory.auth import SsoLoginForm
 from inventory.entities import TABS, object_path, type_label
 from inventory.forms import missing_errors
 from inventory.models import Cluster, Host, Task, VirtualMachine
-from inventory.permissions import DENIED, Privilege, granted_elsewhere, has, require
+from inventory.permissions import (
+    DENIED,
+    Privilege,
+    granted_elsewhere,
+    has,
+    may_log_in,
+    require,
+)
 from inventory.tasklog import tasks_version
 
 OBJECT_TEMPLATE = "inventory/object_page.html"
@@ -177,16 +184,14 @@ def tree(request, view: str, moid: str | None = None):
 
 
 def _revealed(view: str, moid: str | None) -> dict:
-    """Children of the nodes to open so the object on the page shows in the tree: the vCenter
-    always, and the containers above `moid` in this view."""
-    vcenter = selectors.vcenter_get()
-    path = [vcenter] if vcenter else []
+    """Children of the nodes to open so the object on the page shows in the tree."""
+    entity = None
     if moid:
         try:
-            path += selectors.tree_path(view, selectors.entity_get(moid))
+            entity = selectors.entity_get(moid)
         except Http404:
             pass  # a stale link: show the tree without it
-    return {node.moid: selectors.tree_children(view, node) for node in path}
+    return selectors.tree_revealing(view, entity)
 
 
 def _page_number(raw: str | None) -> int:
@@ -196,14 +201,56 @@ def _page_number(raw: str | None) -> int:
         return 0
 
 
+# As the vSphere Client: a few suggestions of each type while typing, the first results of each
+# type on the results page, and all of one type page by page from its "more" link.
+SUGGESTIONS_PER_TYPE = 3
+RESULTS_PER_TYPE = 10
+
+
+def _search_term(request) -> str:
+    return request.GET.get("q", "").strip()[:255]  # no object name is longer
+
+
+def search_view(view):
+    """Global search: for a vCenter role, or for access another app grants (a developer, who
+    finds only their namespaces and clusters)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not may_log_in(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @require_GET
-@inventory_view
+@search_view
 def search(request):
-    q = request.GET.get("q", "").strip()
-    page = selectors.search(q, request.GET.get("page")) if q else None
+    q, object_type = _search_term(request), request.GET.get("type", "")
+    context = {"q": q, "object_type": object_type}
+    if object_type and not has(request.user, Privilege.VIEW):
+        raise Http404(f"Search has no object type {object_type!r}")  # inventory types only
+    if object_type and q:
+        found = selectors.search_type_page(q, object_type, _page_number(request.GET.get("page")))
+        if found is None:
+            raise Http404(f"Search has no object type {object_type!r}")
+        context["found"] = found
+        context["query_prefix"] = urlencode({"q": q, "type": object_type}) + "&"
+    elif q:
+        context["groups"] = selectors.search_for(request.user, q, per_type=RESULTS_PER_TYPE)
     template = partial(request, "inventory/search.html", ("main", "search-results"))
-    context = {"q": q, "page": page, "query_prefix": urlencode({"q": q}) + "&"}
     return render(request, template, context)
+
+
+@require_GET
+@search_view
+def search_suggestions(request):
+    """The header search box's suggestions as one types (htmx swaps the list under it)."""
+    q = _search_term(request)
+    groups = selectors.search_for(request.user, q, per_type=SUGGESTIONS_PER_TYPE) if q else []
+    return render(request, "inventory/_search_suggestions.html", {"q": q, "groups": groups})
 
 
 PANE_SHARE_SECONDS = 0.5

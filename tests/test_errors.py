@@ -191,3 +191,15 @@ def test_a_vapi_error_has_a_message_per_field():
         "namespace: A namespace named 'a' already exists.",
         "limit.gold: Enter a whole number.",
     ]
+
+
+def test_a_rule_in_a_persons_words_shows_in_the_console_and_never_in_the_api():
+    error = FieldError.invalid(
+        "metadata.name", "Web_1", "a lowercase RFC 1123 label must ...", "Use lowercase letters."
+    )
+    # The Kubernetes API (a Status cause, the message) keeps the API server's wording.
+    assert error.body() == 'Invalid value: "Web_1": a lowercase RFC 1123 label must ...'
+    assert error.message().startswith("metadata.name: Invalid value:")
+    # The console shows the person's words, beside the field and away from it.
+    assert error.beside() == error.text() == "Use lowercase letters."
+    assert SpecError([error]).errors == {"metadata.name": "Use lowercase letters."}

@@ -10,6 +10,8 @@ A `FieldError` is worded one of two ways. Validation of Kubernetes objects (mani
 admission) words it as the API server does, from its type, value and detail:
 `spec.topology.controlPlane.replicas: Invalid value: 2: must be an odd number`. A form's rule
 words it as a sentence for a person ("Enter a name for the VM class."): `plain`, shown alone.
+An API rule whose wording a person should not have to read (a regular expression) carries a
+person's words too (`human`): the console shows those, the APIs the API server's.
 """
 
 from __future__ import annotations
@@ -110,6 +112,9 @@ class FieldError:
     detail: str = ""
     supported: tuple[str, ...] = ()  # for NotSupported
     plain: bool = False  # worded for a person at a form field: the detail is the whole text
+    # The same problem in a person's words, for the console, where the API server's wording
+    # would show a regular expression; the APIs keep `detail`.
+    human: str = ""
 
     # ------------------------------------------------ constructors, as apimachinery's field.*
 
@@ -118,8 +123,8 @@ class FieldError:
         return cls(CauseType.REQUIRED, path, detail=detail)
 
     @classmethod
-    def invalid(cls, path: str, value: Any, detail: str) -> FieldError:
-        return cls(CauseType.INVALID, path, value, detail)
+    def invalid(cls, path: str, value: Any, detail: str, human: str = "") -> FieldError:
+        return cls(CauseType.INVALID, path, value, detail, human=human)
 
     @classmethod
     def type_invalid(cls, path: str, value: Any, detail: str) -> FieldError:
@@ -178,9 +183,15 @@ class FieldError:
         return f"{self.path}: {self.body()}"
 
     def text(self) -> str:
-        """What a person reads next to the field: a form's sentence, or the API server's
-        whole message."""
+        """What a person reads away from the field: a form's sentence, the person's words of
+        an API rule, or the API server's whole message."""
+        if self.human:
+            return self.human
         return self.detail if self.plain else self.message()
+
+    def beside(self) -> str:
+        """What a person reads next to the field (no path in front)."""
+        return self.human or self.body()
 
 
 class DomainError(Exception):
@@ -281,8 +292,8 @@ class FieldErrors(dict):
         """A problem in its own words (no `<path>: <type>` prefix)."""
         self.put(FieldError.worded(path, text, type))
 
-    def invalid(self, path: str, value: Any, detail: str) -> None:
-        self.put(FieldError.invalid(path, value, detail))
+    def invalid(self, path: str, value: Any, detail: str, human: str = "") -> None:
+        self.put(FieldError.invalid(path, value, detail, human))
 
     def required(self, path: str, detail: str = "") -> None:
         self.put(FieldError.required(path, detail))

@@ -53,6 +53,15 @@ DNS1123_SUBDOMAIN = (
     "regex used for validation is "
     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
 )
+# The same rules as the console words them: no regular expression for a person to decode.
+LABEL_WORDS = (
+    "Use at most 63 lowercase letters, digits and hyphens (-), starting and ending with a "
+    "letter or digit, e.g. my-cluster."
+)
+SUBDOMAIN_WORDS = (
+    "Use lowercase letters, digits, hyphens (-) and dots (.), starting and ending with a "
+    "letter or digit, e.g. cluster.local."
+)
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 CONTROL_PLANE_REPLICAS = (1, 3)
 NETWORK_KEYS = ("cni", "pods", "services", "serviceDomain")
@@ -241,7 +250,7 @@ def _check_name(errors, ns, name, kind, existing, clusters) -> None:
         return
     problems = _label_problems(name)
     if problems:
-        errors.invalid(path, name, "; ".join(problems))
+        errors.invalid(path, name, "; ".join(problems), LABEL_WORDS)
         return
     taken = next(
         (c for c in clusters if c.name == name and (existing is None or c.pk != existing.pk)),
@@ -295,7 +304,7 @@ def _check_topology(
         if not isinstance(name, str) or not name:
             errors.required(f"{pp}.name")
         elif problems := _label_problems(name):
-            errors.invalid(f"{pp}.name", name, "; ".join(problems))
+            errors.invalid(f"{pp}.name", name, "; ".join(problems), LABEL_WORDS)
         elif name in seen:
             errors.duplicate(f"{pp}.name", name)
         else:
@@ -471,7 +480,7 @@ def _check_network(errors: FieldErrors, ns: Namespace, network, existing) -> Non
     if not isinstance(domain, str) or not domain:
         errors.required("spec.network.serviceDomain")
     elif len(domain) > 253 or not DNS_SUBDOMAIN.match(domain):
-        errors.invalid("spec.network.serviceDomain", domain, DNS1123_SUBDOMAIN)
+        errors.invalid("spec.network.serviceDomain", domain, DNS1123_SUBDOMAIN, SUBDOMAIN_WORDS)
     pods = _cidrs(errors, network, "pods")
     services = _cidrs(errors, network, "services")
     for svc in services:

@@ -34,6 +34,12 @@ def object_url(moid: str, tab: str = "summary") -> str:
     return entities.object_path(moid, tab)
 
 
+@register.simple_tag
+def target_url(row) -> str:
+    """The page of a task's or event's target."""
+    return entities.target_path(row.target_type, row.target_moid)
+
+
 @register.filter
 def children_url(node, view: str) -> str:
     return node.children_url(view)

@@ -61,6 +61,26 @@
     markSelected();
   });
   document.addEventListener("htmx:afterSettle", markSelected);
+  // The navigator reveals the object the main pane opens: a node already in the tree is
+  // scrolled into view; an object opened from elsewhere (search, a task, a link) has the tree
+  // loaded again, open down to it (only the first page of each ancestor's children).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    const target = event.detail.target;
+    if (!target || (target.id !== "main" && target.id !== "navigator")) return;
+    const main = document.getElementById("main");
+    const moid = main && main.dataset.moid;
+    if (!moid || !document.getElementById("navigator")) return;
+    const link = document.querySelector('#navigator .tree-node[data-moid="' + moid + '"] .tree-link');
+    if (link) {
+      link.scrollIntoView({ block: "nearest" });
+      return;
+    }
+    const view = document.querySelector("#navigator .nav-view.active");
+    if (target.id === "main" && view) {
+      const url = view.getAttribute("href") + "?reveal=" + encodeURIComponent(moid);
+      htmx.ajax("GET", url, { target: "#navigator", swap: "innerHTML" });
+    }
+  });
   // What htmx would otherwise evaluate from attributes, which the Content-Security-Policy forbids
   // (htmx.config.allowEval is off): trigger conditions and values computed at request time.
   document.addEventListener("htmx:configRequest", function (event) {
@@ -195,5 +215,78 @@
       document.querySelectorAll("#recent-tasks " + at + ", #portal-activity " + at).forEach(
         function (more) { more.open = true; });
     });
+  });
+  // ---- Global search suggestions: the combobox pattern (WAI-ARIA APG) on the header's search
+  // box. htmx swaps the listbox in as one types; arrows move through the options (focus stays
+  // in the box, aria-activedescendant names the option), Enter opens the active one (or, with
+  // none, submits the search), Escape and a click elsewhere close the list.
+  function searchBox() {
+    return document.querySelector('.global-search input[role="combobox"]');
+  }
+  function suggestionOptions() {
+    return Array.from(document.querySelectorAll('#search-suggestions [role="option"]'));
+  }
+  function setActiveSuggestion(input, option) {
+    suggestionOptions().forEach(function (each) {
+      each.setAttribute("aria-selected", each === option ? "true" : "false");
+    });
+    if (option) {
+      input.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+  function closeSuggestions(input) {
+    const list = document.getElementById("search-suggestions");
+    if (list) list.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    setActiveSuggestion(input, null);
+  }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id !== "search-suggestions") return;
+    const input = searchBox();
+    const list = document.getElementById("search-suggestions");
+    if (!input || !list) return;
+    // An answer that comes back after the user has left the box (submitted, clicked away)
+    // stays hidden.
+    if (document.activeElement !== input) list.hidden = true;
+    input.setAttribute("aria-expanded", list.hidden ? "false" : "true");
+    setActiveSuggestion(input, null);
+  });
+  document.addEventListener("keydown", function (event) {
+    const input = event.target;
+    if (!input.matches || !input.matches('.global-search input[role="combobox"]')) return;
+    const list = document.getElementById("search-suggestions");
+    const open = list && !list.hidden;
+    const options = suggestionOptions();
+    const active = document.getElementById(input.getAttribute("aria-activedescendant") || "");
+    const at = options.indexOf(active);
+    if ((event.key === "ArrowDown" || event.key === "ArrowUp") && options.length) {
+      event.preventDefault();
+      if (!open) {
+        list.hidden = false;
+        input.setAttribute("aria-expanded", "true");
+      }
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      const next = at < 0 ? (step > 0 ? 0 : options.length - 1) : at + step;
+      setActiveSuggestion(input, options[(next + options.length) % options.length]);
+    } else if (event.key === "Enter" && open && active) {
+      event.preventDefault();
+      const link = active.querySelector("a");
+      closeSuggestions(input);
+      if (link) link.click();
+    } else if (event.key === "Escape" && open) {
+      event.preventDefault();
+      closeSuggestions(input);
+    } else if (event.key === "Enter") {
+      closeSuggestions(input);
+    }
+  });
+  document.addEventListener("click", function (event) {
+    const input = searchBox();
+    if (!input) return;
+    const option = event.target.closest && event.target.closest("#search-suggestions a");
+    if (option || !event.target.closest(".global-search")) closeSuggestions(input);
   });
 })();

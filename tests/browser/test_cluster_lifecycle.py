@@ -66,7 +66,7 @@ def test_developer_creates_scales_upgrades_and_deletes_a_cluster(
     wizard.locator("tr[data-pool-row='0'] input[name=pool_replicas]").fill("1")
     wizard.locator(".form-footer").get_by_role("button", name="Create").click()
     name_error = page.locator("#main.cluster-wizard-view [data-field='name'] .field-error")
-    expect(name_error).to_contain_text("a lowercase RFC 1123 label must consist of")
+    expect(name_error).to_contain_text("lowercase letters, digits and hyphens (-)")
     expect(page.locator("#id_name")).to_have_value("Web_1")
     expect(page.locator("#id_version")).to_have_value(OLDER)
     expect(page.locator("tr[data-pool-row='0'] input[name=pool_replicas]")).to_have_value("1")

@@ -82,7 +82,7 @@ def test_global_search_finds_a_host_and_opens_its_summary(
     page = admin_page
     host = Host.objects.filter(cluster__name=demo.WORKLOAD_02).order_by("name").first()
 
-    search = page.get_by_role("searchbox", name="Search in all environments")
+    search = page.get_by_role("combobox", name="Search in all environments")
     search.fill(host.name)
     search.press("Enter")
 

@@ -51,6 +51,21 @@ def _pages(cluster: Cluster) -> dict[str, tuple[str, dict]]:
         "VM networks": obj(vm.moid, "networks"),
         "datastore summary": obj(datastore.moid),
         "search": (reverse("inventory:search"), {"q": "0"}),
+        # Three letters: names that start with them, then (folders have none) names with them.
+        "search, infix": (reverse("inventory:search"), {"q": "esx"}),
+        "search one type, page 2": (
+            reverse("inventory:search"),
+            {"q": "esx", "type": "Host", "page": 2},
+        ),
+        "search suggestions": (reverse("inventory:search-suggestions"), {"q": "esx"}),
+        "tree revealing a VM in its folder": (
+            reverse("inventory:tree-root", args=["vms"]),
+            {"reveal": vm.moid},
+        ),
+        "tree revealing a port group": (
+            reverse("inventory:tree-root", args=["networks"]),
+            {"reveal": vm.networks.first().moid},
+        ),
         "recent tasks": (reverse("inventory:recent-tasks"), {}),
         "recent tasks, failed": (reverse("inventory:recent-tasks"), {"filter": "failed"}),
     }
@@ -108,6 +123,18 @@ def test_tree_page_query_budget(admin_client, vm_on, django_assert_num_queries):
     # session write that remembers the navigator view is unchanged.
     with django_assert_num_queries(6):
         admin_client.get(path)
+
+
+def test_search_query_budget(admin_client, django_assert_num_queries):
+    path = reverse("inventory:search-suggestions")
+    admin_client.get(path, {"q": "esx"})
+    # session, user, groups + role (2), the names that start with the term (one UNION ALL over
+    # every type), the names with it further in (one more, for the types left short).
+    with django_assert_num_queries(6):
+        admin_client.get(path, {"q": "esx"})
+    # One or two letters: the start of names only.
+    with django_assert_num_queries(5):
+        admin_client.get(path, {"q": "es"})
 
 
 def test_idle_recent_tasks_poll_touches_no_task_rows(admin_client, django_assert_num_queries):

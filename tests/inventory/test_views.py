@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 
 import pytest
 import time_machine
@@ -240,17 +241,93 @@ def test_other_navigator_views(admin_client):
     assert admin_client.get(reverse("inventory:tree-root", args=["bogus"])).status_code == 404
 
 
+def _hits(response) -> dict[str, list[str]]:
+    return {g.object_type: [hit.moid for hit in g.hits] for g in response.context["groups"]}
+
+
 def test_global_search_covers_every_type(admin_client, vm_on):
     host = vm_on.host
     response = admin_client.get(reverse("inventory:search"), {"q": host.name[:6]})
-    kinds = {hit["object_type"] for hit in response.context["page"]}
-    assert "Host" in kinds
+    assert "Host" in _hits(response)
     response = admin_client.get(reverse("inventory:search"), {"q": vm_on.name})
-    assert vm_on.moid in [hit["moid"] for hit in response.context["page"]]
+    assert vm_on.moid in _hits(response)["VirtualMachine"]
     response = admin_client.get(reverse("inventory:search"), {"q": "Cluster"})
-    assert {"Cluster"} <= {hit["object_type"] for hit in response.context["page"]}
+    assert "Cluster" in _hits(response)
     empty = admin_client.get(reverse("inventory:search"), {"q": "no-such-thing-anywhere"})
     assert b"No results found" in empty.content
+
+
+def test_search_matches_inside_names_ignoring_case(admin_client, vm_on):
+    middle = vm_on.name[2:-1].upper()
+    response = admin_client.get(reverse("inventory:search"), {"q": middle})
+    assert vm_on.moid in _hits(response)["VirtualMachine"]
+
+
+def test_search_shows_the_first_of_each_type_then_one_type_page_by_page(admin_client, settings):
+    from inventory.views import RESULTS_PER_TYPE
+
+    settings.VKS_PAGE_SIZE = 4
+    names = list(VirtualMachine.objects.values_list("name", flat=True))
+    # The three letters most VM names share (e.g. "app"): they begin some names, sit inside others.
+    threes = Counter(t for n in names for t in {n.lower()[i : i + 3] for i in range(len(n) - 2)})
+    term, count = threes.most_common(1)[0]
+    assert count > RESULTS_PER_TYPE, "the demo estate has enough VMs to overflow a group"
+    starting = sorted((n for n in names if n.lower().startswith(term)), key=str.upper)
+    inside = {n for n in names if term in n.lower() and not n.lower().startswith(term)}
+
+    response = admin_client.get(reverse("inventory:search"), {"q": term.upper()})
+    vms = next(g for g in response.context["groups"] if g.object_type == "VirtualMachine")
+    assert [hit.name for hit in vms.hits] == (starting + sorted(inside, key=str.upper))[
+        :RESULTS_PER_TYPE
+    ], "names that start with the term first"
+    assert vms.more and b"More virtual machines" in response.content
+    seen, page = [], 1
+    while True:
+        more = admin_client.get(
+            reverse("inventory:search"), {"q": term, "type": "VirtualMachine", "page": page}
+        )
+        found = more.context["found"]
+        seen += [hit.name for hit in found.group.hits]
+        if not found.group.more:
+            break
+        page += 1
+    assert seen[: len(starting)] == starting and set(seen[len(starting) :]) == inside
+    assert len(seen) == count
+    bogus = admin_client.get(reverse("inventory:search"), {"q": "a", "type": "Nope"})
+    assert bogus.status_code == 404
+
+
+def test_short_terms_match_the_start_of_names(admin_client, vm_on):
+    response = admin_client.get(reverse("inventory:search"), {"q": vm_on.name[:2]})
+    assert vm_on.moid in _hits(response)["VirtualMachine"]
+    inside = vm_on.name[1:3]
+    response = admin_client.get(reverse("inventory:search"), {"q": inside})
+    names = [hit.name for g in response.context["groups"] for hit in g.hits]
+    assert all(name.lower().startswith(inside.lower()) for name in names)
+
+
+def test_search_term_with_like_wildcards_matches_them_literally(admin_client, vm_on):
+    response = admin_client.get(reverse("inventory:search"), {"q": "%"})
+    assert response.status_code == 200 and response.context["groups"] == []
+    response = admin_client.get(reverse("inventory:search"), {"q": "_"})
+    names = [hit.name for g in response.context["groups"] for hit in g.hits]
+    assert all("_" in name for name in names)
+
+
+def test_suggestions_list_matches_as_options(admin_client, vm_on):
+    response = admin_client.get(reverse("inventory:search-suggestions"), {"q": vm_on.name}, **HTMX)
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="search-suggestions"')
+    assert f'id="suggest-{vm_on.moid}"' in html and 'role="listbox"' in html
+    assert 'id="suggest-all"' in html, "the last option opens every result"
+    blank = admin_client.get(reverse("inventory:search-suggestions"), {"q": " "}, **HTMX)
+    assert b"hidden" in blank.content and b"listbox" not in blank.content
+
+
+def test_suggestions_need_a_role_on_the_inventory(client, outsider):
+    client.force_login(outsider)
+    response = client.get(reverse("inventory:search-suggestions"), {"q": "a"}, **HTMX)
+    assert response.status_code == 403 and b"suggest-" not in response.content
 
 
 # ---------------------------------------------------------------- actions and Recent Tasks
@@ -498,3 +575,39 @@ def test_reconfigure_while_a_task_runs_is_409(admin_client, admin, management_cl
     assert response.status_code == 409
     assert response["HX-Retarget"] == "#alerts"
     assert b"Another task is already in progress." in response.content
+
+
+def test_tree_reveals_an_object_beyond_its_parents_first_page(admin_client, settings, vm_on):
+    settings.VKS_TREE_PAGE_SIZE = 1
+    host = vm_on.host
+    last = VirtualMachine.objects.filter(host=host).order_by("-name").first()
+    assert VirtualMachine.objects.filter(host=host).count() > 1, "the host has a second page"
+    tree = admin_client.get(
+        reverse("inventory:tree-root", args=["hosts"]), {"reveal": last.moid}
+    ).content.decode()
+    host_node = tree[tree.index(f'data-moid="{host.moid}"') :]
+    assert f'data-moid="{last.moid}"' in host_node, "shown after the first page"
+    assert "Show more" in host_node, "the rest of the page stays a click away"
+
+
+def test_tree_reveal_of_an_object_outside_the_view_opens_nothing_more(admin_client):
+    datastore = Datastore.objects.first()
+    tree = admin_client.get(
+        reverse("inventory:tree-root", args=["hosts"]), {"reveal": datastore.moid}
+    )
+    assert datastore.moid.encode() not in tree.content
+
+
+def test_search_takes_hostile_input_without_a_500(admin_client):
+    search = reverse("inventory:search")
+    for params in (
+        {"q": "esx", "type": "Host", "page": "9" * 40},
+        {"q": "esx", "type": "Host", "page": "-3"},
+        {"q": "x" * 5000},
+        {"q": "\\%_'\""},
+        {"q": "\U0010ffff"},
+        {"q": "", "type": "Host"},
+    ):
+        assert admin_client.get(search, params).status_code == 200, params
+    assert admin_client.get(search, {"q": "a", "type": "<b>"}).status_code == 404
+    assert admin_client.post(search, {"q": "a"}).status_code == 405

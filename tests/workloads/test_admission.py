@@ -76,9 +76,13 @@ def spec(*, cp: int = 1, workers: int = 3, version: str = RELEASE, **network) ->
 
 
 def errors_of(ns, s, *, name="web", kind="Cluster", cluster_class=CLASS, **kw):
+    """Field -> the message the Kubernetes API gives (the console may word a rule for people)."""
     with pytest.raises(SpecError) as error:
         admit(namespace=ns, name=name, spec=s, kind=kind, cluster_class=cluster_class, **kw)
-    return error.value.errors
+    said: dict[str, str] = {}
+    for f in error.value.fields:
+        said.setdefault(f.path, f.detail if f.plain else f.message())
+    return said
 
 
 def store(ns, name: str, s: dict, **fields) -> VksCluster:

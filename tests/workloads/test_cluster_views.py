@@ -197,11 +197,22 @@ def test_wizard_shows_admission_errors_at_their_fields_and_stores_nothing(
     assert response.status_code == 400
     assert "odd number" in field_error(response, "cp_replicas")
     assert 'is not bound to namespace "team-a"' in field_error(response, "pool-0-vm_class")
-    assert "RFC 1123" in field_error(response, "name")
+    # People read the rule in words; the regular expression stays with the Kubernetes API.
+    name_error = field_error(response, "name")
+    assert "lowercase letters, digits and hyphens" in name_error
+    assert "regex" not in name_error and "[a-z0-9]" not in response.content.decode()
     assert not VksCluster.objects.exists() and not Task.objects.filter(name__contains="VKS")
     html = response.content.decode()
     assert 'value="Bad_Name"' in html  # what was typed stays
     assert '<option value="guaranteed-8xlarge" selected>' in html
+
+
+def test_wizard_words_the_service_domain_rule_for_people(editor_client, storage_class):
+    url = reverse("workloads:cluster-create", args=["team-a"])
+    response = editor_client.post(url, wizard_form(storage_class, service_domain="Bad_Domain"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "hyphens (-) and dots (.)" in html and "regex" not in html
 
 
 def test_wizard_adds_and_removes_node_pool_rows_without_storing(editor_client, storage_class):

@@ -31,6 +31,7 @@ from workloads.manifests import (
 )
 from workloads.models import Namespace, VksCluster
 from workloads.specs import SpecError
+from workloads.targets import cluster_target
 from workloads.tasks import cluster_reconcile_task
 
 CAPI = "cluster.x-k8s.io/v1beta1"
@@ -66,7 +67,7 @@ def _open_task(cluster: VksCluster, name: str, user) -> None:
         name=name,
         description_id=f"com.vmware.vks.{name.title().replace(' ', '')}",
         operation="cluster.reconcile",
-        target=cluster.namespace.supervisor.cluster,
+        target=cluster_target(cluster),
         user=user,
     )
 

@@ -30,6 +30,7 @@ from workloads.selectors.namespaces import (
 )
 from workloads.services.supervisors import SupervisorStateError
 from workloads.specs import DNS_LABEL, SpecError, storage_class_name
+from workloads.targets import namespace_target
 from workloads.tasks import namespace_reconcile_task
 
 NAME_RULE = (
@@ -76,7 +77,7 @@ def _changed(ns: Namespace, *, what: str, user) -> Namespace:
             name="Update namespace",
             description_id="com.vmware.wcp.UpdateNamespace",
             operation="namespace.reconcile",
-            target=ns.supervisor.cluster,
+            target=namespace_target(ns),
             user=user,
         )
     ns.save()
@@ -133,7 +134,7 @@ def namespace_new(
         name="Create namespace",
         description_id="com.vmware.wcp.CreateNamespace",
         operation="namespace.reconcile",
-        target=sup.cluster,
+        target=namespace_target(ns),
         user=user,
     )
     ns.save()
@@ -172,7 +173,7 @@ def namespace_delete(*, namespace: Namespace, user) -> Namespace:
         name="Delete namespace",
         description_id="com.vmware.wcp.DeleteNamespace",
         operation="namespace.reconcile",
-        target=ns.supervisor.cluster,
+        target=namespace_target(ns),
         user=user,
     )
     ns.save()

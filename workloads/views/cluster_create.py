@@ -174,7 +174,7 @@ def _wizard_spec(values: dict) -> dict:
 
 def wizard_errors(errors: Iterable[FieldError]) -> tuple[dict, dict[int, dict], list[str]]:
     """Admission's field errors as (field messages, {pool row: field messages}, the rest);
-    beside its field a message needs no path in front (`body`)."""
+    beside its field a message needs no path in front (`beside`)."""
     fields: dict[str, str] = {}
     rows: dict[int, dict] = {}
     rest: list[str] = []
@@ -183,9 +183,9 @@ def wizard_errors(errors: Iterable[FieldError]) -> tuple[dict, dict[int, dict], 
         pool = POOL_FIELD.match(key)
         if pool:
             row = rows.setdefault(int(pool[1]), {})
-            row.setdefault(POOL_KEYS[pool[2]], error.body())
+            row.setdefault(POOL_KEYS[pool[2]], error.beside())
         elif key in WIZARD_FIELDS:
-            fields.setdefault(WIZARD_FIELDS[key], error.body())
+            fields.setdefault(WIZARD_FIELDS[key], error.beside())
         else:
             rest.append(error.text())
     return fields, rows, rest
@@ -323,7 +323,7 @@ def _manifest_generation(text: str) -> int | None:
 
 def apply_errors(errors: Iterable[FieldError]) -> list[tuple[str, str]]:
     """(field path, message without the path) for each problem."""
-    return [(error.path, error.body()) for error in errors]
+    return [(error.path, error.beside()) for error in errors]
 
 
 def _apply_page(request, ns: Namespace, *, text="", errors=None, status=200, alert=""):

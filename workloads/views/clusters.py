@@ -239,13 +239,13 @@ def dialog_errors(
     errors: Iterable[FieldError], names: tuple[str, ...], limits_at: str = ""
 ) -> dict:
     """Admission's field errors as {field: message}, plus FORM: [messages no field shows]. A
-    message shown beside its field needs no field path in front (`body`)."""
+    message shown beside its field needs no field path in front (`beside`)."""
     shown: dict = {FORM: []}
     for error in errors:
         key = error.path
         field = limits_at if limits_at and key.startswith("limits") else _field_of(key)
         if field in names and field not in shown:
-            shown[field] = error.body()
+            shown[field] = error.beside()
         else:
             shown[FORM].append(error.text())
     return shown
