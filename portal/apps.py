@@ -6,16 +6,21 @@ def portal_home() -> str:
     return reverse("portal:clusters")
 
 
+def namespaces() -> str:
+    return reverse("portal:namespaces")
+
+
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "Developer Portal"
 
     def ready(self) -> None:
         from inventory.permissions import ACCESS_GRANTS, AccessGrant
-        from workloads.access import has_any_namespace
+        from workloads.access import has_any_namespace, may_self_serve
 
-        # A developer (namespace roles only) lands on the portal: the grant Workload Management
-        # registered for them (installed before this app) now names the portal as the landing.
-        grant = AccessGrant(has_any_namespace, portal_home)
-        ACCESS_GRANTS[:] = [g for g in ACCESS_GRANTS if g.check is not has_any_namespace]
-        ACCESS_GRANTS.insert(0, grant)
+        # Developers (namespace roles only, or allowed by a namespace service to create their
+        # first namespace) land on the portal: the first grant that admits a user names the
+        # landing, and these come before Workload Management's own (namespace roles first).
+        for check, landing in ((may_self_serve, namespaces), (has_any_namespace, portal_home)):
+            if not any(g.check is check and g.landing is landing for g in ACCESS_GRANTS):
+                ACCESS_GRANTS.insert(0, AccessGrant(check, landing))

@@ -12,18 +12,23 @@ import re
 import uuid
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from inventory.tasklog import tasks_version
 from inventory.views import partial
 from kubeapi import endpoints, tokens
 from portal import commands, selectors
+from vksportal.errors import DomainError
+from workloads.access import self_service_for
+from workloads.self_service_forms import SelfServiceNamespaceForm
+from workloads.services.self_service import namespace_self_service_create
 
 NOTICES_SHOWN = 3  # at once; more (a bulk change) are summed up in one line
 STATES_SECONDS = 15 * 60  # a tab's last-seen cluster states live this long without a pulse
@@ -81,9 +86,42 @@ def clusters(request):
 @require_GET
 @login_required
 def namespaces(request):
+    return _namespaces(request)
+
+
+def _namespaces(request, new_namespace=None, status: int = 200) -> HttpResponse:
     page, cards = selectors.namespace_page(request.user, page=request.GET.get("page"))
-    context = {"page": page, "cards": cards}
-    return _page(request, "portal/namespaces.html", "namespaces", context, ("portal-namespaces",))
+    if new_namespace is None:
+        templates = self_service_for(request.user)
+        new_namespace = SelfServiceNamespaceForm(templates=templates) if templates else None
+    context = {"page": page, "cards": cards, "new_namespace": new_namespace}
+    response = _page(
+        request, "portal/namespaces.html", "namespaces", context, ("portal-namespaces",)
+    )
+    response.status_code = status
+    return response
+
+
+@require_POST
+@login_required
+def namespace_create(request):
+    """New Namespace (namespace self-service), from My namespaces: the namespace service's form
+    and service; back on My namespaces with the new namespace, or with the form's errors."""
+    templates = self_service_for(request.user)
+    if not templates:
+        raise Http404("No namespace service allows you to create namespaces.")
+    form = SelfServiceNamespaceForm(request.POST, templates=templates)
+    if form.is_valid():
+        try:
+            ns = namespace_self_service_create(
+                name=form.cleaned_data["name"], supervisor=form.chosen, user=request.user
+            )
+        except DomainError as error:
+            form.add_service_errors(error)
+        else:
+            messages.info(request, f"Namespace {ns.name} is being created; you are its Owner.")
+            return redirect("portal:namespaces")
+    return _namespaces(request, new_namespace=form, status=400)
 
 
 @require_GET
