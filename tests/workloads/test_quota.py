@@ -22,6 +22,7 @@ from tests.workloads.test_admission import (  # noqa: F401 (fixtures)
     store,
     with_,
 )
+from tests.workloads.test_cluster_views import logged_in, wizard_form
 from workloads import demo
 from workloads.admission import admit
 from workloads.manifests import parse_manifest
@@ -89,35 +90,11 @@ def test_the_preview_costs_five_queries(slow_hosts, django_assert_num_queries): 
 
 
 def wizard_post(storage_class: str, **changes) -> dict:
-    form = {
-        "op": "preview",
-        "name": "web",
-        "version": "",
-        "os_image": "photon",
-        "cp_replicas": "1",
-        "cp_vm_class": "best-effort-small",
-        "cp_storage_class": storage_class,
-        "pool_name": ["workers"],
-        "pool_replicas": ["3"],
-        "pool_vm_class": ["best-effort-small"],
-        "pool_storage_class": [storage_class],
-        "cni": "antrea",
-        "pods_cidr": "192.168.0.0/16",
-        "services_cidr": "10.96.0.0/12",
-        "service_domain": "cluster.local",
-    }
-    form.update(changes)
-    return form
+    return wizard_form(storage_class, **{"op": "preview", **changes})
 
 
 def create_url(namespace: str = "team-a") -> str:
     return reverse("workloads:cluster-create", args=[namespace])
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def shown(html: str, key: str, cell: str) -> str:
@@ -153,9 +130,7 @@ def test_preview_over_quota_refuses_with_admissions_message_and_disables_create(
 
 def test_without_javascript_the_submit_refuses_with_the_same_message(slow_hosts, editor):  # noqa: F811
     team = limit(slow_hosts, cpu_limit_mhz=20000)
-    form = wizard_post(
-        "k8s-gold", op="create", pool_replicas=["9"], version=spec()["topology"]["version"]
-    )
+    form = wizard_post("k8s-gold", op="create", pool_replicas=["9"])
 
     response = logged_in(editor).post(create_url(), form)
 

@@ -95,14 +95,19 @@ SCALAR_FIELDS = (
 PREFERRED_VM_CLASS = "best-effort-small"  # VMware's examples' class
 
 
-def _pick(preferred: str, choices: list[str]) -> str:
-    return preferred if preferred in choices else (choices[0] if choices else "")
+def _os_image(releases) -> str:
+    """The default node OS if the newest release has an image of it, else one it has."""
+    images = releases[0].os_images if releases else ()
+    offered = [
+        o for o in (DEFAULTS["osImage"], *OS_IMAGES) if any(i.startswith(f"{o}-") for i in images)
+    ]
+    return offered[0] if offered else DEFAULTS["osImage"]
 
 
 def _sample(ns: Namespace, vm_classes, storage_classes) -> tuple[Fit | None, str]:
     """The largest sample cluster (`cluster_that_fits`) on the namespace's first storage class,
     and that class."""
-    storage_class = _pick("", storage_classes)
+    storage_class = storage_classes[0] if storage_classes else ""
     fit = cluster_that_fits(
         ns, vm_classes=vm_classes, storage_class=storage_class, preferred=PREFERRED_VM_CLASS
     )
@@ -111,14 +116,14 @@ def _sample(ns: Namespace, vm_classes, storage_classes) -> tuple[Fit | None, str
 
 def _wizard_defaults(ns: Namespace, releases, vm_classes, storage_classes) -> dict:
     """VMware's sample cluster, with as many workers (up to three) and as small a VM class as
-    it takes to fit what the namespace has left."""
+    it takes to fit what the namespace has left (when nothing does, the smallest such cluster,
+    and the Namespace Quota region says why it does not fit)."""
     fit, storage_class = _sample(ns, vm_classes, storage_classes)
-    vm_class = fit.vm_class if fit is not None else ""
-    workers = fit.workers if fit is not None and fit.quota.fits else 3
+    vm_class, workers = (fit.vm_class, fit.workers) if fit is not None else ("", 3)
     return {
         "name": "",
         "version": releases[0].name if releases else "",
-        "os_image": DEFAULTS["osImage"],
+        "os_image": _os_image(releases),
         "cp_replicas": "1",
         "cp_vm_class": vm_class,
         "cp_storage_class": storage_class,
@@ -357,17 +362,12 @@ def example_manifest(ns: Namespace, which: str) -> tuple[str, str]:
             f"{fit.vm_class}) does not fit in namespace {ns.name}: "
             + " ".join(line.refusal for line in fit.quota.refusals)
         )
-    release = releases[0]
-    os_image = next(
-        (o for o in OS_IMAGES if any(i.startswith(f"{o}-") for i in release.os_images)),
-        DEFAULTS["osImage"],
-    )
     taken = selectors.namespace_cluster_names(ns)
     context = {
         "name": unused_name(taken, "tkc-{:02d}" if which == "example-tkc" else "cluster-{:02d}"),
         "namespace": ns.name,
-        "release": release.name,
-        "os_image": os_image,
+        "release": releases[0].name,
+        "os_image": _os_image(releases),
         "vm_class": fit.vm_class,
         "workers": fit.workers,
         "storage_class": storage_class,
