@@ -13,22 +13,14 @@ from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from inventory.estates import demo as estate
-from workloads import demo
+# The demo estate and Workload Management (`storefront`, its limits and `storefront-dev`).
+from tests.browser.test_cluster_lifecycle import _workload_management  # noqa: F401 (autouse)
 from workloads.models import Namespace, VksCluster
 from workloads.quota import cluster_quota
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DEVELOPER = "carol@vsphere.local"  # a member of DevTeam-Storefront: Can edit in `storefront`
-
-
-@pytest.fixture(autouse=True)
-def _workload_management(transactional_db) -> None:
-    """The demo estate (an earlier transactional test may have flushed it) and the demo's
-    Workload Management: `storefront` with its limits and its cluster `storefront-dev`."""
-    estate.load()
-    demo.load()
 
 
 def test_the_wizard_refuses_too_many_workers_before_submit_and_creates_what_fits(
