@@ -9,23 +9,19 @@ cluster as it is (`existing`). The error's kind is decided here: a name taken is
 (whatever else is wrong, as `kubectl create` twice answers), limits exceeded and nothing else
 UnableToAllocateResource, anything else Invalid.
 
-The request sizes (`node_request`, `cluster_request`) are the reconciler's too: a node VM gets its
-VM class's vCPUs and memory and a boot disk of settings.VKS_NODE_DISK_GIB; its CPU counts at the
-clock of the slowest host of the Supervisor's cluster, as vSphere counts a VM's CPU limit in MHz.
+What a cluster asks of its namespace's limits, and what is left, is `workloads.quota`'s: the
+wizard's preview and the Apply YAML examples weigh a spec with the same computation, so a
+refusal reads the same there as here.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections import defaultdict
-from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
 from django.conf import settings
-from django.db.models import Min, Sum
 
-from inventory.models import Host
 from vksportal.errors import CauseType
 from workloads.manifests import (
     BUILTIN_CLASSES,
@@ -37,9 +33,10 @@ from workloads.manifests import (
     TKC_KIND,
     FieldErrors,
 )
-from workloads.models import Namespace, NamespaceStorage, VirtualMachineClass, VksCluster
+from workloads.models import Namespace, NamespaceStorage, VksCluster
+from workloads.quota import namespace_headroom
+from workloads.quota import whole_number as _int
 from workloads.releases import release_for, release_named, upgrade_error
-from workloads.selectors.namespaces import namespace_vms
 from workloads.specs import DNS_LABEL, storage_class_name
 
 DNS1123_LABEL = (
@@ -65,105 +62,6 @@ SUBDOMAIN_WORDS = (
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 CONTROL_PLANE_REPLICAS = (1, 3)
 NETWORK_KEYS = ("cni", "pods", "services", "serviceDomain")
-
-
-# ---------------------------------------------------------------- what a cluster asks for
-
-
-@dataclass(frozen=True)
-class Request:
-    """What nodes ask of a namespace: CPU at the hosts' clock, memory, and disk."""
-
-    cpu_mhz: int = 0
-    memory_mib: int = 0
-    storage_mib: int = 0
-
-    def __add__(self, other: Request) -> Request:
-        return Request(
-            self.cpu_mhz + other.cpu_mhz,
-            self.memory_mib + other.memory_mib,
-            self.storage_mib + other.storage_mib,
-        )
-
-    def __mul__(self, count: int) -> Request:
-        return Request(self.cpu_mhz * count, self.memory_mib * count, self.storage_mib * count)
-
-
-def node_disk_mib() -> int:
-    return settings.VKS_NODE_DISK_GIB * 1024
-
-
-def node_request(vm_class: VirtualMachineClass, *, cpu_mhz_per_core: int) -> Request:
-    """One node of `vm_class`: its vCPUs at `cpu_mhz_per_core`, its memory, one boot disk."""
-    return Request(
-        cpu_mhz=vm_class.cpu_count * cpu_mhz_per_core,
-        memory_mib=vm_class.memory_mib,
-        storage_mib=node_disk_mib(),
-    )
-
-
-def cpu_mhz_per_core(namespace: Namespace) -> int:
-    """The clock of the slowest host of the Supervisor's cluster: what one vCPU may cost. One
-    query."""
-    slowest = Host.objects.filter(cluster=namespace.supervisor.cluster_id).aggregate(
-        mhz=Min("cpu_mhz")
-    )["mhz"]
-    return slowest or 0
-
-
-def _int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _groups(spec: dict) -> list[tuple[str, str, int]]:
-    """(VM class, storage class, replicas) of the control plane and each node pool; parts of a
-    malformed spec count as nothing (admission reports them)."""
-    topology = spec.get("topology") if isinstance(spec, dict) else None
-    if not isinstance(topology, dict):
-        return []
-    cp = topology.get("controlPlane")
-    pools = topology.get("nodePools")
-    parts = [cp] + (pools if isinstance(pools, list) else [])
-    groups = []
-    for part in parts:
-        if not isinstance(part, dict):
-            continue
-        replicas = part.get("replicas")
-        groups.append(
-            (
-                str(part.get("vmClass") or ""),
-                str(part.get("storageClass") or ""),
-                replicas if _int(replicas) and replicas > 0 else 0,
-            )
-        )
-    return groups
-
-
-@dataclass
-class _Demand:
-    total: Request = field(default_factory=Request)
-    by_storage_class: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-
-
-def _demand(spec: dict, classes: dict[str, VirtualMachineClass], mhz: int) -> _Demand:
-    demand = _Demand()
-    for vm_class, storage_class, replicas in _groups(spec):
-        found = classes.get(vm_class)
-        if found is None:  # unknown class: admission says so; it asks for nothing meanwhile
-            continue
-        demand.total += node_request(found, cpu_mhz_per_core=mhz) * replicas
-        demand.by_storage_class[storage_class] += node_disk_mib() * replicas
-    return demand
-
-
-def _classes_for(*specs: dict) -> dict[str, VirtualMachineClass]:
-    names = {g[0] for spec in specs for g in _groups(spec)}
-    return {c.name: c for c in VirtualMachineClass.objects.filter(name__in=names)}
-
-
-def cluster_request(spec: dict, namespace: Namespace) -> Request:
-    """Everything the cluster's nodes ask of the namespace, by `node_request`. Two queries."""
-    return _demand(spec, _classes_for(spec), cpu_mhz_per_core(namespace)).total
 
 
 # ---------------------------------------------------------------- admission
@@ -505,90 +403,16 @@ def _check_network(errors: FieldErrors, ns: Namespace, network, existing) -> Non
 # ---------------------------------------------------------------- limits
 
 
-def _exceeds(
-    what: str, ns: Namespace, need: int, used: int, limit: int, *, cpu: bool = False, of: str = ""
-) -> str:
-    left = max(limit - used, 0)
-    if cpu:
-        unit = "MHz"
-    elif all(v % 1024 == 0 for v in (need, left, limit)):
-        unit = "GiB"
-    else:
-        unit = "MiB"
-
-    def amount(value: int) -> str:
-        return f"{value // 1024:,} GiB" if unit == "GiB" else f"{value:,} {unit}"
-
-    return (
-        f"The cluster needs {amount(need)} of {what}; namespace {ns.name} has {amount(left)} "
-        f"left of its {amount(limit)} limit{of} (exceeds by {amount(need - left)})."
-    )
-
-
-def _vm_service_usage(ns: Namespace, mhz: int) -> tuple[Request, dict[int, int]]:
-    """What the namespace's VMs that are not VKS nodes (VM Service VMs) hold, in total and as
-    disk per storage policy pk. One query."""
-    rows = (
-        namespace_vms(ns)
-        .filter(vks_node__isnull=True)
-        .order_by()
-        .values("storage_policy")
-        .annotate(cpus=Sum("num_cpu"), memory=Sum("memory_mib"), disk=Sum("disk_mib"))
-    )
-    total, by_policy = Request(), {}
-    for row in rows:
-        total += Request((row["cpus"] or 0) * mhz, row["memory"] or 0, row["disk"] or 0)
-        if row["storage_policy"] is not None:
-            by_policy[row["storage_policy"]] = row["disk"] or 0
-    return total, by_policy
-
-
 def _check_limits(
     errors: FieldErrors, ns: Namespace, spec: dict, others, existing, storage
 ) -> None:
     """The cluster's nodes, with what the namespace's other clusters and VMs already ask for,
-    must fit its CPU, memory and storage limits and each storage policy's limit. An update
-    that asks for no more than before passes, so a cluster can always scale down."""
-    limited = [s for s in storage if s.limit_mib is not None]
+    must fit its CPU, memory and storage limits and each storage policy's limit (`quota`).
+    An update that asks for no more than before passes, so a cluster can always scale down."""
     if ns.cpu_limit_mhz is None and ns.memory_limit_mib is None and ns.storage_limit_mib is None:
-        if not limited:
+        if all(s.limit_mib is None for s in storage):
             return
-    mhz = cpu_mhz_per_core(ns)
     before = existing.spec if existing is not None else {}
-    classes = _classes_for(spec, before, *(c.spec for c in others))
-    need = _demand(spec, classes, mhz)
-    had = _demand(before, classes, mhz)
-    used = _Demand()
-    for other in others:
-        d = _demand(other.spec, classes, mhz)
-        used.total += d.total
-        for key, mib in d.by_storage_class.items():
-            used.by_storage_class[key] += mib
-    vm_total, vm_by_policy = _vm_service_usage(ns, mhz)
-    used.total += vm_total
-
-    for key, what, limit, attr in (
-        ("limits.cpu", "CPU", ns.cpu_limit_mhz, "cpu_mhz"),
-        ("limits.memory", "memory", ns.memory_limit_mib, "memory_mib"),
-        ("limits.storage", "storage", ns.storage_limit_mib, "storage_mib"),
-    ):
-        wanted, before_n = getattr(need.total, attr), getattr(had.total, attr)
-        in_use = getattr(used.total, attr)
-        if limit is not None and wanted > before_n and in_use + wanted > limit:
-            errors.exceeds(key, _exceeds(what, ns, wanted, in_use, limit, cpu=attr == "cpu_mhz"))
-    for s in limited:
-        name = storage_class_name(s.policy.name)
-        wanted = need.by_storage_class.get(name, 0)
-        in_use = used.by_storage_class.get(name, 0) + vm_by_policy.get(s.policy_id, 0)
-        if wanted > had.by_storage_class.get(name, 0) and in_use + wanted > s.limit_mib:
-            errors.exceeds(
-                f"limits.storage.{name}",
-                _exceeds(
-                    f"storage class {name}",
-                    ns,
-                    wanted,
-                    in_use,
-                    s.limit_mib,
-                    of=f" for storage policy {s.policy.name}",
-                ),
-            )
+    headroom = namespace_headroom(ns, others=others, storage=storage, specs=(spec, before))
+    for line in headroom.quota(spec, before=before).refusals:
+        errors.exceeds(line.key, line.refusal)

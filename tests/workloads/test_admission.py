@@ -14,15 +14,9 @@ from tests.workloads.conftest import settle
 from tests.workloads.test_namespace_rules import vm_in
 from vksportal.errors import ErrorKind
 from workloads import services
-from workloads.admission import (
-    DNS1123_LABEL,
-    Request,
-    admit,
-    cluster_request,
-    cpu_mhz_per_core,
-    node_request,
-)
+from workloads.admission import DNS1123_LABEL, admit
 from workloads.models import Namespace, NamespaceStorage, VirtualMachineClass, VksCluster
+from workloads.quota import Request, cluster_request, cpu_mhz_per_core, node_request
 from workloads.specs import SpecError
 
 pytestmark = pytest.mark.django_db

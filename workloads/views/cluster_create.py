@@ -30,6 +30,7 @@ from workloads.manifests import (
     parse_manifest,
 )
 from workloads.models import Namespace
+from workloads.quota import Fit, cluster_quota, cluster_that_fits
 from workloads.services.clusters import (
     ClusterStateError,
     ConflictError,
@@ -91,24 +92,45 @@ SCALAR_FIELDS = (
 )
 
 
-def _pick(preferred: str, choices: list[str]) -> str:
-    return preferred if preferred in choices else (choices[0] if choices else "")
+PREFERRED_VM_CLASS = "best-effort-small"  # VMware's examples' class
+
+
+def _os_image(releases) -> str:
+    """The default node OS if the newest release has an image of it, else one it has."""
+    images = releases[0].os_images if releases else ()
+    offered = [
+        o for o in (DEFAULTS["osImage"], *OS_IMAGES) if any(i.startswith(f"{o}-") for i in images)
+    ]
+    return offered[0] if offered else DEFAULTS["osImage"]
+
+
+def _sample(ns: Namespace, vm_classes, storage_classes) -> tuple[Fit | None, str]:
+    """The largest sample cluster (`cluster_that_fits`) on the namespace's first storage class,
+    and that class."""
+    storage_class = storage_classes[0] if storage_classes else ""
+    fit = cluster_that_fits(
+        ns, vm_classes=vm_classes, storage_class=storage_class, preferred=PREFERRED_VM_CLASS
+    )
+    return fit, storage_class
 
 
 def _wizard_defaults(ns: Namespace, releases, vm_classes, storage_classes) -> dict:
-    vm_class = _pick("best-effort-small", [c.name for c in vm_classes])
-    storage_class = _pick("", storage_classes)
+    """VMware's sample cluster, with as many workers (up to three) and as small a VM class as
+    it takes to fit what the namespace has left (when nothing does, the smallest such cluster,
+    and the Namespace Quota region says why it does not fit)."""
+    fit, storage_class = _sample(ns, vm_classes, storage_classes)
+    vm_class, workers = (fit.vm_class, fit.workers) if fit is not None else ("", 3)
     return {
         "name": "",
         "version": releases[0].name if releases else "",
-        "os_image": DEFAULTS["osImage"],
+        "os_image": _os_image(releases),
         "cp_replicas": "1",
         "cp_vm_class": vm_class,
         "cp_storage_class": storage_class,
         "pools": [
             {
                 "name": "node-pool-1",
-                "replicas": "3",
+                "replicas": str(workers),
                 "vm_class": vm_class,
                 "storage_class": storage_class,
             }
@@ -200,7 +222,7 @@ def _wizard_page(request, ns: Namespace, *, values=None, errors=None, status=200
     fields, row_errors, rest = wizard_errors(errors or ())
     pools = [{**p, "errors": row_errors.get(i, {})} for i, p in enumerate(values["pools"])]
     context = {
-        "namespace": ns,
+        **_preview_context(request, ns, values),
         "values": values,
         "pools": pools,
         "errors": fields,
@@ -214,10 +236,30 @@ def _wizard_page(request, ns: Namespace, *, values=None, errors=None, status=200
         "os_images": OS_IMAGES,
         "cnis": CNIS,
         "cluster_class": DEFAULT_CLUSTER_CLASS,
+    }
+    return render(request, partial(request, CREATE_TEMPLATE, ("main",)), context, status=status)
+
+
+def _preview_context(request, ns: Namespace, values: dict) -> dict:
+    """The Namespace Quota region's: the cluster as typed against the namespace's limits, by
+    admission's own computation. Create is disabled while it does not fit only where htmx
+    refreshes the region as the fields change; without it the submit refuses with the same
+    message."""
+    quota = cluster_quota(namespace=ns, spec=_wizard_spec(values))
+    return {
+        "namespace": ns,
+        "quota": quota,
+        "create_blocked": bool(request.htmx) and not quota.fits,
         "action": request.get_full_path(),
         "back": namespaces.namespace_url(ns.name, "compute"),
     }
-    return render(request, partial(request, CREATE_TEMPLATE, ("main",)), context, status=status)
+
+
+def _wizard_preview(request, ns: Namespace, values: dict):
+    """The Namespace Quota region for the fields as typed, and the Create button (out of
+    band): the wizard asks for it 300 ms after a change."""
+    context = _preview_context(request, ns, values)
+    return render(request, f"{CREATE_TEMPLATE}#quota-preview-response", context)
 
 
 def _namespace_for_edit(request, name: str) -> tuple[Namespace, HttpResponse | None]:
@@ -242,6 +284,8 @@ def cluster_create_view(request, name: str):
         return _wizard_page(request, ns)
     values = _wizard_posted(request.POST)
     op = request.POST.get("op", "create")
+    if op == "preview":
+        return _wizard_preview(request, ns, values)
     if op == "add-pool":
         taken = {p["name"] for p in values["pools"]}
         last = values["pools"][-1] if values["pools"] else {}
@@ -292,24 +336,46 @@ EXAMPLES = {
 }
 
 
-def example_manifest(ns: Namespace, which: str) -> str:
-    """A manifest as VMware's docs write it, filled with this namespace's newest compatible
-    release, a VM class and a storage class it offers, and a name not taken yet."""
+def example_manifest(ns: Namespace, which: str) -> tuple[str, str]:
+    """(manifest, "") as VMware's docs write it, filled with what this namespace offers: its
+    newest compatible release, a node image that release has, its first storage class, and the
+    largest sample cluster its remaining quota admits (`cluster_that_fits`), under a name not
+    taken yet. ("", why) when nothing the namespace offers would be admitted."""
     releases = selectors.namespace_releases(ns)
-    vm_classes = [c.name for c in selectors.namespace_vm_classes(ns)]
+    vm_classes = selectors.namespace_vm_classes(ns)
     storage_classes = selectors.namespace_storage_classes(ns)
+    if not releases:
+        return "", (
+            f"Namespace {ns.name} offers no Kubernetes release this Supervisor can run: ask an "
+            "administrator to add a content library with one."
+        )
+    if not vm_classes or not storage_classes:
+        missing = "VM class" if not vm_classes else "storage policy"
+        return "", (
+            f"Namespace {ns.name} has no {missing} for cluster nodes: ask an administrator to "
+            f"add one to the namespace."
+        )
+    fit, storage_class = _sample(ns, vm_classes, storage_classes)
+    if not fit.quota.fits:
+        return "", (
+            f"Even the smallest cluster (one control plane node and one worker of "
+            f"{fit.vm_class}) does not fit in namespace {ns.name}: "
+            + " ".join(line.refusal for line in fit.quota.refusals)
+        )
     taken = selectors.namespace_cluster_names(ns)
     context = {
         "name": unused_name(taken, "tkc-{:02d}" if which == "example-tkc" else "cluster-{:02d}"),
         "namespace": ns.name,
-        "release": releases[0].name if releases else "v1.32.7---vmware.3-fips-vkr.1",
-        "vm_class": _pick("best-effort-small", vm_classes) or "best-effort-small",
-        "storage_class": _pick("", storage_classes) or "vsan-default-storage-policy",
+        "release": releases[0].name,
+        "os_image": _os_image(releases),
+        "vm_class": fit.vm_class,
+        "workers": fit.workers,
+        "storage_class": storage_class,
         "cluster_class": DEFAULT_CLUSTER_CLASS,
         "class_namespace": PUBLIC_CLASS_NAMESPACE,
         "defaults": DEFAULTS,
     }
-    return render_to_string(EXAMPLES[which], context)
+    return render_to_string(EXAMPLES[which], context), ""
 
 
 def _manifest_generation(text: str) -> int | None:
@@ -326,13 +392,16 @@ def apply_errors(errors: Iterable[FieldError]) -> list[tuple[str, str]]:
     return [(error.path, error.beside()) for error in errors]
 
 
-def _apply_page(request, ns: Namespace, *, text="", errors=None, status=200, alert=""):
+def _apply_page(
+    request, ns: Namespace, *, text="", errors=None, status=200, alert="", no_example=""
+):
     if len(text) > APPLY_ECHO_LIMIT:  # an error page stays small, whatever was posted
         text = ""
     context = {
         "namespace": ns,
         "text": text,
         "errors": apply_errors(errors or ()),
+        "no_example": no_example,
         "alert": alert,
         "action": request.get_full_path(),
         "back": namespaces.namespace_url(ns.name, "compute"),
@@ -377,7 +446,8 @@ def cluster_apply_view(request, name: str):
     op = request.POST.get("op", "apply")
     text = request.POST.get("manifest", "")
     if op in EXAMPLES:
-        return _apply_page(request, ns, text=example_manifest(ns, op))
+        example, why_none = example_manifest(ns, op)
+        return _apply_page(request, ns, text=example or text, no_example=why_none)
     uploaded, problem = _uploaded_text(request)
     if problem:
         errors = SpecError({"file": problem}).fields
