@@ -1,7 +1,8 @@
 """A self-service namespace in a real browser: an administrator activates the Namespace Service
 on the Supervisor's Configure tab with a template for a developer group; a developer of that
-group, holding no role anywhere, logs in, opens New Namespace from the Namespaces grid and
-creates one, which she then owns, with the template's limits."""
+group, holding no role anywhere, logs in, lands on the developer portal's My namespaces and
+creates one with New namespace (the page with its form has no serious axe-core violation), which
+she then owns, with the template's limits."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.browser.test_namespace_flow import (  # noqa: F401  (fixture)
     log_in,
     log_out,
 )
+from tests.browser.test_portal import serious_violations
 from tests.conftest import PASSWORD
 from workloads.models import Namespace, NamespaceSelfService, Supervisor
 
@@ -53,16 +55,20 @@ def test_admin_activates_the_namespace_service_and_a_developer_creates_a_namespa
     expect(activated).to_contain_text("Completed")
     assert NamespaceSelfService.objects.get().cpu_limit_mhz == 5000
 
-    # The developer: no role anywhere yet, she lands on Workload Management's Namespaces.
+    # The developer: no role anywhere yet, she lands on the portal's My namespaces, New namespace.
     log_out(page)
     log_in(page, live_server.url, "dana@vsphere.local", PASSWORD)
-    expect(page).to_have_url(live_server.url + reverse("workloads:home"))
-    page.get_by_role("link", name="New Namespace").click()
-    form = page.locator("#main[data-dialog='self-service']")
-    expect(form.locator("#dialog-title")).to_have_text("New Namespace")
-    form.locator("#id_name").fill("dana-sandbox")
-    form.get_by_role("button", name="Create").click()
+    expect(page).to_have_url(live_server.url + reverse("portal:namespaces"))
+    form = page.locator("#portal-new-namespace")
+    expect(form.locator("h2")).to_have_text("New namespace")
+    assert serious_violations(page) == []
+    form.get_by_label("Name").fill("dana-sandbox")
+    form.get_by_role("button", name="Create namespace").click()
+    card = page.locator(".namespace-card[data-namespace='dana-sandbox']")
+    expect(card.locator("[data-role]")).to_have_text("Owner")
 
+    # Her namespace's page in the console: she owns it, and it runs with the template's limits.
+    page.goto(live_server.url + reverse("workloads:namespace-summary", args=["dana-sandbox"]))
     ns_view = page.locator("#main.namespace-view[data-namespace='dana-sandbox']")
     expect(ns_view.locator("h1")).to_have_text("dana-sandbox")
     expect(ns_view.locator(".ns-role")).to_have_text("Your role: Owner")

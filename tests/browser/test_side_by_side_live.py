@@ -37,7 +37,7 @@ def developer_page(browser: Browser, live_server) -> Page:
     page.fill("#id_username", DEVELOPER)
     page.fill("#id_password", settings.VKS_DEMO_PASSWORD)
     page.click("button[type=submit]")
-    expect(page.locator("#main h1")).to_have_text("Workload Management")
+    expect(page.locator("#main h1")).to_have_text("My clusters")  # the developer portal
     yield page
     context.close()
 

@@ -38,8 +38,9 @@ PAGES = [
     # the user's roles in those namespaces
     ("portal:clusters", 4 + 4 + 1),
     # count, the page (cluster counts), VM classes, usage, storage specs, storage used per
-    # policy, the release items of their Kubernetes libraries, roles
-    ("portal:namespaces", 4 + 8 + 1),
+    # policy, the release items of their Kubernetes libraries, roles, the running namespace
+    # services (New namespace)
+    ("portal:namespaces", 4 + 9 + 1),
     # count, the page of namespaces, their clusters
     ("portal:connect", 4 + 3 + 1),
     # count, the page of tasks (cluster and namespace names as subqueries), the events
