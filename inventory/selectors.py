@@ -480,6 +480,16 @@ def events_for(entity: ManagedEntity, page=None) -> Page:
     return paginate(_scoped(Event.objects.all(), entity), page)
 
 
+# The task filters of Recent Tasks and the portal's Activity: the states each one shows (None:
+# every task), and the choices as offered.
+TASK_FILTERS = {
+    "all": None,
+    "running": Task.UNFINISHED,
+    "failed": (Task.State.ERROR,),
+}
+TASK_FILTER_CHOICES = (("all", "All"), ("running", "Running"), ("failed", "Failed"))
+
+
 def recent_tasks(limit: int = 20, *, user=None, states=None) -> list[Task]:
     """The newest tasks; only those `user` started, when given, and in `states`, when given."""
     tasks = Task.objects.all() if user is None else Task.objects.filter(user=user)

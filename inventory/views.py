@@ -26,7 +26,7 @@ from inventory import menus, selectors, services
 from inventory.auth import SsoLoginForm
 from inventory.entities import TABS, object_path, type_label
 from inventory.forms import missing_errors
-from inventory.models import Cluster, Host, Task, VirtualMachine
+from inventory.models import Cluster, Host, VirtualMachine
 from inventory.permissions import (
     DENIED,
     Privilege,
@@ -255,14 +255,8 @@ def search_suggestions(request):
 
 PANE_SHARE_SECONDS = 0.5
 
+
 # Recent Tasks' filter: the states each choice shows (None: all).
-TASK_FILTERS = {
-    "all": None,
-    "running": Task.UNFINISHED,
-    "failed": (Task.State.ERROR,),
-}
-
-
 def _shared_pane(version: str, seen: str | None, mine, task_filter: str) -> str:
     """The pane, rendered at most once per PANE_SHARE_SECONDS for everyone who sees the same
     tasks. With tasks running, every poll finds the version moved, and tabs poll at moments of
@@ -277,11 +271,11 @@ def _shared_pane(version: str, seen: str | None, mine, task_filter: str) -> str:
         return shared[1]
     vcenter = selectors.vcenter_get()
     context = {
-        "tasks": selectors.recent_tasks(user=mine, states=TASK_FILTERS[task_filter]),
+        "tasks": selectors.recent_tasks(user=mine, states=selectors.TASK_FILTERS[task_filter]),
         "tasks_version": version,  # read before the tasks: never newer than what they show
         "vcenter_name": vcenter.name if vcenter else "",
         "task_filter": task_filter,
-        "task_filters": (("all", "All"), ("running", "Running"), ("failed", "Failed")),
+        "task_filters": selectors.TASK_FILTER_CHOICES,
     }
     html = render_to_string("inventory/_recent_tasks.html", context)
     cache.set(key, (version, html), timeout=5)
@@ -301,7 +295,7 @@ def recent_tasks(request):
         # then costs two queries (the session and its user).
         return HttpResponse(status=204)
     task_filter = request.GET.get("filter") or request.session.get("tasks_filter", "all")
-    if task_filter not in TASK_FILTERS:
+    if task_filter not in selectors.TASK_FILTERS:
         return HttpResponse(
             f"Unknown Recent Tasks filter {task_filter!r}: choose all, running or failed.",
             status=400,

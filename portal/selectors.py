@@ -289,12 +289,6 @@ def connect_page(user, endpoint: commands.Endpoint, request, *, page=None):
 
 # ---------------------------------------------------------------- Activity
 
-ACTIVITY_FILTERS = {
-    "all": None,
-    "running": Task.UNFINISHED,
-    "failed": (Task.State.ERROR,),
-}
-
 
 def tasks_of(user) -> QuerySet:
     """The tasks the user started, and those of the namespaces and clusters they may see (a

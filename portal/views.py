@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from inventory.selectors import TASK_FILTER_CHOICES, TASK_FILTERS
 from inventory.tasklog import tasks_version
 from inventory.views import partial
 from kubeapi import endpoints, tokens
@@ -154,16 +155,16 @@ def connect(request):
 @login_required
 def activity(request):
     chosen = request.GET.get("filter", "all")
-    if chosen not in selectors.ACTIVITY_FILTERS:
+    if chosen not in TASK_FILTERS:
         return HttpResponse(
             f"Unknown activity filter {chosen!r}: choose all, running or failed.",
             status=400,
             content_type="text/plain",
         )
-    states = selectors.ACTIVITY_FILTERS[chosen]
+    states = TASK_FILTERS[chosen]
     context = {
         "filter": chosen,
-        "filters": (("all", "All"), ("running", "Running"), ("failed", "Failed")),
+        "filters": TASK_FILTER_CHOICES,
         "page": selectors.activity_tasks(request.user, states=states, page=request.GET.get("page")),
         "events": selectors.activity_events(request.user, states=states),
     }
