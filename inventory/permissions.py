@@ -91,8 +91,9 @@ def role_of(user) -> str | None:
 
 @dataclass(frozen=True)
 class AccessGrant:
-    """Access another app grants outside vCenter roles (Workload Management: a namespace's
-    access list): who has it, and the page such a user lands on instead of the inventory."""
+    """Access another app grants outside vCenter roles (the developer portal: a role in a
+    namespace, or a namespace service's template): who has it, and the page such a user lands on
+    instead of the inventory."""
 
     check: Callable[[object], bool]
     landing: Callable[[], str]

@@ -18,9 +18,9 @@ class PortalConfig(AppConfig):
         from inventory.permissions import ACCESS_GRANTS, AccessGrant
         from workloads.access import has_any_namespace, may_self_serve
 
-        # Developers (namespace roles only, or allowed by a namespace service to create their
-        # first namespace) land on the portal: the first grant that admits a user names the
-        # landing, and these come before Workload Management's own (namespace roles first).
-        for check, landing in ((may_self_serve, namespaces), (has_any_namespace, portal_home)):
-            if not any(g.check is check and g.landing is landing for g in ACCESS_GRANTS):
-                ACCESS_GRANTS.insert(0, AccessGrant(check, landing))
+        # Developers log in without a vCenter role and land on the portal: with a role in a
+        # namespace on their clusters; allowed by a namespace service, before they have one, on
+        # their namespaces to create it. The first grant that admits a user names the landing.
+        for check, landing in ((has_any_namespace, portal_home), (may_self_serve, namespaces)):
+            if not any(g.check is check for g in ACCESS_GRANTS):
+                ACCESS_GRANTS.append(AccessGrant(check, landing))
