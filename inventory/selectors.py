@@ -56,6 +56,7 @@ from inventory.models import (
     VirtualMachine,
 )
 from inventory.permissions import Privilege, has
+from inventory.tasklog import sso_principal
 
 ON = VirtualMachine.PowerState.ON
 
@@ -490,9 +491,39 @@ TASK_FILTERS = {
 TASK_FILTER_CHOICES = (("all", "All"), ("running", "Running"), ("failed", "Failed"))
 
 
+# Targets other apps let people without a vCenter role see: f(user) -> a Q over a task's or
+# event's target fields (Workload Management: a namespace role shows the tasks and events of
+# that namespace and its VKS clusters). One condition each, whatever the user holds.
+GRANTED_TARGETS: list[Callable[..., Q]] = []
+
+
+def _granted_targets(user) -> Q:
+    found = Q(pk__in=[])
+    for granted in GRANTED_TARGETS:
+        found |= granted(user)
+    return found
+
+
+def tasks_visible_to(user) -> QuerySet[Task]:
+    """The tasks `user` may see, as vCenter shows a user the tasks on objects they may read:
+    every task for a vCenter role; else those they started and those on targets granted."""
+    if has(user, Privilege.VIEW):
+        return Task.objects.all()
+    return Task.objects.filter(Q(user=user) | _granted_targets(user))
+
+
+def events_visible_to(user) -> QuerySet[Event]:
+    """The events `user` may see: every event for a vCenter role; else those they caused and
+    those on targets granted to them."""
+    if has(user, Privilege.VIEW):
+        return Event.objects.all()
+    mine = Q(user_name=sso_principal(user))
+    return Event.objects.filter(mine | _granted_targets(user))
+
+
 def recent_tasks(limit: int = 20, *, user=None, states=None) -> list[Task]:
-    """The newest tasks; only those `user` started, when given, and in `states`, when given."""
-    tasks = Task.objects.all() if user is None else Task.objects.filter(user=user)
+    """The newest tasks; only those `user` may see, when given, and in `states`, when given."""
+    tasks = Task.objects.all() if user is None else tasks_visible_to(user)
     if states is not None:
         tasks = tasks.filter(state__in=states)
     return list(tasks[:limit])

@@ -8,13 +8,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page
-from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, When
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, When
 from django.http import Http404
 
 from inventory.models import Event, Task, VirtualMachine
 from inventory.permissions import Privilege, has
-from inventory.selectors import paginate
-from inventory.tasklog import sso_principal
+from inventory.selectors import events_visible_to, paginate, tasks_visible_to
 from kubeapi import endpoints
 from portal import commands
 from workloads.access import RANK, Role, namespaces_visible_to, subjects_q
@@ -290,39 +289,21 @@ def connect_page(user, endpoint: commands.Endpoint, request, *, page=None):
 # ---------------------------------------------------------------- Activity
 
 
-def tasks_of(user) -> QuerySet:
-    """The tasks the user started, and those of the namespaces and clusters they may see (a
-    namespace or cluster links its latest task)."""
-    visible = namespaces_visible_to(user)
-    of_clusters = VksCluster.objects.filter(namespace__in=visible, task__isnull=False)
-    of_namespaces = Namespace.objects.filter(pk__in=visible.values("pk"), task__isnull=False)
-    return Task.objects.filter(
-        Q(user=user) | Q(pk__in=of_clusters.values("task")) | Q(pk__in=of_namespaces.values("task"))
-    )
-
-
 def activity_tasks(user, *, states=None, page=None) -> Page:
-    """One page of the user's tasks, newest first, each with the VKS cluster or namespace it
-    works on (when one links it), so the page links to what the user may open."""
-    tasks = tasks_of(user)
+    """One page of the tasks the user may see (those they started, and those on the namespaces
+    they hold a role in and on their clusters; every task for a vCenter role), newest first.
+    Two queries: count and page."""
+    tasks = tasks_visible_to(user)
     if states is not None:
         tasks = tasks.filter(state__in=states)
-    tasks = tasks.annotate(
-        vks_cluster=Subquery(VksCluster.objects.filter(task=OuterRef("pk")).values("name")[:1]),
-        vks_namespace=Subquery(
-            VksCluster.objects.filter(task=OuterRef("pk")).values("namespace__name")[:1]
-        ),
-        namespace_name=Subquery(Namespace.objects.filter(task=OuterRef("pk")).values("name")[:1]),
-    )
     return paginate(tasks.order_by("-queued_at", "-id"), page, CARDS_PER_PAGE)
 
 
 def activity_events(user, *, states=None, limit: int = 25) -> list[Event]:
-    """The newest events the user caused or that belong to their tasks; for Running or Failed,
-    only those of tasks in that state (and, for Failed, every error event of theirs)."""
-    tasks = tasks_of(user)
-    events = Event.objects.filter(Q(user_name=sso_principal(user)) | Q(task__in=tasks))
+    """The newest events the user may see; for Running or Failed, only those of tasks in that
+    state (and, for Failed, every error event). One query."""
+    events = events_visible_to(user)
     if states is not None:
-        errors = Q(severity=Event.Severity.ERROR) if Task.State.ERROR in states else Q(pk=None)
+        errors = Q(severity=Event.Severity.ERROR) if Task.State.ERROR in states else Q(pk__in=[])
         events = events.filter(Q(task__state__in=states) | errors)
     return list(events.order_by("-created_at", "-id")[:limit])

@@ -30,6 +30,7 @@ from vksportal.errors import DomainError
 from workloads.access import self_service_for
 from workloads.self_service_forms import SelfServiceNamespaceForm
 from workloads.services.self_service import namespace_self_service_create
+from workloads.targets import CLUSTER_TYPE, NAMESPACE_TYPE
 
 NOTICES_SHOWN = 3  # at once; more (a bulk change) are summed up in one line
 STATES_SECONDS = 15 * 60  # a tab's last-seen cluster states live this long without a pulse
@@ -167,6 +168,8 @@ def activity(request):
         "filters": TASK_FILTER_CHOICES,
         "page": selectors.activity_tasks(request.user, states=states, page=request.GET.get("page")),
         "events": selectors.activity_events(request.user, states=states),
+        "linked_targets": (NAMESPACE_TYPE, CLUSTER_TYPE),  # pages a namespace role opens
+        "cluster_target": CLUSTER_TYPE,
     }
     return _page(request, "portal/activity.html", "activity", context, ("portal-activity",))
 

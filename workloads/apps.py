@@ -8,11 +8,17 @@ class WorkloadsConfig(AppConfig):
 
     def ready(self) -> None:
         from inventory.entities import NAMESPACE, STATE_PAGES, TARGET_PAGES
-        from inventory.selectors import GRANTED_SEARCHES
+        from inventory.selectors import GRANTED_SEARCHES, GRANTED_TARGETS
         from inventory.sso import principal_deleted
         from workloads.selectors.search import namespaces_and_clusters_matching
         from workloads.services.namespaces import namespace_access_forget
-        from workloads.targets import CLUSTER_TYPE, NAMESPACE_TYPE, cluster_page, namespace_page
+        from workloads.targets import (
+            CLUSTER_TYPE,
+            NAMESPACE_TYPE,
+            cluster_page,
+            namespace_page,
+            targets_visible_to,
+        )
         from workloads.vm_classes import ensure_default_classes
 
         # The navigator opens a namespace's pool or folder as the namespace page.
@@ -21,6 +27,9 @@ class WorkloadsConfig(AppConfig):
         # Namespace and VKS cluster tasks open those objects' pages.
         TARGET_PAGES[NAMESPACE_TYPE] = namespace_page
         TARGET_PAGES[CLUSTER_TYPE] = cluster_page
+        # A namespace role shows the tasks and events of the namespace and its clusters.
+        if targets_visible_to not in GRANTED_TARGETS:
+            GRANTED_TARGETS.append(targets_visible_to)
         # Developers search their namespaces and clusters.
         if namespaces_and_clusters_matching not in GRANTED_SEARCHES:
             GRANTED_SEARCHES.append(namespaces_and_clusters_matching)

@@ -6,9 +6,13 @@ the namespace's users may open, not the vSphere cluster behind them, which they 
 
 from __future__ import annotations
 
+from django.db.models import Q, Value
+from django.db.models.functions import StrIndex, Substr
+from django.db.models.lookups import In
 from django.urls import reverse
 
 from inventory.tasklog import Target
+from workloads.access import namespaces_visible_to
 from workloads.models import Namespace, VksCluster
 
 NAMESPACE_TYPE = "com.vmware.vcenter.namespaces.Instance"
@@ -31,3 +35,18 @@ def namespace_page(name: str) -> str:
 def cluster_page(key: str) -> str:
     namespace, _, name = key.partition("/")
     return reverse("workloads:cluster-detail", args=[namespace, name])
+
+
+def namespace_of_target():
+    """The namespace part of a VKS cluster target's id (`<namespace>/<cluster>`), in SQL."""
+    return Substr("target_moid", 1, StrIndex("target_moid", Value("/")) - 1)
+
+
+def targets_visible_to(user) -> Q:
+    """The tasks and events of the namespaces `user` holds a role in and of their VKS clusters
+    (those since deleted too: the owner of a namespace sees who deleted a cluster in it), as a
+    condition on a task's or event's target. One subquery, whatever the user holds."""
+    names = namespaces_visible_to(user).values("name")
+    return Q(target_type=NAMESPACE_TYPE, target_moid__in=names) | Q(
+        In(namespace_of_target(), names), target_type=CLUSTER_TYPE
+    )

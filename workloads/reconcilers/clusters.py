@@ -41,6 +41,7 @@ from workloads.reconcilers.common import (
 )
 from workloads.reconcilers.namespaces import namespace_folder, namespace_pool
 from workloads.specs import addresses, storage_class_name
+from workloads.targets import cluster_target
 
 MANAGED_BY = "VMware vSphere Kubernetes Service"
 SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # Kubernetes' generated-name alphabet
@@ -408,14 +409,14 @@ def _failed(cluster: VksCluster, failed: StepFailed, now: datetime) -> None:
 
 
 def _removed(cluster: VksCluster, now: datetime) -> None:
-    task, name, ns = cluster.task, cluster.name, cluster.namespace
+    task, name, ns, target = cluster.task, cluster.name, cluster.namespace, cluster_target(cluster)
     cluster.delete()
     if task and not task.is_finished:
         task_finish(task, now=now)
     event_log(
         event_type="com.vmware.vks.ClusterDeleted",
         message=f"VKS cluster {name} in namespace {ns.name} was deleted.",
-        entity=ns.supervisor.cluster,
+        entity=target,
     )
     return None
 

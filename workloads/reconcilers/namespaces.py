@@ -19,6 +19,7 @@ from workloads.reconcilers.common import (
     sim,
 )
 from workloads.reconcilers.supervisors import namespaces_folder, namespaces_pool
+from workloads.targets import namespace_target
 
 UNLIMITED = -1  # a resource pool's "no limit"
 
@@ -111,14 +112,14 @@ def namespace_reconcile(namespace_pk: int, *, now: datetime | None = None) -> fl
 
 
 def _removed(ns: Namespace, now: datetime) -> None:
-    task, name, cluster = ns.task, ns.name, ns.supervisor.cluster
+    task, name, target = ns.task, ns.name, namespace_target(ns)
     ns.delete()
     if task and not task.is_finished:
         task_finish(task, now=now)
     event_log(
         event_type="com.vmware.wcp.NamespaceRemoved",
         message=f"Namespace {name} was removed.",
-        entity=cluster,
+        entity=target,
     )
     return None
 

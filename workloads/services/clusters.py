@@ -134,7 +134,7 @@ def cluster_create(
     event_log(
         event_type="com.vmware.vks.ClusterCreated",
         message=f"VKS cluster {name} created in namespace {ns.name}",
-        entity=ns.supervisor.cluster,
+        entity=cluster_target(cluster),
         user=user,
     )
     cluster_reconcile_task.delay_on_commit(cluster.pk)
@@ -280,7 +280,7 @@ def cluster_update(
     event_log(
         event_type="com.vmware.vks.ClusterUpdated",
         message=f"VKS cluster {locked.name}: {task_name.split()[0].lower()} requested",
-        entity=locked.namespace.supervisor.cluster,
+        entity=cluster_target(locked),
         user=user,
     )
     cluster_reconcile_task.delay_on_commit(locked.pk)
@@ -350,7 +350,7 @@ def cluster_delete(*, cluster: VksCluster, user, generation: int | None = None) 
     event_log(
         event_type="com.vmware.vks.ClusterDeleteRequested",
         message=f"VKS cluster {locked.name} delete requested",
-        entity=locked.namespace.supervisor.cluster,
+        entity=cluster_target(locked),
         user=user,
     )
     cluster_reconcile_task.delay_on_commit(locked.pk)

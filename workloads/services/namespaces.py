@@ -85,7 +85,7 @@ def _changed(ns: Namespace, *, what: str, user) -> Namespace:
     event_log(
         event_type="com.vmware.wcp.NamespaceUpdated",
         message=f"Namespace {ns.name}: {what}",
-        entity=ns.supervisor.cluster,
+        entity=namespace_target(ns),
         user=user,
     )
     namespace_reconcile_task.delay_on_commit(ns.pk)
@@ -141,7 +141,7 @@ def namespace_new(
     event_log(
         event_type="com.vmware.wcp.NamespaceCreated",
         message=f"Namespace {name} created on Supervisor {sup.name}",
-        entity=sup.cluster,
+        entity=namespace_target(ns),
         user=user,
     )
     namespace_reconcile_task.delay_on_commit(ns.pk)
@@ -180,7 +180,7 @@ def namespace_delete(*, namespace: Namespace, user) -> Namespace:
     event_log(
         event_type="com.vmware.wcp.NamespaceDeleteRequested",
         message=f"Namespace {ns.name} delete requested",
-        entity=ns.supervisor.cluster,
+        entity=namespace_target(ns),
         user=user,
     )
     namespace_reconcile_task.delay_on_commit(ns.pk)
