@@ -3,14 +3,13 @@ Tools" on a namespace's Summary opens), with the downloads it offers: the local 
 and the user's kubeconfig, as `kubectl vsphere login` would write it.
 
 The vSphere Plugin for kubectl cannot log in here (it calls port 443 and writes
-`https://<address>:6443`), so the page gives the curl and `kubectl config` commands that do what
-it does against this application. `?namespace=` and `?cluster=` fill in the names; both list
-only what the user may see (a name they may not see is a 404, as everywhere)."""
+`https://<address>:6443`), so the page gives the curl and `kubectl config` commands that do
+what it does against this application: those of the portal's Connect page (portal.commands).
+`?namespace=` and `?cluster=` fill in the names; both list only what the user may see (a name
+they may not see is a 404, as everywhere)."""
 
 from __future__ import annotations
 
-import json
-import shlex
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -22,12 +21,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from kubeapi import endpoints, tokens
+from portal import commands
 from workloads.access import namespaces_visible_to
 from workloads.kubeconfig import user_kubeconfig
 from workloads.models import Namespace, VksCluster
 
 TEMPLATE = "kubeapi/cli_tools.html"
-CA_FILENAME = "vks-portal-ca.crt"
+CA_FILENAME = commands.CA_FILENAME
 
 
 @dataclass(frozen=True)
@@ -70,33 +70,24 @@ def selection(request) -> Selection:
 @require_GET
 @login_required
 def cli_tools(request):
+    """The same commands as the portal's Connect page (portal.commands), for the namespace and
+    cluster chosen: over HTTPS they carry the CA, which curl could not fetch before trusting it."""
     chosen = selection(request)
-    host, username = endpoints.https_host(request), request.user.get_username()
-    cluster = chosen.cluster
+    endpoint = commands.endpoint_for(request)
+    ns, cluster = chosen.namespace, chosen.cluster
     context = {
         "selection": chosen,
-        "base": endpoints.https_base(request),
-        "host": host,
-        "login_url": endpoints.https_base(request) + reverse("wcp:login"),
-        "ca_url": request.build_absolute_uri(reverse("wcp:ca-certificate")),
-        "ca_filename": CA_FILENAME,
+        "endpoint": endpoint,
         "kubeconfig_url": reverse("wcp:kubeconfig") + chosen.query,
-        "username": shlex.quote(username),
-        "wcp_user": shlex.quote(f"wcp:{host}:{username}"),
-        "namespace_names": " ".join(ns.name for ns in chosen.namespaces if ns.name != host),
         "lifetime_hours": tokens.LIFETIME_SECONDS // 3600,
+        "supervisor": commands.supervisor_login(endpoint),
+        "namespace_commands": commands.namespace_context(endpoint, ns.name) if ns else "",
     }
-    if cluster is not None:
+    if cluster is not None and cluster.api_endpoint:
         context.update(
             cluster_server=endpoints.cluster_server(cluster, request),
-            guest_user=shlex.quote(f"wcp:{cluster.api_endpoint}:{username}"),
-            guest_body=shlex.quote(
-                json.dumps(
-                    {
-                        "guest_cluster_name": cluster.name,
-                        "guest_cluster_namespace": cluster.namespace.name,
-                    }
-                )
+            cluster_commands=commands.cluster_login(
+                endpoint, ns.name, cluster.name, cluster.api_endpoint
             ),
         )
     return render(request, TEMPLATE, context)

@@ -1,7 +1,7 @@
-"""The shell commands of the Connect page, as plain text (the page shows them in <pre> blocks and
-copies them as shown). They do what `kubectl vsphere login` does, against this application's
-one HTTPS port and with its own CA, as the Kubernetes CLI Tools page (kubeapi.cli_tools) gives
-them; the vSphere Plugin for kubectl cannot log in here (it calls port 443)."""
+"""The shell commands of the Connect page and of the Kubernetes CLI Tools page (kubeapi.cli_tools),
+as plain text (the pages show them in <pre> blocks and copy them as shown). They do what
+`kubectl vsphere login` does, against this application's one HTTPS port and with its own CA;
+the vSphere Plugin for kubectl cannot log in here (it calls port 443)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ import json
 import shlex
 from dataclasses import dataclass
 
-from kubeapi.cli_tools import CA_FILENAME
+from django.urls import reverse
+
+from kubeapi import endpoints
+
+CA_FILENAME = "vks-portal-ca.crt"
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,20 @@ class Endpoint:
     @property
     def wcp_user(self) -> str:
         return shlex.quote(f"wcp:{self.host}:{self.username}")
+
+
+def endpoint_for(request) -> Endpoint:
+    """Where the requesting user connects. Over HTTPS the commands carry the CA (curl cannot
+    fetch it from an address it does not trust yet); over HTTP they download it."""
+    base = endpoints.https_base(request)
+    return Endpoint(
+        host=endpoints.https_host(request),
+        base=base,
+        login_url=base + reverse("wcp:login"),
+        ca_url=request.build_absolute_uri(reverse("wcp:ca-certificate")),
+        username=request.user.get_username(),
+        ca_pem=endpoints.ca_pem() if request.is_secure() else "",
+    )
 
 
 def _save_ca(e: Endpoint) -> str:

@@ -17,14 +17,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from inventory.selectors import TASK_FILTER_CHOICES, TASK_FILTERS
 from inventory.tasklog import tasks_version
 from inventory.views import partial
-from kubeapi import endpoints, tokens
+from kubeapi import tokens
 from portal import commands, selectors
 from vksportal.errors import DomainError
 from workloads.access import self_service_for
@@ -129,15 +128,7 @@ def namespace_create(request):
 @require_GET
 @login_required
 def connect(request):
-    base = endpoints.https_base(request)
-    endpoint = commands.Endpoint(
-        host=endpoints.https_host(request),
-        base=base,
-        login_url=base + reverse("wcp:login"),
-        ca_url=request.build_absolute_uri(reverse("wcp:ca-certificate")),
-        username=request.user.get_username(),
-        ca_pem=endpoints.ca_pem() if request.is_secure() else "",
-    )
+    endpoint = commands.endpoint_for(request)
     page, blocks = selectors.connect_page(
         request.user, endpoint, request, page=request.GET.get("page")
     )

@@ -85,9 +85,10 @@ def test_namespace_events_are_about_the_namespace(client, admin, owner, stranger
     monitor = reverse(
         "inventory:object", kwargs={"moid": namespace.supervisor.cluster.moid, "tab": "monitor"}
     )
-    assert "Namespace team-a created on Supervisor" in client.get(
-        monitor, {"sub": "events"}
-    ).content.decode()
+    assert (
+        "Namespace team-a created on Supervisor"
+        in client.get(monitor, {"sub": "events"}).content.decode()
+    )
 
 
 def test_an_administrator_sees_every_task(client, admin, editor, web):
