@@ -60,11 +60,12 @@ def test_summary_with_50_permissions_and_16_vm_classes(
     admin_client.get(url)
     # session, user, the namespace (Supervisor, cluster, task, library joined), the user's
     # groups and vCenter role, usage, access list, storage used per policy, storage specs, the
-    # counts of clusters / VM classes / libraries in one row, the library's release items
-    with django_assert_num_queries(11):
+    # counts of clusters / VM classes / libraries in one row, the library's release items, the
+    # namespace's resource pool (the navigator reveals it)
+    with django_assert_num_queries(12):
         admin_client.get(url)
     fifty_permissions(namespace)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = admin_client.get(url)
     assert response.context["access_count"] == 50
     assert response.context["counts"].vm_classes == 16

@@ -34,6 +34,7 @@ from workloads.access import RANK, Role, namespace_role, require_role
 from workloads.cluster_objects import export_manifest
 from workloads.kubeconfig import kubeconfig
 from workloads.models import Namespace, VksCluster
+from workloads.selectors import navigator
 from workloads.services.clusters import (
     ClusterStateError,
     ConflictError,
@@ -107,6 +108,8 @@ def _detail_context(request, cluster: VksCluster, tab: str) -> dict:
         "compute_url": namespaces.namespace_url(ns.name, "compute"),
         "nodes": nodes,
     }
+    if context["can_view_inventory"]:  # the navigator opens at the pool of its node VMs
+        context["reveal"] = navigator.cluster_node(cluster)
     if tab == "summary":
         context["summary"] = selectors.cluster_summary(cluster, nodes)
         context["conditions"] = selectors.cluster_conditions(cluster)

@@ -33,6 +33,7 @@ from vksportal.errors import DomainError
 from workloads import selectors, services
 from workloads.access import RANK, Role, namespace_role, self_service_for
 from workloads.models import Namespace, NamespaceAccess
+from workloads.selectors import navigator
 from workloads.self_service_forms import SelfServiceNamespaceForm
 from workloads.specs import SpecError
 from workloads.views.common import detail_url, home_url, refuse
@@ -151,6 +152,8 @@ def _detail_context(request, ns: Namespace, tab: str, *, status_only: bool = Fal
         role_label=Role(role).label if role else "",
         can_own=role == Role.OWNER and not ns.is_deleting,
         can_configure=has(user, Privilege.NAMESPACES_CONFIGURE) and not ns.is_deleting,
+        # The navigator (for a vCenter role) opens at the namespace's resource pool.
+        reveal=navigator.namespace_node(ns) if context["can_view_inventory"] else "",
     )
     if tab == "summary":
         usage = selectors.namespace_usage(ns)

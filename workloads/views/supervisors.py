@@ -31,6 +31,7 @@ from workloads import forms, selectors, services
 from workloads.access import has_any_namespace, may_self_serve
 from workloads.models import Supervisor
 from workloads.selectors import api as api_selectors
+from workloads.selectors import navigator
 from workloads.self_service_forms import TemplateForm
 from workloads.specs import (
     LOAD_BALANCERS,
@@ -345,6 +346,7 @@ def _supervisor_context(
         "unsettled": selectors.is_unsettled(sup),
         "can_manage": can_manage,
         "size": SIZES.get(sup.spec.get("size", {}).get("size", "")),
+        "reveal": navigator.supervisor_node(sup),  # its vSphere cluster, in the navigator
     }
     if tab == "summary":
         context["conditions"] = selectors.conditions_tree(sup)
