@@ -303,8 +303,9 @@ def recent_tasks(request):
         )
     if "v" not in request.GET and request.session.get("tasks_filter", "all") != task_filter:
         request.session["tasks_filter"] = task_filter
-    # Without a vCenter role (a developer) the pane lists the user's own tasks, as vCenter shows
-    # only the tasks of objects one may see. Everyone who sees all tasks sees the same pane.
+    # Without a vCenter role (a developer) the pane lists the tasks the user started and those on
+    # what other apps grant them (their namespaces and clusters), as vCenter shows only the tasks
+    # of objects one may see. Everyone who sees all tasks sees the same pane.
     mine = None if has(request.user, Privilege.VIEW) else request.user
     html = _shared_pane(version, request.GET.get("v"), mine, task_filter)
     response = HttpResponse(html)
