@@ -7,7 +7,7 @@ the namespace's users may open, not the vSphere cluster behind them, which they 
 from __future__ import annotations
 
 from django.db.models import Q, Value
-from django.db.models.functions import StrIndex, Substr
+from django.db.models.functions import NullIf, StrIndex, Substr
 from django.db.models.lookups import In
 from django.urls import reverse
 
@@ -38,8 +38,11 @@ def cluster_page(key: str) -> str:
 
 
 def namespace_of_target():
-    """The namespace part of a VKS cluster target's id (`<namespace>/<cluster>`), in SQL."""
-    return Substr("target_moid", 1, StrIndex("target_moid", Value("/")) - 1)
+    """The namespace part of a VKS cluster target's id (`<namespace>/<cluster>`), in SQL; NULL
+    for an id without a slash (PostgreSQL refuses a negative length even on rows that another
+    condition excludes: it may evaluate this first)."""
+    slash = NullIf(StrIndex("target_moid", Value("/")), Value(0))
+    return Substr("target_moid", 1, slash - 1)
 
 
 def targets_visible_to(user) -> Q:
