@@ -264,7 +264,7 @@ def test_create_from_the_portal_then_follow_it_in_activity(
 
     # Activity: his task, completed; a failure of it is explained in full when asked.
     page.get_by_role("link", name="Activity").click()
-    task = page.locator(".activity-item", has_text="Create VKS cluster").filter(
+    task = page.locator(".activity-item[data-task]", has_text="Create VKS cluster").filter(
         has=page.get_by_role("link", name="payments/web")
     )
     expect(task).to_contain_text("Completed")
