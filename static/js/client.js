@@ -198,7 +198,7 @@
     const target = event.detail.target;
     if (target.id === "modal") {
       const dialog = target.querySelector("dialog");
-      const elt = event.detail.elt;
+      const elt = event.detail.requestConfig.elt;
       opener = { element: elt, id: elt.id, url: elt.getAttribute("hx-get") };
       if (dialog && !dialog.open) dialog.showModal();
     } else if (target.id === "dialog-form") {
