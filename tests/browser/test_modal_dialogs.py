@@ -10,6 +10,8 @@ commits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
@@ -68,6 +70,26 @@ def serious_violations(page: Page) -> list[str]:
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def scale_to(page: Page, open_dialog: Callable[[], None], replicas: str) -> Locator:
+    """Open Scale Node Pool with `open_dialog` and ask for `replicas` workers; the dialog."""
+    open_dialog()
+    dialog = opened(page, "Scale Node Pool")
+    expect(dialog.get_by_label("Replicas")).to_be_focused()
+    dialog.get_by_label("Replicas").fill(replicas)
+    dialog.get_by_role("button", name="Scale").click()
+    return dialog
+
+
+def refused_then_escape(page: Page, dialog: Locator, opener: Locator) -> None:
+    """The scale refused inside the open dialog, which axe finds nothing serious in; Escape
+    closes it and gives focus back to `opener`."""
+    rejected(dialog, dialog.locator("[data-field='replicas']"), "")
+    assert serious_violations(page) == [], "a dialog open with an error"
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(opener).to_be_focused()
 
 
 def only_bad_requests(errors: list[str]) -> bool:
@@ -154,26 +176,15 @@ def test_cluster_scale_upgrade_and_delete_open_as_modals(
     cluster_view = page.locator("#main.cluster-view[data-cluster='payments-prod']")
     actions = cluster_view.get_by_role("button", name="Actions")
 
+    def open_scale() -> None:
+        actions.click()
+        cluster_view.get_by_role("menuitem", name="Scale", exact=True).click()
+
     # Scale: a negative count is refused inside the dialog; Escape returns to ACTIONS.
-    actions.click()
-    cluster_view.get_by_role("menuitem", name="Scale", exact=True).click()
-    dialog = opened(page, "Scale Node Pool")
-    expect(dialog.get_by_label("Replicas")).to_be_focused()
-    dialog.get_by_label("Replicas").fill("-1")
-    dialog.get_by_role("button", name="Scale").click()
-    rejected(dialog, dialog.locator("[data-field='replicas']"), "")
-    assert serious_violations(page) == [], "the scale dialog open with an error"
-    page.keyboard.press("Escape")
-    expect(dialog).to_have_count(0)
-    expect(actions).to_be_focused()
+    refused_then_escape(page, scale_to(page, open_scale, "-1"), actions)
 
     # Scaled: the dialog closes and the cluster's page under it follows.
-    actions.click()
-    cluster_view.get_by_role("menuitem", name="Scale", exact=True).click()
-    dialog = opened(page, "Scale Node Pool")
-    dialog.get_by_label("Replicas").fill("2")
-    dialog.get_by_role("button", name="Scale").click()
-    expect(dialog).to_have_count(0)
+    expect(scale_to(page, open_scale, "2")).to_have_count(0)
     pool = cluster_view.locator(".node-pools tr[data-pool='node-pool-1'] td[data-replicas]")
     expect(pool).to_have_text("2/2 ready")
     expect(page.locator("#recent-tasks tr", has_text="Scale VKS cluster").first).to_be_visible()
@@ -211,21 +222,10 @@ def test_portal_scale_opens_over_my_clusters_and_the_card_follows(
     card = page.locator(".cluster-card[data-cluster='payments/payments-prod']")
     scale = card.get_by_role("link", name="Scale")
 
-    scale.click()
-    dialog = opened(page, "Scale Node Pool")
-    dialog.get_by_label("Replicas").fill("1000")  # more than the namespace's CPU limit allows
-    dialog.get_by_role("button", name="Scale").click()
-    rejected(dialog, dialog.locator("[data-field='replicas']"), "")
-    assert serious_violations(page) == [], "the portal with a dialog open"
-    page.keyboard.press("Escape")
-    expect(dialog).to_have_count(0)
-    expect(scale).to_be_focused()
+    # More than the namespace's CPU limit allows: refused inside the dialog over the portal.
+    refused_then_escape(page, scale_to(page, scale.click, "1000"), scale)
 
-    scale.click()
-    dialog = opened(page, "Scale Node Pool")
-    dialog.get_by_label("Replicas").fill("1")
-    dialog.get_by_role("button", name="Scale").click()
-    expect(dialog).to_have_count(0)
+    expect(scale_to(page, scale.click, "1")).to_have_count(0)
     expect(page).to_have_url(live_server.url + reverse("portal:clusters"))
     expect(card.locator("[data-nodes]")).to_contain_text("4 / 4")  # 3 control plane, 1 worker
     expect(scale).to_be_focused()  # given back after the cards refreshed

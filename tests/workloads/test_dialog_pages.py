@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.workloads.conftest import NEXT
+from tests.workloads.test_namespace_views import NO_LIMITS
 from workloads.models import NamespaceAccess, VksCluster
 
 pytestmark = pytest.mark.django_db
@@ -106,23 +107,21 @@ def test_every_dialog_is_a_page_without_javascript_and_a_modal_for_htmx(admin_cl
 def test_an_invalid_post_answers_400_with_the_message_in_the_page_or_the_dialog(
     admin_client, namespace, url, post, message
 ):
-    whole = {
-        "cpu_limit_mhz": "",
-        "cpu_unit": "GHz",
-        "memory_limit_mib": "",
-        "memory_unit": "GB",
-        "storage_limit_mib": "",
-        "storage_unit": "GB",
-        "domain": "vsphere.local",
-        "subject_type": "USER",
-        "role": "VIEW",
-        "supervisor": str(namespace.supervisor.supervisor_id),
-        "description": "",
-        "cpu_count": "2",
-        "memory": "4",
-        "cpu_reservation": "",
-        "memory_reservation": "",
-    } | post
+    whole = (
+        NO_LIMITS
+        | {
+            "domain": "vsphere.local",
+            "subject_type": "USER",
+            "role": "VIEW",
+            "supervisor": str(namespace.supervisor.supervisor_id),
+            "description": "",
+            "cpu_count": "2",
+            "memory": "4",
+            "cpu_reservation": "",
+            "memory_reservation": "",
+        }
+        | post
+    )
     plain = admin_client.post(url, whole)
     assert plain.status_code == 400 and "<html" in plain.content.decode()
     assert message in summary(plain.content.decode())
@@ -134,14 +133,7 @@ def test_an_invalid_post_answers_400_with_the_message_in_the_page_or_the_dialog(
 
 
 def test_a_valid_post_without_javascript_redirects_back(admin_client, editor_client, web):
-    limits = {
-        "cpu_limit_mhz": "",
-        "cpu_unit": "GHz",
-        "memory_limit_mib": "4096",
-        "memory_unit": "GB",
-        "storage_limit_mib": "",
-        "storage_unit": "GB",
-    }
+    limits = NO_LIMITS | {"memory_limit_mib": "4096"}
     answer = admin_client.post(ns("limits-edit") + "?from=compute", limits)
     assert answer.status_code == 302
     assert answer.url == reverse("workloads:namespace-detail", args=["team-a", "compute"])
@@ -172,14 +164,7 @@ def test_from_the_portal_success_is_204_and_refreshes_the_cards(editor_client, w
 
 
 def test_console_success_replaces_the_page_under_the_dialog(admin_client, namespace):
-    limits = {
-        "cpu_limit_mhz": "8",
-        "cpu_unit": "GHz",
-        "memory_limit_mib": "",
-        "memory_unit": "GB",
-        "storage_limit_mib": "",
-        "storage_unit": "GB",
-    }
+    limits = NO_LIMITS | {"cpu_limit_mhz": "8"}
     answer = admin_client.post(ns("limits-edit"), limits, **IN_DIALOG)
     assert answer.status_code == 200
     assert answer["HX-Retarget"] == "#main" and answer["HX-Reswap"] == "outerHTML"
