@@ -230,3 +230,24 @@ def test_portal_scale_opens_over_my_clusters_and_the_card_follows(
     expect(card.locator("[data-nodes]")).to_contain_text("4 / 4")  # 3 control plane, 1 worker
     expect(scale).to_be_focused()  # given back after the cards refreshed
     assert only_bad_requests(console_errors), console_errors
+
+
+def test_vm_class_create_opens_over_the_list(
+    admin_page: Page, live_server, console_errors: list[str]
+) -> None:
+    page = admin_page
+    page.goto(live_server.url + reverse("workloads:vm-class-list"))
+    create = page.get_by_role("link", name="Create VM Class")
+    create.click()
+    dialog = opened(page, "Create VM Class")
+    expect(dialog.get_by_label("Name")).to_be_focused()
+    dialog.get_by_label("Name").fill("Web")
+    dialog.get_by_role("button", name="Create").click()
+    rejected(dialog, dialog.locator("[data-field='name']"), "lowercase letters")
+
+    dialog.get_by_label("Name").fill("web-small")
+    dialog.get_by_role("button", name="Create").click()
+    expect(dialog).to_have_count(0)
+    expect(page.locator(".vm-class-card[data-vm-class='web-small']")).to_be_visible()
+    expect(page.get_by_role("link", name="Create VM Class")).to_be_focused()
+    assert only_bad_requests(console_errors), console_errors
