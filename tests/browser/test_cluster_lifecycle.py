@@ -83,7 +83,7 @@ def test_developer_creates_scales_upgrades_and_deletes_a_cluster(
     page.locator("#main .form-footer").get_by_role("button", name="Create").click()
 
     # The cluster's page, in place: Provisioned and Ready once the reconciler has converged.
-    cluster_view = page.locator("#main.cluster-view[data-cluster='web']:not(.dialog-view)")
+    cluster_view = page.locator("#main.cluster-view[data-cluster='web']:not(.dialog-page)")
     expect(cluster_view.locator("h1")).to_have_text("web")
     cluster_url = reverse("workloads:cluster-detail", args=["payments", "web"])
     expect(page).to_have_url(live_server.url + cluster_url)

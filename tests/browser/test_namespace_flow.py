@@ -90,7 +90,7 @@ def test_admin_creates_namespace_and_grants_a_group_its_developer_sees_it(
     page.get_by_role("button", name="Create").click()
 
     # The namespace page, in place: the task in Recent Tasks, Config Status reaching Running.
-    ns_view = page.locator("#main.namespace-view[data-namespace='team-a']:not(.dialog-view)")
+    ns_view = page.locator("#main.namespace-view[data-namespace='team-a']:not(.dialog-page)")
     expect(ns_view.locator("h1")).to_have_text("team-a")
     summary_url = reverse("workloads:namespace-summary", args=["team-a"])
     expect(page).to_have_url(live_server.url + summary_url)
