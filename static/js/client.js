@@ -184,7 +184,8 @@
     }
     const menu = element && element.closest("details");
     if (menu && !menu.open) element = menu.querySelector("summary");
-    return element || document.querySelector("#main .actions-button");
+    // Gone for good (a deleted cluster's card): the object's ACTIONS, else the page itself.
+    return element || document.querySelector("#main .actions-button, #main[tabindex]");
   }
   function showDialogErrors(form) {
     if (!form) return;
