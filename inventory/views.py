@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from inventory import menus, selectors, services
+from inventory import dialogs, menus, selectors, services
 from inventory.auth import SsoLoginForm
 from inventory.entities import TABS, object_path, type_label
 from inventory.forms import missing_errors
@@ -375,7 +375,6 @@ def _checkbox(data, name: str) -> bool:
 
 
 CONFIRM_TEMPLATE = "inventory/confirm.html"
-DIALOG_ALERTS = "dialog-alerts"  # the error region inside a confirmation dialog
 
 
 def _confirmation(request, entity, name: str, *, error: str = "", status: int = 200):
@@ -392,14 +391,25 @@ def _confirmation(request, entity, name: str, *, error: str = "", status: int = 
     context = {
         "entity": entity,
         "name": name,
+        "kind": name,
         "confirm": confirmation,
+        "dialog": {
+            "title": confirmation.title,
+            "submit": confirmation.submit,
+            "cancel": confirmation.cancel,
+            "fields": "inventory/_confirm_fields.html",
+        },
+        "describedby": "confirm-question",
+        "focus": "submit",
         "question": confirmation.question.format(name=entity.name),
-        "error": error or item.reason,
-        "can_confirm": item.enabled,
+        "dialog_alerts": dialogs.summary(error or item.reason),
+        "submit_disabled": not item.enabled,
+        "action": reverse("inventory:action", args=[entity.moid, name]),
         "back": reverse("inventory:object", kwargs={"moid": entity.moid, "tab": "summary"}),
     }
-    template = f"{CONFIRM_TEMPLATE}#dialog" if request.htmx else CONFIRM_TEMPLATE
-    return render(request, template, context, status=status)
+    return render(
+        request, dialogs.dialog_template(request, CONFIRM_TEMPLATE, ()), context, status=status
+    )
 
 
 VM_ACTIONS = ("power-off", "reset", "suspend")
@@ -419,7 +429,7 @@ def action(request, moid: str, name: str):
         return HttpResponseNotAllowed(["GET", "POST"] if confirms else ["POST"])
     tab = "configure" if name == "reconfigure" else "summary"
     back = reverse("inventory:object", kwargs={"moid": moid, "tab": tab})
-    in_dialog = request.htmx and request.htmx.target == DIALOG_ALERTS
+    in_dialog = dialogs.in_dialog(request)
     try:
         task = _start(entity, name, request)
     except ValidationError as error:
@@ -449,14 +459,12 @@ def action(request, moid: str, name: str):
 
 
 def _refused(request, entity, name: str, message: str, status: int, in_dialog: bool):
-    """A confirmed operation refused: the message inside the dialog that asked (htmx), or the
-    confirmation page again with it; a post from elsewhere gets the page's alert."""
-    if in_dialog:
-        return render(request, "inventory/_alert.html", {"message": message}, status=status)
-    if request.htmx:
+    """A confirmed operation refused: the confirmation again with the message, inside the dialog
+    that asked (htmx) or as the page; a post from elsewhere gets the page's alert."""
+    if request.htmx and not in_dialog:
         response = render(request, "inventory/_alert.html", {"message": message}, status=status)
         return reswap(retarget(response, "#alerts"), "innerHTML")
-    if status == 403:
+    if status == 403 and not in_dialog:
         raise PermissionDenied(message)
     return _confirmation(request, entity, name, error=message, status=status)
 

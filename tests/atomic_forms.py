@@ -27,7 +27,7 @@ class Case:
     invalid: tuple[tuple[str, object, str], ...] = ()  # (input, value, field showing it)
     at: dict[str, str] = field(default_factory=dict)  # input -> the field showing its absence
     radios: tuple[str, ...] = ()  # absent when nothing is chosen: "select one", not "missing"
-    refused: int = 400  # the VM class and Supervisor forms answer 200 with the errors
+    refused: int = 400  # the Supervisor forms answer 200 with the errors
 
 
 def logged_in(user) -> Client:

@@ -167,14 +167,43 @@
     closeMenu(item.closest("details.actions-menu"), false);
   });
 
-  // ---- Confirmation dialogs: htmx puts a <dialog> into #modal; it opens as a modal over the
-  // page, closes on Cancel, Escape or a successful confirm (204), and focus goes back to the
-  // ACTIONS button. A refusal lands inside the dialog (#dialog-alerts) and is scrolled into view.
+  // ---- Modal dialogs (inventory/dialogs.py), the console's and the portal's alike: htmx puts a
+  // <dialog> into #modal; it opens as a modal over the page (focus moves into it), and Cancel,
+  // Close or Escape close it and give focus back to what opened it. A rejected submit replaces
+  // the dialog's form (#dialog-form): its summary at the top is scrolled into view and focus
+  // goes to the first field in error. A refusal lands in #dialog-alerts. Success (204, or a
+  // region outside the dialog to refresh) closes it.
+  let opener = null;
+  function openerNow() {
+    // The element that opened the dialog, or its like after the region holding it was
+    // refreshed (same id, or the same link); a menu entry gives way to its menu's button.
+    let element = opener && opener.element;
+    if (element && !element.isConnected) {
+      element = (opener.id && document.getElementById(opener.id)) ||
+        (opener.url && document.querySelector('[hx-get="' + CSS.escape(opener.url) + '"]'));
+    }
+    const menu = element && element.closest("details");
+    if (menu && !menu.open) element = menu.querySelector("summary");
+    // Gone for good (a deleted cluster's card): the object's ACTIONS, else the page itself.
+    return element || document.querySelector("#main .actions-button, #main[tabindex]");
+  }
+  function showDialogErrors(form) {
+    if (!form) return;
+    const invalid = form.querySelector(
+      "[aria-invalid=true], .has-error input:not([type=hidden]), .has-error select, .has-error textarea");
+    if (invalid) invalid.focus({ preventScroll: true });
+    const summary = form.querySelector("#dialog-alerts > *");
+    if (summary) summary.scrollIntoView({ block: "nearest" });
+  }
   document.addEventListener("htmx:afterSwap", function (event) {
     const target = event.detail.target;
     if (target.id === "modal") {
       const dialog = target.querySelector("dialog");
+      const elt = event.detail.requestConfig.elt;
+      opener = { element: elt, id: elt.id, url: elt.getAttribute("hx-get") };
       if (dialog && !dialog.open) dialog.showModal();
+    } else if (target.id === "dialog-form") {
+      showDialogErrors(document.querySelector("#modal #dialog-form"));
     } else if (target.id === "dialog-alerts" && target.firstElementChild) {
       target.firstElementChild.scrollIntoView({ block: "nearest" });
     }
@@ -189,14 +218,17 @@
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     const dialog = event.detail.elt.closest && event.detail.elt.closest("#modal dialog[open]");
-    if (dialog && event.detail.xhr.status === 204) dialog.close();
+    const status = event.detail.xhr.status;
+    if (!dialog || status < 200 || status > 299) return;
+    if (status === 204 || !dialog.contains(event.detail.target)) dialog.close();
   });
   document.addEventListener("close", function (event) {
     const dialog = event.target;
     if (!dialog.matches || !dialog.matches("#modal dialog")) return;
     dialog.remove();
-    const button = document.querySelector("#main .actions-button");
-    if (button) button.focus();
+    const back = openerNow();
+    opener = null;
+    if (back) back.focus();
   }, true);
 
   // ---- Recent Tasks: a failed task's message opened on demand stays open across the pane's

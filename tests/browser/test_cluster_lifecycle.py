@@ -83,7 +83,7 @@ def test_developer_creates_scales_upgrades_and_deletes_a_cluster(
     page.locator("#main .form-footer").get_by_role("button", name="Create").click()
 
     # The cluster's page, in place: Provisioned and Ready once the reconciler has converged.
-    cluster_view = page.locator("#main.cluster-view[data-cluster='web']:not(.dialog-view)")
+    cluster_view = page.locator("#main.cluster-view[data-cluster='web']:not(.dialog-page)")
     expect(cluster_view.locator("h1")).to_have_text("web")
     cluster_url = reverse("workloads:cluster-detail", args=["payments", "web"])
     expect(page).to_have_url(live_server.url + cluster_url)
@@ -104,7 +104,7 @@ def test_developer_creates_scales_upgrades_and_deletes_a_cluster(
     # Scale node-pool-1 to 2: three nodes.
     cluster_view.get_by_role("button", name="Actions").click()
     cluster_view.get_by_role("menuitem", name="Scale", exact=True).click()
-    dialog = page.locator("#main[data-dialog='scale']")
+    dialog = page.locator("#modal dialog[data-dialog='scale']")
     expect(dialog.locator("#dialog-title")).to_have_text("Scale Node Pool")
     expect(dialog.locator("#id_pool")).to_have_value("node-pool-1")
     dialog.locator("#id_replicas").fill("2")
@@ -117,7 +117,7 @@ def test_developer_creates_scales_upgrades_and_deletes_a_cluster(
     # Upgrade to the offered next minor: every node on the new release.
     cluster_view.get_by_role("button", name="Actions").click()
     cluster_view.get_by_role("menuitem", name="Upgrade", exact=True).click()
-    dialog = page.locator("#main[data-dialog='upgrade']")
+    dialog = page.locator("#modal dialog[data-dialog='upgrade']")
     expect(dialog.locator("#dialog-title")).to_have_text("Upgrade VKS Cluster")
     target = dialog.locator("#id_version option:checked")
     expect(target).to_contain_text("v1.33.")
@@ -157,7 +157,7 @@ def test_developer_creates_scales_upgrades_and_deletes_a_cluster(
     expect(cluster_view.locator("h1")).to_have_text("web")
     cluster_view.get_by_role("button", name="Actions").click()
     cluster_view.get_by_role("menuitem", name="Delete", exact=True).click()
-    dialog = page.locator("#main[data-dialog='delete']")
+    dialog = page.locator("#modal dialog[data-dialog='delete']")
     expect(dialog.locator("#dialog-title")).to_have_text("Delete VKS Cluster")
     dialog.get_by_role("button", name="Delete").click()
     grid = page.locator("#main[data-namespace='payments'] #cluster-grid")

@@ -67,13 +67,15 @@ def test_admin_creates_namespace_and_grants_a_group_its_developer_sees_it(
 
     # Create Namespace: the only running Supervisor is preselected; a bad name comes back at
     # its field and creates nothing.
-    dialog = page.locator("#main[data-dialog='create']")
+    dialog = page.locator("#modal dialog[data-dialog='create']")
     expect(dialog.locator("#dialog-title")).to_have_text("Create Namespace")
     expect(dialog.locator("#id_supervisor option:checked")).to_contain_text("supervisor-01")
     page.evaluate("window.__marker = 1")  # gone if anything below reloads the page
     dialog.locator("#id_name").fill("Team_A")
     dialog.get_by_role("button", name="Create").click()
-    name_error = page.locator("#main[data-dialog='create'] [data-field='name'] .field-error")
+    name_error = page.locator(
+        "#modal dialog[data-dialog='create'] [data-field='name'] .field-error"
+    )
     expect(name_error).to_contain_text("lowercase letters, digits and '-'")
     assert not Namespace.objects.exists()
     # Field errors come back with 400, which Chromium logs as a failed resource: expected once.
@@ -88,7 +90,7 @@ def test_admin_creates_namespace_and_grants_a_group_its_developer_sees_it(
     page.get_by_role("button", name="Create").click()
 
     # The namespace page, in place: the task in Recent Tasks, Config Status reaching Running.
-    ns_view = page.locator("#main.namespace-view[data-namespace='team-a']:not(.dialog-view)")
+    ns_view = page.locator("#main.namespace-view[data-namespace='team-a']:not(.dialog-page)")
     expect(ns_view.locator("h1")).to_have_text("team-a")
     summary_url = reverse("workloads:namespace-summary", args=["team-a"])
     expect(page).to_have_url(live_server.url + summary_url)
@@ -101,7 +103,7 @@ def test_admin_creates_namespace_and_grants_a_group_its_developer_sees_it(
     permissions = ns_view.locator(".permissions-card")
     expect(permissions.locator(".ns-count")).to_have_text("0 permissions")
     permissions.get_by_role("link", name="Add Permissions").click()
-    grant = page.locator("#main[data-dialog='permission-add']")
+    grant = page.locator("#modal dialog[data-dialog='permission-add']")
     expect(grant.locator("#dialog-title")).to_have_text("Add Permissions")
     grant.get_by_role("radio", name="Group").check()
     grant.locator("#id_subject").fill(demo.PAYMENTS)

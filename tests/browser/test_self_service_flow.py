@@ -40,7 +40,7 @@ def test_admin_activates_the_namespace_service_and_a_developer_creates_a_namespa
     expect(card.locator(".namespace-service-status")).to_have_text("Deactivated")
     card.get_by_role("link", name="Activate").click()
 
-    dialog = page.locator("#main[data-dialog='namespace-service']")
+    dialog = page.locator("#modal dialog[data-dialog='namespace-service']")
     expect(dialog.locator("#dialog-title")).to_have_text("Activate Namespace Service")
     dialog.locator("#id_cpu_limit").fill("5000")
     dialog.locator("#id_groups").fill("SelfServiceDevs")

@@ -60,7 +60,7 @@ def test_administrator_sees_a_developers_scale_without_reloading(
     cluster_view = developer_page.locator("#main.cluster-view[data-cluster='payments-prod']")
     cluster_view.get_by_role("button", name="Actions").click()
     cluster_view.get_by_role("menuitem", name="Scale", exact=True).click()
-    dialog = developer_page.locator("#main[data-dialog='scale']")
+    dialog = developer_page.locator("#modal dialog[data-dialog='scale']")
     dialog.locator("#id_replicas").fill("2")
     dialog.get_by_role("button", name="Scale").click()
     pool = cluster_view.locator(".node-pools tr[data-pool='node-pool-1'] td[data-replicas]")

@@ -14,7 +14,7 @@ from tests.factories import finished_vm_task
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-IN_DIALOG = {**HTMX, "HTTP_HX_TARGET": "dialog-alerts"}
+IN_DIALOG = {**HTMX, "HTTP_HX_TARGET": "dialog-form"}
 
 
 def page(moid: str) -> str:

@@ -75,15 +75,24 @@ def test_an_editor_sees_the_cluster_live_with_its_actions(client, editor, web):
     [row] = response.context["rows"]
     assert (row.nodes_ready, row.nodes_desired, row.cluster.phase) == (3, 3, "Provisioned")
     assert 'data-cluster="team-a/web"' in text and web.api_endpoint in text
-    for name in ("cluster-scale", "cluster-upgrade", "cluster-delete", "cluster-kubeconfig"):
-        assert f'href="{reverse(f"workloads:{name}", args=["team-a", "web"])}"' in text
+    # The dialogs open as modals over this page (#modal); ?from=portal brings success back here.
+    for name in ("cluster-scale", "cluster-pool-add", "cluster-upgrade", "cluster-delete"):
+        url = reverse(f"workloads:{name}", args=["team-a", "web"]) + "?from=portal"
+        assert f'href="{url}" hx-get="{url}" hx-target="#modal"' in text
+    assert f'href="{reverse("workloads:cluster-kubeconfig", args=["team-a", "web"])}"' in text
 
 
 def test_a_viewer_gets_no_change_actions(client, viewer, web):
     client.force_login(viewer)
     text = client.get(reverse("portal:clusters")).content.decode()
     assert 'data-cluster="team-a/web"' in text
-    for name in ("cluster-scale", "cluster-upgrade", "cluster-delete", "cluster-kubeconfig"):
+    for name in (
+        "cluster-scale",
+        "cluster-pool-add",
+        "cluster-upgrade",
+        "cluster-delete",
+        "cluster-kubeconfig",
+    ):
         assert reverse(f"workloads:{name}", args=["team-a", "web"]) not in text
     assert f"{reverse('portal:connect')}#connect-team-a-web" in text
 

@@ -551,14 +551,15 @@ def test_a_stale_generation_is_refused_with_409_and_changes_nothing(
     web.refresh_from_db()
     before = (web.spec, web.generation)
     response = editor_client.post(
-        action(kind, "web", *args), {**data, "generation": stale}, **htmx("main")
+        action(kind, "web", *args), {**data, "generation": stale}, **htmx("dialog-form")
     )
     assert response.status_code == 409
     html = response.content.decode()
+    assert html.lstrip().startswith('<form id="dialog-form"'), "the open dialog's form again"
+    summary = unescape(html.split('id="dialog-alerts"')[1].split("</div>")[0])
     assert "the object has been modified; please apply your changes to the latest version" in (
-        unescape(html)
+        summary
     )
-    assert 'id="alerts"' in html and 'hx-swap-oob="innerHTML"' in html
     assert f'name="generation" value="{web.generation}"' in html  # the dialog, made fresh
     web.refresh_from_db()
     assert (web.spec, web.generation) == before and not web.is_deleting

@@ -313,7 +313,6 @@ VM_CLASS_CASES = {
             ("cpu_reservation", "150", "cpu_reservation"),
         ),
         at={"memory_unit": "memory"},
-        refused=200,
     ),
     "create": Case(
         lambda w: reverse("workloads:vm-class-create"),
@@ -321,7 +320,6 @@ VM_CLASS_CASES = {
         vm_class_state,
         invalid=(("name", "Web", "name"), ("memory_reservation", "-5", "memory_reservation")),
         at={"memory_unit": "memory"},
-        refused=200,
     ),
 }
 

@@ -256,8 +256,9 @@ def test_auditor_may_not_open_dialogs_or_post(client, auditor):
 
 def test_create_dialog_opens_and_a_plain_post_creates_then_redirects(admin_client):
     html = admin_client.get(CREATE).content.decode()
-    assert 'id="vm-class-dialog"' in html and 'role="dialog"' in html
-    assert html.count("data-vm-class=") == 16  # the grid stays behind the dialog
+    assert "<html" in html and re.search(r'<dialog [^>]*data-dialog="create" open>', html)
+    alone = admin_client.get(CREATE, HTTP_HX_TARGET="modal", **HTMX).content.decode()
+    assert alone.lstrip().startswith("<dialog") and "Create VM Class" in alone
     post = {
         "name": "gpu-large",
         "cpu_count": "8",
@@ -282,12 +283,12 @@ def test_create_dialog_opens_and_a_plain_post_creates_then_redirects(admin_clien
 def test_htmx_create_swaps_main_and_pushes_the_list_url(admin_client):
     post = {"name": "web-small", "cpu_count": "2", "memory": "2048", "memory_unit": "MB"}
     post |= {"cpu_reservation": "", "memory_reservation": "", "description": ""}
-    response = admin_client.post(CREATE, post, HTTP_HX_TARGET="vm-class-dialog", **HTMX)
+    response = admin_client.post(CREATE, post, HTTP_HX_TARGET="dialog-form", **HTMX)
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#main" and response["HX-Push-Url"] == LIST
     html = response.content.decode()
     assert html.lstrip().startswith('<main id="main"') and 'data-vm-class="web-small"' in html
-    assert 'id="vm-class-dialog"' not in html
+    assert "<dialog" not in html
 
 
 @pytest.mark.parametrize(
@@ -305,13 +306,15 @@ def test_bad_input_is_shown_at_the_field_and_creates_nothing(admin_client, chang
     post = {"name": "web", "cpu_count": "2", "memory": "4", "memory_unit": "GB"}
     post |= {"cpu_reservation": "", "memory_reservation": "", "description": ""} | changes
     before = VirtualMachineClass.objects.count()
-    response = admin_client.post(CREATE, post, HTTP_HX_TARGET="vm-class-dialog", **HTMX)
+    response = admin_client.post(CREATE, post, HTTP_HX_TARGET="dialog-form", **HTMX)
     html = response.content.decode()
-    assert response.status_code == 200 and html.lstrip().startswith('<div id="vm-class-dialog"')
+    assert response.status_code == 400 and html.lstrip().startswith('<form id="dialog-form"')
     assert message in field_error(html, field)
+    assert message in html.split('id="dialog-alerts"')[1].split("</div>")[0]  # the summary
     assert f'value="{post["name"]}"' in html  # what was typed stays
-    plain = admin_client.post(CREATE, post).content.decode()
-    assert message in field_error(plain, field) and "data-vm-class=" in plain
+    plain = admin_client.post(CREATE, post)
+    assert plain.status_code == 400 and "<html" in plain.content.decode()
+    assert message in field_error(plain.content.decode(), field)
     assert VirtualMachineClass.objects.count() == before
 
 

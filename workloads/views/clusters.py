@@ -5,9 +5,10 @@ in (the Create Cluster wizard and Apply YAML) are in `cluster_create`.
 Every way in ends in one cluster service, which checks the role again and runs admission: the
 views parse the form (or the manifest), show admission's messages at their fields with 400 and
 store nothing. Every change form carries the `generation` it was made against; a stale one is
-refused by the service (409) and the dialog comes back with the latest values and the message in
-the alert bar. Dialogs are pages of their own that htmx swaps into `#main`, so each also works
-as a plain link and form post."""
+refused by the service (409) and the dialog comes back with the latest values and the message at
+its top. Dialogs open as modals over the page (`inventory.dialogs`), the cluster's page or the
+developer portal's My clusters (`?from=portal`, where success and Cancel go back to), and are
+pages of their own without JavaScript, plain links and form posts."""
 
 from __future__ import annotations
 
@@ -20,11 +21,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
+from django_htmx.http import (
+    HttpResponseClientRedirect,
+    push_url,
+    reswap,
+    retarget,
+    trigger_client_event,
+)
 
+from inventory import dialogs
 from inventory.forms import missing_errors
 from inventory.permissions import Privilege, has
 from inventory.views import partial
@@ -54,6 +62,7 @@ CLUSTER_TABS = (("summary", "Summary"), ("nodes", "Nodes"), ("yaml", "YAML"))
 LIVE = "cluster-live"  # the region that follows the reconciler while the cluster changes
 REGIONS = ("main", LIVE)
 FORM = "form"  # the error key of problems no field of the form owns
+PORTAL_CLUSTERS = reverse_lazy("portal:clusters")
 
 
 def cluster_url(namespace_name: str, name: str, tab: str = "summary") -> str:
@@ -134,9 +143,18 @@ def cluster_detail(request, name: str, cluster: str, tab: str = "summary"):
     return render(request, partial(request, DETAIL_TEMPLATE, REGIONS), context)
 
 
-def page_after(request, ns: Namespace, name: str, message: str):
+def page_after(request, ns: Namespace, name: str, message: str, *, portal: bool = False):
     """After a change: the cluster's page (the Namespace's Compute tab once it is gone), with
-    the Recent Tasks pane nudged to fetch the new task at once."""
+    the Recent Tasks pane nudged to fetch the new task at once. From the developer portal: back
+    to My clusters, whose cards htmx refreshes on `tasks-changed` (204 closes the dialog)."""
+    if portal:
+        if request.htmx:
+            return trigger_client_event(
+                trigger_client_event(HttpResponse(status=204), "task-started"), "tasks-changed"
+            )
+        if message:
+            messages.info(request, message)
+        return redirect(PORTAL_CLUSTERS)
     try:
         cluster = selectors.cluster_get(request.user, ns.name, name)
     except Http404:
@@ -149,6 +167,7 @@ def page_after(request, ns: Namespace, name: str, message: str):
     response = render(
         request, f"{DETAIL_TEMPLATE}#main", _detail_context(request, cluster, "summary")
     )
+    response = reswap(retarget(response, "#main"), "outerHTML")  # the page under the dialog
     return trigger_client_event(push_url(response, url), "task-started")
 
 
@@ -387,23 +406,44 @@ MESSAGES = {
 }
 
 
+def _from_portal(request) -> bool:
+    return request.GET.get("from") == "portal"
+
+
+def _back(request, cluster: VksCluster) -> str:
+    """Where a dialog's Cancel (and a plain refusal) goes: the page it was opened from."""
+    return (
+        PORTAL_CLUSTERS
+        if _from_portal(request)
+        else cluster_url(cluster.namespace.name, cluster.name)
+    )
+
+
 def _render_dialog(
     request, cluster, kind, *, pool, posted=None, errors=None, status=200, alert=""
 ) -> HttpResponse:
     ns = cluster.namespace
     dialog = DIALOGS[kind]
+    errors = errors or {FORM: []}
+    fields = FIELDS[kind](request, cluster, pool, posted)
     context = {
         "cluster": cluster,
         "namespace": ns,
         "kind": kind,
         "dialog": dialog,
         "action": request.get_full_path(),
-        "back": cluster_url(ns.name, cluster.name),
-        "errors": errors or {FORM: []},
-        "alert": alert,
-        **FIELDS[kind](request, cluster, pool, posted),
+        "back": _back(request, cluster),
+        "errors": errors,
+        # The version of the cluster this change is made against: a stale one is refused (409).
+        "hidden": [("generation", cluster.generation)],
+        "dialog_alerts": dialogs.summary(alert, errors),
+        "focus": "cancel" if dialog.danger else "",
+        "submit_disabled": kind == "upgrade" and not fields.get("updates"),
+        **fields,
     }
-    return render(request, partial(request, DIALOG_TEMPLATE, ("main",)), context, status=status)
+    return render(
+        request, dialogs.dialog_template(request, DIALOG_TEMPLATE), context, status=status
+    )
 
 
 def _cluster_dialog(request, name: str, cluster_name: str, kind: str, pool: str | None = None):
@@ -411,7 +451,7 @@ def _cluster_dialog(request, name: str, cluster_name: str, kind: str, pool: str 
         return HttpResponseNotAllowed(["GET", "POST"])
     cluster = selectors.cluster_get(request.user, name, cluster_name)  # 404 without a role
     ns = cluster.namespace
-    back = cluster_url(ns.name, cluster.name)
+    back = _back(request, cluster)
     try:
         require_role(request.user, ns, Role.EDIT)  # the service checks again on POST
         if cluster.is_deleting:
@@ -449,9 +489,8 @@ def _cluster_dialog(request, name: str, cluster_name: str, kind: str, pool: str 
             request, cluster, kind, pool=pool, posted=request.POST, errors=errors, status=400
         )
     changed = after.generation != cluster.generation
-    return page_after(
-        request, ns, cluster.name, MESSAGES[kind] if changed else "No settings were changed."
-    )
+    message = MESSAGES[kind] if changed else "No settings were changed."
+    return page_after(request, ns, cluster.name, message, portal=_from_portal(request))
 
 
 def _dialog_view(kind: str) -> Callable:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import reswap, retarget
 
+from inventory import dialogs
 from inventory.permissions import DENIED
 from workloads.models import Supervisor
 
@@ -22,14 +23,17 @@ HOME_TABS = (
 
 def refuse(request, error: Exception, back: str) -> HttpResponse:
     """403 (no privilege) or 409 (wrong state) with the service's words: htmx shows them in the
-    alert bar; a plain 403 is the error page, a plain 409 a message on the page it came from."""
+    open dialog that posted, else in the alert bar; a plain 403 is the error page, a plain 409 a
+    message on the page it came from."""
     denied = isinstance(error, PermissionDenied)
     message = str(error) or DENIED
     if request.htmx:
         response = render(
             request, "inventory/_alert.html", {"message": message}, status=403 if denied else 409
         )
-        return reswap(retarget(response, "#alerts"), "innerHTML")
+        # Inside the open dialog that posted, at its top; else the page's alert bar.
+        where = dialogs.ALERTS if dialogs.in_dialog(request) else "alerts"
+        return reswap(retarget(response, f"#{where}"), "innerHTML")
     if denied:
         raise PermissionDenied(message)
     messages.error(request, message)

@@ -2,12 +2,12 @@
 Create Namespace dialog and the namespace's dialogs (permissions, storage, limits, VM Service,
 Kubernetes release library, delete).
 
-A dialog is a page of its own that htmx swaps into `#main`, so each one also works as a plain
-link and form post (the pattern of the Supervisor's Disable page): GET shows it to those allowed
-(403 for a weaker role, 404 for none), POST parses the form and calls one service, which checks
-the role again. Field errors come back at their fields with 400 and change nothing; success is a
-redirect for a plain post and the namespace page (address bar updated, Recent Tasks nudged) for
-htmx."""
+A dialog opens as a modal over the page (`inventory.dialogs`) and is a page of its own without
+JavaScript, a plain link and form post: GET shows it to those allowed (403 for a weaker role, 404
+for none), POST parses the form and calls one service, which checks the role again. Field errors
+come back at their fields (and summed up at the top) with 400 and change nothing; success is a
+redirect for a plain post and, for htmx, the namespace page in place of `#main` (address bar
+updated, Recent Tasks nudged), which closes the dialog."""
 
 from __future__ import annotations
 
@@ -18,13 +18,20 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
-from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
+from django_htmx.http import (
+    HttpResponseClientRedirect,
+    push_url,
+    reswap,
+    retarget,
+    trigger_client_event,
+)
 
+from inventory import dialogs
 from inventory.forms import empty_dropped, missing_errors
 from inventory.permissions import DENIED, Privilege, has
 from inventory.tasklog import SSO_DOMAIN
@@ -225,8 +232,9 @@ def _page_after(request, name: str, tab: str, message: str):
     if ns is None:
         return HttpResponseClientRedirect(url)
     response = render(request, f"{DETAIL_TEMPLATE}#main", _detail_context(request, ns, tab))
-    # The Recent Tasks pane fetches at once; seeing a new task version it fires `tasks-changed`,
-    # which the live regions (the Status card while configuring) follow.
+    # In place of the page under the dialog, which closes. The Recent Tasks pane fetches at once;
+    # seeing a new task version it fires `tasks-changed`, which the live regions follow.
+    response = reswap(retarget(response, "#main"), "outerHTML")
     return trigger_client_event(push_url(response, url), "task-started")
 
 
@@ -574,9 +582,13 @@ def _render_dialog(request, ns, kind, *, entry, back, posted=None, errors=None, 
         "action": request.get_full_path(),
         "back": back,
         "errors": errors,
+        "dialog_alerts": dialogs.summary(errors),
+        "focus": "cancel" if dialog.danger else "",
         **FIELDS[kind](ns, entry, posted),
     }
-    return render(request, partial(request, DIALOG_TEMPLATE, ("main",)), context, status=status)
+    return render(
+        request, dialogs.dialog_template(request, DIALOG_TEMPLATE), context, status=status
+    )
 
 
 def _dialog(request, name: str, kind: str, entry_id: int | None = None):
@@ -666,10 +678,13 @@ def _create_page(request, *, values: dict, errors: dict | None = None, status: i
         "action": request.get_full_path(),
         "back": detail_url(origin, "namespaces") if origin else home_url(),
         "errors": errors or {},
+        "dialog_alerts": dialogs.summary(errors),
         "values": values,
         "supervisors": choices,
     }
-    return render(request, partial(request, DIALOG_TEMPLATE, ("main",)), context, status=status)
+    return render(
+        request, dialogs.dialog_template(request, DIALOG_TEMPLATE), context, status=status
+    )
 
 
 @login_required
@@ -741,6 +756,12 @@ def _self_service_create(request, templates):
         "action": reverse("workloads:namespace-create"),
         "back": home_url(),
         "form": form,
+        # The form shows its own non-field errors (the developer portal embeds it).
+        "dialog_alerts": dialogs.summary(
+            {k: v for k, v in form.errors.items() if k != NON_FIELD_ERRORS}
+        ),
     }
     status = 400 if request.method == "POST" else 200
-    return render(request, partial(request, DIALOG_TEMPLATE, ("main",)), context, status=status)
+    return render(
+        request, dialogs.dialog_template(request, DIALOG_TEMPLATE), context, status=status
+    )

@@ -19,9 +19,12 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import (
     HttpResponseClientRedirect,
     push_url,
+    reswap,
+    retarget,
     trigger_client_event,
 )
 
+from inventory import dialogs
 from inventory import selectors as inventory_selectors
 from inventory.forms import missing_errors
 from inventory.permissions import DENIED, Privilege, has, require
@@ -49,6 +52,15 @@ WIZARD_TEMPLATE = "workloads/supervisor_enable.html"
 DETAIL_TEMPLATE = "workloads/supervisor_detail.html"
 DISABLE_TEMPLATE = "workloads/supervisor_disable.html"
 SERVICE_TEMPLATE = "workloads/namespace_service_dialog.html"
+# The Namespace Service's dialog, by whether the service is active (edit) or not (activate).
+SERVICE_DIALOGS = {
+    True: namespaces.Dialog(
+        "Edit Namespace Template", "Save", "", "workloads/_namespace_service_form.html"
+    ),
+    False: namespaces.Dialog(
+        "Activate Namespace Service", "Activate", "", "workloads/_namespace_service_form.html"
+    ),
+}
 WIZARD_KEY = "supervisor_wizard"  # the session is the user's: one wizard per login
 
 SUPERVISOR_TABS = (
@@ -433,6 +445,7 @@ def supervisor_edit(request, supervisor_id: uuid.UUID, section: str):
         response = render(
             request, f"{DETAIL_TEMPLATE}#main", _supervisor_context(request, sup, "configure")
         )
+        response = reswap(retarget(response, "#main"), "outerHTML")  # the dialog closes
         return trigger_client_event(push_url(response, back), "task-started")
     messages.info(request, "Reconfigure Supervisor task queued.")
     return redirect(back)
@@ -488,6 +501,7 @@ def _configured(request, sup: Supervisor, message: str):
         response = render(
             request, f"{DETAIL_TEMPLATE}#main", _supervisor_context(request, sup, "configure")
         )
+        response = reswap(retarget(response, "#main"), "outerHTML")  # the dialog closes
         return trigger_client_event(push_url(response, back), "task-started")
     messages.info(request, message)
     return redirect(back)
@@ -536,9 +550,19 @@ def namespace_service(request, supervisor_id: uuid.UUID):
         else:
             verb = "Update namespace template" if active else "Activate namespace self-service"
             return _configured(request, sup, f"{verb} task queued.")
-    context = {"supervisor": sup, "form": form, "active": active, "back": back}
+    context = {
+        "supervisor": sup,
+        "form": form,
+        "active": active,
+        "back": back,
+        "kind": "namespace-service",
+        "dialog": SERVICE_DIALOGS[active],
+        "action": reverse("workloads:namespace-service", args=[sup.supervisor_id]),
+        "dialog_alerts": dialogs.summary(form.errors),
+    }
     status = 400 if request.method == "POST" else 200
-    return render(request, partial(request, SERVICE_TEMPLATE, ("main",)), context, status=status)
+    template = dialogs.dialog_template(request, SERVICE_TEMPLATE)
+    return render(request, template, context, status=status)
 
 
 @inventory_view

@@ -2,12 +2,12 @@
 the Kubernetes Service's releases.
 
 Everyone who may see the inventory sees both pages; only administrators (Namespaces.Manage) get
-the buttons, and the services refuse everyone else. Dialogs are regions of the list page: a
-plain request gets the whole page with the dialog open, htmx swaps `#main` to open one and the
-dialog itself (`#vm-class-dialog`) to show field errors."""
+the buttons, and the services refuse everyone else. Dialogs open as modals over the list
+(`inventory.dialogs`) and are pages of their own without JavaScript; success shows the list."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import wraps
 
@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url, reswap, retarget
 
+from inventory import dialogs
 from inventory.forms import missing_errors
 from inventory.permissions import DENIED, Privilege, has
 from inventory.views import inventory_view, partial
@@ -28,8 +29,8 @@ from workloads.specs import SpecError
 from workloads.views.common import home_url, refuse
 
 LIST_TEMPLATE = "workloads/vm_class_list.html"
+DIALOG_TEMPLATE = "workloads/vm_class_dialog.html"
 RELEASES_TEMPLATE = "workloads/kubernetes_releases.html"
-DIALOG = "vm-class-dialog"
 UNITS = ("GB", "MB")
 FIELDS = ("cpu_count", "cpu_reservation", "memory", "memory_unit", "memory_reservation")
 
@@ -39,13 +40,11 @@ def list_url() -> str:
 
 
 def _context(request, **dialog) -> dict:
-    return {
-        "classes": selectors.vm_class_rows(),
-        "can_manage": has(request.user, Privilege.NAMESPACES_MANAGE),
-        "services_url": home_url("services"),
-        "units": UNITS,
-        **dialog,
-    }
+    context = {"services_url": home_url("services"), "units": UNITS, **dialog}
+    if not dialog:  # the list; a dialog is shown alone (a modal, or a page of its own)
+        context["classes"] = selectors.vm_class_rows()
+        context["can_manage"] = has(request.user, Privilege.NAMESPACES_MANAGE)
+    return context
 
 
 def _form_values(vm_class: VirtualMachineClass | None) -> dict[str, str]:
@@ -101,8 +100,44 @@ def _errors(errors: dict[str, str]) -> dict[str, str]:
     return {("memory" if k == "memory_mib" else k): v for k, v in errors.items()}
 
 
+@dataclass(frozen=True)
+class Dialog:
+    title: str
+    submit: str
+    fields: str
+    danger: bool = False
+
+
+DIALOGS = {
+    "create": Dialog("Create VM Class", "Create", "workloads/_vm_class_form.html"),
+    "edit": Dialog("Edit VM Class", "Save", "workloads/_vm_class_form.html"),
+    "delete": Dialog("Delete VM Class", "Delete", "workloads/_vm_class_confirm.html", True),
+}
+ACTIONS = {
+    "create": "workloads:vm-class-create",
+    "edit": "workloads:vm-class-edit",
+    "delete": "workloads:vm-class-delete",
+}
+
+
 def _render(request, context: dict, status: int = 200):
-    template = partial(request, LIST_TEMPLATE, ("main", DIALOG))
+    """The list, or one of its dialogs (`kind` in the context)."""
+    kind = context.get("kind")
+    if kind is None:
+        return render(request, partial(request, LIST_TEMPLATE, ("main",)), context)
+    vm_class = context.get("vm_class")
+    errors = context.get("errors") or {}
+    context |= {
+        "dialog": DIALOGS[kind],
+        "action": reverse(ACTIONS[kind], args=[vm_class.name] if vm_class else []),
+        "back": list_url(),
+        "dialog_alerts": dialogs.summary(errors),
+        "focus": "cancel" if kind == "delete" else "",
+        "submit_disabled": kind == "delete" and bool(context.get("namespaces")),
+    }
+    if kind == "edit":
+        context["dialog"] = replace(DIALOGS[kind], title=f"Edit VM Class {vm_class.name}")
+    template = dialogs.dialog_template(request, DIALOG_TEMPLATE)
     return render(request, template, context, status=status)
 
 
@@ -139,7 +174,7 @@ def _save(request, vm_class: VirtualMachineClass | None):
     dialog = "create" if vm_class is None else "edit"
     if request.method == "GET":
         values = _form_values(vm_class)
-        return _render(request, _context(request, dialog=dialog, vm_class=vm_class, values=values))
+        return _render(request, _context(request, kind=dialog, vm_class=vm_class, values=values))
     values = _posted(request.POST)
     # Every input the dialog sends (EDIT shows the name but does not send it): one left out is
     # refused at its field, never saved as "no reservation" or an empty description.
@@ -161,8 +196,8 @@ def _save(request, vm_class: VirtualMachineClass | None):
         return refuse(request, error, list_url())
     except SpecError as error:
         errors = _errors(error.errors)
-        context = _context(request, dialog=dialog, vm_class=vm_class, values=values, errors=errors)
-        return _render(request, context)
+        context = _context(request, kind=dialog, vm_class=vm_class, values=values, errors=errors)
+        return _render(request, context, status=400)
     return _done(request, message)
 
 
@@ -190,7 +225,7 @@ def vm_class_delete(request, vm_class: VirtualMachineClass):
     """GET asks for confirmation; POST deletes, or is refused (409) while the class is in use."""
     if request.method == "GET":
         namespaces = selectors.vm_class_namespaces(vm_class)
-        context = _context(request, dialog="delete", vm_class=vm_class, namespaces=namespaces)
+        context = _context(request, kind="delete", vm_class=vm_class, namespaces=namespaces)
         return _render(request, context)
     try:
         services.vm_class_delete(vm_class=vm_class, user=request.user)
