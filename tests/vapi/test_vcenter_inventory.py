@@ -51,6 +51,23 @@ def test_lists_hold_the_whole_estate(admin_api):
     assert {n["type"] for n in networks} == {"DISTRIBUTED_PORTGROUP"}
 
 
+def test_a_host_list_gives_the_power_state_of_connected_hosts_only(admin_api, workload):
+    host, standby, gone = Host.objects.filter(cluster=workload).order_by("name")[:3]
+    Host.objects.filter(pk=standby.pk).update(power_state=Host.PowerState.STANDBY)
+    Host.objects.filter(pk=gone.pk).update(connection_state=Host.ConnectionState.DISCONNECTED)
+    rows = admin_api.get("/api/vcenter/host", hosts=[host.moid, standby.moid, gone.moid]).json()
+    assert sorted(rows, key=lambda r: r["host"]) == sorted(
+        [
+            {"host": host.moid, "name": host.name, "connection_state": "CONNECTED"}
+            | {"power_state": "POWERED_ON"},
+            {"host": standby.moid, "name": standby.name, "connection_state": "CONNECTED"}
+            | {"power_state": "STANDBY"},
+            {"host": gone.moid, "name": gone.name, "connection_state": "DISCONNECTED"},
+        ],
+        key=lambda r: r["host"],
+    )
+
+
 def test_filters_are_repeated_query_parameters(admin_api, workload):
     other = Cluster.objects.exclude(pk=workload.pk).first()
     both = admin_api.get("/api/vcenter/cluster", names=[workload.name, other.name]).json()
