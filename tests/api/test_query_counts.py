@@ -64,3 +64,12 @@ def test_the_vm_class_list_costs_the_same_however_many_namespaces_use_them(
     with django_assert_num_queries(SESSION + 2):
         rows = admin_api.get(f"{NM}/virtual-machine-classes").json()
     assert len(rows[0]["namespaces"]) == 11
+
+
+def test_the_supervisor_lists_are_one_query(admin_api, supervisor, django_assert_num_queries):
+    # + the Supervisors with their clusters and every capacity and usage sum (one statement)
+    with django_assert_num_queries(SESSION + 1):
+        rows = admin_api.get(f"{NM}/clusters").json()
+    assert [r["cluster"] for r in rows] == [supervisor.cluster.moid]
+    with django_assert_num_queries(SESSION + 1):
+        assert len(admin_api.get(f"{NM}/supervisors/summaries").json()["items"]) == 1
