@@ -163,3 +163,32 @@ def test_the_idle_clock_is_written_at_most_once_a_touch_interval(
 
 def stamp(when) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def test_a_tokens_later_calls_read_session_and_user_in_one_statement(
+    auditor, django_assert_num_queries
+):
+    client, token = session_of(auditor)
+    # the session's row, then its user with its role; the Supervisors
+    with django_assert_num_queries(3):
+        assert client.get(CLUSTERS).status_code == 200
+    # the session and its user with its role, one statement; the Supervisors
+    with django_assert_num_queries(2):
+        assert client.get(CLUSTERS).status_code == 200
+    Session.objects.filter(session_key=token).delete()
+    assert client.get(CLUSTERS).status_code == 401
+
+
+def test_a_token_of_a_session_ended_and_reused_for_another_user_is_that_users(auditor, admin):
+    """A process remembers each token's user as a hint only: the session's own row decides."""
+    client, token = session_of(auditor)
+    assert client.get(CLUSTERS).status_code == 200
+    session = Session.objects.get(session_key=token)
+    _, admin_token = session_of(admin)
+    # the auditor's token now carries the administrator's session (no way in but the database)
+    Session.objects.filter(session_key=token).update(
+        session_data=Session.objects.get(session_key=admin_token).session_data
+    )
+    assert session_touch(token).user.username == admin.username
+    session.save()
+    assert session_touch(token).user.username == auditor.username
