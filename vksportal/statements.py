@@ -14,8 +14,10 @@ same values as Python objects as the ORM would give, none of the compiling.
     SESSION.first(key=token)  # ("...",) or None
 
 Only exact comparisons with a parameter survive compilation as the value itself (not
-`__contains`, which wraps it in `%`); a sentinel that does not reach the parameters, or is
-found where it should not be, is refused when first compiled.
+`__contains`, which wraps it in `%`): a placeholder whose sentinel does not reach the
+parameters is refused when first compiled, as are two with equal sentinels. A sentinel must be
+a value no query holds as a constant of its own (an odd string, an unlikely number within the
+column's range: Django compiles no SQL at all for a number its column cannot hold).
 """
 
 from __future__ import annotations
