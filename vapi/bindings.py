@@ -15,11 +15,13 @@ says where a value is wrong (`InputError` with the field's path), as vCenter's I
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from itertools import compress, repeat
-from operator import contains
+from json.encoder import encode_basestring_ascii
+from operator import contains, itemgetter
 from typing import Any
 
 
@@ -236,12 +238,103 @@ class Map(Type):
         return found
 
 
-class Rows(list):
-    """A list of one structure's values already in their REST form (see Struct.rows)."""
+class Rows(Sequence):
+    """A list of one structure's values already in their REST form (see Struct.rows): dicts,
+    or columns of values that become dicts only when read as a list. `json()` writes columns
+    straight to JSON text, a column at a time: for a list of thousands, building a dict per
+    row and encoding it was most of the call's time."""
 
-    def __init__(self, struct: Struct, rows: list[dict]):
-        super().__init__(rows)
+    def __init__(self, struct: Struct, rows: list[dict] | None = None, *, columns=None):
         self.struct = struct
+        self._rows = rows
+        # (keys, tuples, keys of optionals left out when unset, {key: {value: its REST form}})
+        self._columns = columns
+
+    @property
+    def _dicts(self) -> list[dict]:
+        if self._rows is None:
+            keys, values, hidden, translate = self._columns
+            # dict(zip()) per row, iterated in C: most of a long list's time in Python otherwise.
+            found = list(map(dict, map(zip, repeat(keys), values)))
+            for key, forms in translate.items():
+                for entry in found:
+                    entry[key] = forms[entry[key]]
+            optional = [key for key in keys if key in hidden]
+            if optional:  # rare: most rows set every field; only those holding a None are visited
+                for entry in compress(found, map(contains, map(dict.values, found), repeat(None))):
+                    for key in optional:
+                        if entry[key] is None:
+                            del entry[key]
+            self._rows = found
+        return self._rows
+
+    def __getitem__(self, index):
+        return self._dicts[index]
+
+    def __len__(self) -> int:
+        return len(self._rows if self._rows is not None else self._columns[1])
+
+    def __iter__(self):
+        return iter(self._dicts)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Rows | list):
+            return self._dicts == list(other)
+        return NotImplemented
+
+    __hash__ = None  # a list's equality, so no hash either
+
+    def __repr__(self) -> str:
+        return f"Rows({self.struct.name}, {self._dicts!r})"
+
+    def json(self, encode: Callable[[Any], str]) -> str:
+        """The text `encode` (a JSON encoder writing ASCII with `,` and `:` separators) makes of
+        the list of dicts; `encode` itself writes what columns cannot (floats, nested...)."""
+        if self._columns is None:
+            return encode(self._rows)
+        keys, values, hidden, translate = self._columns
+        if not values:
+            return "[]"
+        pieces = []
+        for i, key in enumerate(keys):
+            prefix = ("{" if i == 0 else ",") + encode_basestring_ascii(key) + ":"
+            column = list(map(itemgetter(i), values))
+            if key in translate:
+                column = list(map(translate[key].__getitem__, column))
+            piece = _column_json(column, prefix, leave_out=i > 0 and key in hidden)
+            if piece is None:
+                return encode(self._dicts)
+            pieces.append(piece)
+        pieces.append(repeat("}", len(values)))
+        return "[" + ",".join(map("".join, zip(*pieces, strict=True))) + "]"
+
+
+NONE = type(None)
+
+
+def _column_json(column: list, prefix: str, *, leave_out: bool) -> list[str] | None:
+    """Each value of one column as `prefix` and its JSON text, or nothing for a None when the
+    field is left out unset; None for a column of values this does not write."""
+    kinds = set(map(type, column))
+    values = column
+    if NONE in kinds:
+        if not leave_out:
+            return None  # a None the encoder writes as null: rare, left to it
+        kinds.discard(NONE)
+        values = [v for v in column if v is not None]
+    if kinds <= {str}:
+        write = encode_basestring_ascii  # what the encoder writes text with (ASCII)
+    elif kinds == {int}:
+        write = int.__repr__
+    elif kinds == {bool}:
+        write = {True: "true", False: "false"}.__getitem__
+    else:
+        return None
+    text = list(map(prefix.__add__, map(write, values)))
+    if len(values) < len(column):
+        written = iter(text)
+        text = ["" if v is None else next(written) for v in column]
+    return text
 
 
 class Dynamic(Type):
@@ -283,12 +376,13 @@ class Struct(Type):
             plan.append((key, hidden, None if type(inner).rest is Type.rest else inner.rest))
         return tuple(plan)
 
-    def rows(self, keys: tuple[str, ...], values) -> Rows:
+    def rows(self, keys: tuple[str, ...], values, translate: dict | None = None) -> Rows:
         """Summaries straight from query tuples (`values`, each in the order of `keys`, fields
         of this structure): a dict per row in the REST form `rest` would make, so a list of
         thousands is not walked again. Only for structures whose REST form is the value itself
         (no field converted); an unset optional field is left out, as `rest` leaves it, and a
-        field not in `keys` must be such an optional one."""
+        field not in `keys` must be such an optional one. `translate` maps a field's values
+        to their REST form ({key: {value: form}}: a model's state to the API's enum)."""
         hidden = {key for key, hide, _ in self._rest_plan if hide}
         if len(set(keys)) != len(keys) or not set(self.fields) - hidden <= set(keys) <= set(
             self.fields
@@ -299,15 +393,11 @@ class Struct(Type):
         values = values if isinstance(values, list) else list(values)
         if any(len(row) != len(keys) for row in values[:1]):
             raise ValueError(f"{self.name}: rows of {len(values[0])} values for {keys}")
-        # dict(zip()) per row, iterated in C: most of a long list's time in Python otherwise.
-        found = list(map(dict, map(zip, repeat(keys), values)))
-        optional = [key for key in keys if key in hidden]
-        if optional:  # rare: most rows set every field; only those holding a None are visited
-            for entry in compress(found, map(contains, values, repeat(None))):
-                for key in optional:
-                    if entry[key] is None:
-                        del entry[key]
-        return Rows(self, found)
+        translate = translate or {}
+        if not set(translate) <= set(keys):
+            raise ValueError(f"{self.name}: translations of {set(translate) - set(keys)}")
+        hidden = frozenset(k for k in keys if k in hidden)
+        return Rows(self, columns=(keys, values, hidden, translate))
 
     def rest(self, value: dict):
         found = {}

@@ -22,7 +22,17 @@ from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from inventory.api.sessions import session_touch
-from vapi.bindings import BOOLEAN, DOUBLE, INTEGER, InputError, List, Optional, Struct, Type
+from vapi.bindings import (
+    BOOLEAN,
+    DOUBLE,
+    INTEGER,
+    InputError,
+    List,
+    Optional,
+    Rows,
+    Struct,
+    Type,
+)
 from vapi.cis import log_in
 from vapi.errors import Unauthenticated, described, std_message
 from vapi.operations import ApiError, Call, Operation, Rest, message, registry
@@ -192,13 +202,26 @@ def _answer(op: Operation, route: Rest, request: HttpRequest, kwargs: dict) -> H
     return _json({"value": output} if route.legacy else output, route.status)
 
 
-_ENCODE = DjangoJSONEncoder(separators=(",", ":")).encode  # Django's types only when met
+class _Encoder(DjangoJSONEncoder):
+    def default(self, o):
+        if isinstance(o, Rows):  # inside another value (a list is written by Rows.json)
+            return list(o)
+        return super().default(o)
+
+
+_ENCODE = _Encoder(separators=(",", ":")).encode  # Django's types only when met
 
 
 def _json(data, status: int) -> HttpResponse:
     """What JsonResponse answers, compact (a list of thousands of summaries is mostly commas
-    and colons) and with one encoder made once."""
-    return HttpResponse(_ENCODE(data), status=status, content_type="application/json")
+    and colons) and with one encoder made once; a list of summaries a column at a time."""
+    if isinstance(data, Rows):
+        text = data.json(_ENCODE)
+    elif isinstance(data, dict) and data.keys() == {"value"} and isinstance(data["value"], Rows):
+        text = '{"value":' + data["value"].json(_ENCODE) + "}"  # the legacy /rest wrapping
+    else:
+        text = _ENCODE(data)
+    return HttpResponse(text, status=status, content_type="application/json")
 
 
 def _view(routes: list[tuple[Operation, Rest]]):

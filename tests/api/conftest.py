@@ -37,6 +37,13 @@ def open_session(client: APIClient, username: str, password: str = PASSWORD) -> 
     return token
 
 
+def warmed(client: APIClient) -> APIClient:
+    """The client after a first call: from then on each call reads its session and user (with
+    the user's vCenter role) in one statement; the first reads the session, then the user."""
+    assert client.get("/api/session").status_code == 200
+    return client
+
+
 @pytest.fixture
 def api_as(db):
     """`api_as(user)`: an APIClient with a live session of that user."""

@@ -19,6 +19,7 @@ from django.db.models.query import ValuesListIterable
 from inventory.permissions import DENIED, Privilege, has
 from vapi.bindings import STRING, Id, Optional, Set, Type
 from vapi.operations import ApiError, Call, message
+from vksportal.statements import Statement
 
 # The most rows a list answers before it refuses with UNABLE_TO_ALLOCATE_RESOURCE (§7.4).
 LIMITS = {
@@ -105,8 +106,11 @@ def limited(qs: QuerySet, kind: str, columns: tuple[str, ...]) -> list[tuple]:
     # Sorted here, not in SQL: the database would sort every match before the limit could
     # refuse them. Code point order, as SQLite's and PostgreSQL's C collations sort. One fetch
     # of all the rows, not Django's chunks of 100 (converters and column order as values_list).
-    qs = qs.order_by().values_list(*columns)[: limit + 1]
-    rows = list(ValuesListIterable(qs, chunk_size=limit + 1))
+    if not qs.query.has_filters():  # the whole list, a statement compiled once
+        rows = _whole_list(qs, kind, columns).rows()
+    else:
+        qs = qs.order_by().values_list(*columns)[: limit + 1]
+        rows = list(ValuesListIterable(qs, chunk_size=limit + 1))
     if len(rows) > limit:
         raise ApiError(
             "UNABLE_TO_ALLOCATE_RESOURCE",
@@ -117,6 +121,20 @@ def limited(qs: QuerySet, kind: str, columns: tuple[str, ...]) -> list[tuple]:
         )
     rows.sort(key=itemgetter(columns.index("name")))
     return rows
+
+
+_WHOLE_LISTS: dict[tuple, Statement] = {}
+
+
+def _whole_list(qs: QuerySet, kind: str, columns: tuple[str, ...]) -> Statement:
+    """The statement of an unfiltered list: each list operation starts from one queryset per
+    kind (its model, annotated the same way each call), so the first one seen stands for all."""
+    key = (kind, columns, qs.model, tuple(qs.query.annotations))
+    found = _WHOLE_LISTS.get(key)
+    if found is None:
+        whole = qs.order_by().values_list(*columns)[: LIMITS[kind] + 1]
+        found = _WHOLE_LISTS[key] = Statement(lambda: whole)
+    return found
 
 
 def not_found(kind: str, label: str, identifier: str) -> ApiError:

@@ -9,7 +9,7 @@ a folder), networks are distributed port groups, hosts carry no hardware UUID.
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, F, QuerySet, When
 
 from inventory.models import (
     Cluster,
@@ -308,15 +308,21 @@ def host_list(call: Call, filter: dict | None) -> list[dict]:
             "host_uuids": _nothing,
         },
     )
-    columns = ("moid", "name", "connection_state", "power_state")
-    states = {v: k for k, v in CONNECTION_STATES.items()}
-    connected = Host.ConnectionState.CONNECTED
+    # The power state only of a connected host (vCenter knows no other's).
+    qs = qs.annotate(
+        known_power_state=Case(
+            When(connection_state=Host.ConnectionState.CONNECTED, then=F("power_state")),
+            default=None,
+        )
+    )
+    columns = ("moid", "name", "connection_state", "known_power_state")
     return HOST_SUMMARY.rows(
         ("host", "name", "connection_state", "power_state"),
-        (
-            (moid, name, states[c], HOST_POWER_STATES[p] if c == connected else None)
-            for moid, name, c, p in limited(qs, "host", columns)
-        ),
+        limited(qs, "host", columns),
+        translate={
+            "connection_state": {v: k for k, v in CONNECTION_STATES.items()},
+            "power_state": {**HOST_POWER_STATES, None: None},
+        },
     )
 
 

@@ -293,9 +293,8 @@ def vm_list(call: Call, filter: dict | None) -> list[dict]:
     )
     columns = ("moid", "name", "power_state", "num_cpu", "memory_mib")
     keys = ("vm", "name", "power_state", "cpu_count", "memory_size_MiB")
-    states = API_POWER_STATES
     return VM_SUMMARY.rows(
-        keys, ((m, n, states[p], c, mib) for m, n, p, c, mib in limited(qs, "vm", columns))
+        keys, limited(qs, "vm", columns), translate={"power_state": API_POWER_STATES}
     )
 
 

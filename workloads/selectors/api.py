@@ -7,10 +7,23 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch, QuerySet, Sum, prefetch_related_objects
+from django.db import connection
+from django.db.models import (
+    BigIntegerField,
+    F,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from inventory.models import Datastore, Host, VirtualMachine
+from inventory.models import Cluster, Datastore, Host, VirtualMachine
+from vksportal.statements import Statement
 from workloads.access import namespace_role, namespaces_visible_to
 from workloads.models import (
     Namespace,
@@ -20,7 +33,7 @@ from workloads.models import (
     Supervisor,
     VirtualMachineClass,
 )
-from workloads.selectors.namespaces import attach_usage, usage_by_namespace
+from workloads.selectors.namespaces import attach_usage, usage_by_namespace, usage_rows
 
 # ---------------------------------------------------------------- Supervisors
 
@@ -43,67 +56,80 @@ class SupervisorSummary:
     stats: SupervisorStats
 
 
+def _total(rows: QuerySet, summed) -> Coalesce:
+    """SUM(summed) over `rows` as one value (0 for none), for a subquery: grouped by a constant,
+    so the database adds them all up."""
+    total = rows.order_by().annotate(one=Value(1)).values("one").annotate(total=Sum(summed))
+    return Coalesce(Subquery(total.values("total")), 0, output_field=BigIntegerField())
+
+
+def _stats() -> dict:
+    """SupervisorStats' parts for a query over Supervisors, each a subquery on its cluster."""
+    cluster = OuterRef("cluster_id")
+    hosts = Host.objects.filter(cluster=cluster)
+    vms = VirtualMachine.objects.filter(host__cluster=cluster)
+    mounted = Host.datastores.through.objects.filter(host__cluster=OuterRef(cluster))
+    datastores = Datastore.objects.filter(pk__in=mounted.values("datastore_id"))
+    disks = VirtualMachine.objects.filter(datastore__in=mounted.values("datastore_id"))
+    return {
+        "vks_cpu_capacity": _total(hosts, F("cpu_cores") * F("cpu_mhz")),
+        "vks_memory_capacity": _total(hosts, "memory_mib"),
+        "vks_cpu_overhead": _total(hosts, "overhead_cpu_mhz"),
+        "vks_memory_overhead": _total(hosts, "overhead_memory_mib"),
+        "vks_cpu_used": _total(vms, "cpu_usage_mhz"),
+        "vks_memory_used": _total(vms, "memory_usage_mib"),
+        "vks_storage_capacity": _total(datastores, "capacity_mib"),
+        "vks_storage_other": _total(datastores, "other_used_mib"),
+        # every VM on those datastores, the cluster's or not, as the datastores count them
+        "vks_storage_disks": _total(disks, "disk_mib"),
+    }
+
+
+_SUPERVISOR_FIELDS = tuple(f.attname for f in Supervisor._meta.concrete_fields)
+_CLUSTER_FIELDS = tuple(f.attname for f in Cluster._meta.concrete_fields)
+
+
+def _summaries_query(supervisors: QuerySet) -> QuerySet:
+    stats = _stats()
+    return (
+        supervisors.annotate(**stats)
+        .order_by("name")
+        .values_list(*_SUPERVISOR_FIELDS, *(f"cluster__{f}" for f in _CLUSTER_FIELDS), *stats)
+    )
+
+
+# One statement, compiled once: compiling its nine sums cost the ORM several times what the
+# database takes to add them up, and six queries cost six round trips.
+_ALL_SUMMARIES = Statement(lambda: _summaries_query(Supervisor.objects.all()))
+_ONE_SUMMARY = Statement(
+    lambda supervisor_id: _summaries_query(Supervisor.objects.filter(supervisor_id=supervisor_id)),
+    supervisor_id=uuid.UUID("00000000-0000-4000-8000-00000000f00d"),
+)
+
+
 def supervisor_summaries(supervisor_id: uuid.UUID | None = None) -> list[SupervisorSummary]:
     """Every Supervisor (or the one asked for) with its cluster's capacity and usage, as the
     cluster's Summary tab counts them (VMs plus host overhead; datastores its hosts mount):
-    six queries, however many Supervisors, hosts and VMs."""
-    rows = Supervisor.objects.select_related("cluster").order_by("name")
-    if supervisor_id is not None:
-        rows = rows.filter(supervisor_id=supervisor_id)
-    sups = list(rows)
-    if not sups:
-        return []
-    clusters = [s.cluster_id for s in sups]
-    hosts = {
-        r["cluster"]: r
-        for r in Host.objects.filter(cluster__in=clusters)
-        .order_by()
-        .values("cluster")
-        .annotate(
-            cpu=Sum(F("cpu_cores") * F("cpu_mhz")),
-            memory=Sum("memory_mib"),
-            cpu_overhead=Sum("overhead_cpu_mhz"),
-            memory_overhead=Sum("overhead_memory_mib"),
-        )
-    }
-    vms = {
-        r["host__cluster"]: r
-        for r in VirtualMachine.objects.filter(host__cluster__in=clusters)
-        .order_by()
-        .values("host__cluster")
-        .annotate(cpu=Sum("cpu_usage_mhz"), memory=Sum("memory_usage_mib"))
-    }
-    mounted = set(
-        Host.datastores.through.objects.filter(host__cluster__in=clusters)
-        .order_by()
-        .values_list("host__cluster", "datastore_id")
-        .distinct()
-    )
-    datastore_ids = {d for _, d in mounted}
-    datastores = {
-        d["pk"]: d
-        for d in Datastore.objects.filter(pk__in=datastore_ids).values(
-            "pk", "capacity_mib", "other_used_mib"
-        )
-    }
-    disks = dict(
-        VirtualMachine.objects.filter(datastore__in=datastore_ids)
-        .order_by()
-        .values("datastore")
-        .annotate(total=Sum("disk_mib"))
-        .values_list("datastore", "total")
-    )
+    one query, however many Supervisors, hosts and VMs."""
+    if supervisor_id is None:
+        rows = _ALL_SUMMARIES.rows()
+    else:
+        rows = _ONE_SUMMARY.rows(supervisor_id=supervisor_id)
+    n, m = len(_SUPERVISOR_FIELDS), len(_CLUSTER_FIELDS)
     summaries = []
-    for sup in sups:
-        h, v = hosts.get(sup.cluster_id, {}), vms.get(sup.cluster_id, {})
-        own = [datastores[d] for c, d in mounted if c == sup.cluster_id and d in datastores]
+    for row in rows:
+        sup = Supervisor.from_db(connection.alias, _SUPERVISOR_FIELDS, row[:n])
+        sup.cluster = Cluster.from_db(connection.alias, _CLUSTER_FIELDS, row[n : n + m])
+        cpu, memory, cpu_over, memory_over, cpu_used, memory_used, capacity, other, disks = row[
+            n + m :
+        ]
         stats = SupervisorStats(
-            cpu_used=(v.get("cpu") or 0) + (h.get("cpu_overhead") or 0),
-            cpu_capacity=h.get("cpu") or 0,
-            memory_used=(v.get("memory") or 0) + (h.get("memory_overhead") or 0),
-            memory_capacity=h.get("memory") or 0,
-            storage_used=sum(d["other_used_mib"] + (disks.get(d["pk"]) or 0) for d in own),
-            storage_capacity=sum(d["capacity_mib"] for d in own),
+            cpu_used=cpu_used + cpu_over,
+            cpu_capacity=cpu,
+            memory_used=memory_used + memory_over,
+            memory_capacity=memory,
+            storage_used=other + disks,
+            storage_capacity=capacity,
         )
         summaries.append(SupervisorSummary(sup, stats))
     return summaries
@@ -171,23 +197,41 @@ SUMMARY_COLUMNS = (
 )
 
 
+# Every namespace (a user whose vCenter role lets it see them all) and the usage of every
+# Supervisor's namespaces: two statements compiled once.
+_EVERY_SUMMARY = Statement(
+    lambda: Namespace.objects.order_by("name").values_list(
+        *SUMMARY_COLUMNS, "supervisor__cluster_id"
+    )
+)
+_EVERY_USAGE = Statement(
+    lambda: usage_rows(Supervisor.objects.values("cluster_id")).values_list(
+        "resource_pool__cluster", "ns", "cpu", "memory", "disk"
+    )
+)
+
+
 def namespace_summaries(user) -> list[tuple]:
     """Every namespace the user may see (Namespaces.Instances.Summary), by name: a tuple of
     SUMMARY_COLUMNS and its usage (cpu MHz, memory MiB, storage MiB). Two queries (the rows with
     their Supervisors' ids, one grouped usage sum), plus the user's groups for a user without a
     vCenter role: model instances for 200 namespaces were most of the list's time."""
-    rows = list(
-        namespaces_visible_to(user, Namespace.objects.all())
-        .order_by("name")
-        .values_list(*SUMMARY_COLUMNS, "supervisor__cluster_id")
-    )
-    usage = usage_by_namespace({row[-1] for row in rows})
+    visible = namespaces_visible_to(user, Namespace.objects.all())
+    if not visible.query.has_filters():  # every namespace
+        rows = _EVERY_SUMMARY.rows()
+        usage = {(c, ns): (cpu, mem, disk) for c, ns, cpu, mem, disk in _EVERY_USAGE.rows()}
+    else:
+        rows = list(
+            visible.order_by("name").values_list(*SUMMARY_COLUMNS, "supervisor__cluster_id")
+        )
+        usage = {
+            key: (r["cpu"], r["memory"], r["disk"])
+            for key, r in usage_by_namespace({row[-1] for row in rows}).items()
+        }
     found = []
     for *columns, cluster in rows:
-        used = usage.get((cluster, columns[0]), {})
-        found.append(
-            (*columns, used.get("cpu") or 0, used.get("memory") or 0, used.get("disk") or 0)
-        )
+        cpu, memory, disk = usage.get((cluster, columns[0]), (0, 0, 0))
+        found.append((*columns, cpu or 0, memory or 0, disk or 0))
     return found
 
 

@@ -87,8 +87,14 @@ def usage_by_namespace(clusters: set[int]) -> dict[tuple[int, str], dict]:
     for 5 namespaces at 45,000 VMs on PostgreSQL). A namespace without VMs has no entry."""
     if not clusters:
         return {}
+    return {(r["resource_pool__cluster"], r["ns"]): r for r in usage_rows(clusters)}
+
+
+def usage_rows(clusters: set[int] | QuerySet) -> QuerySet:
+    """usage_by_namespace's query: a row (resource_pool__cluster, ns, cpu, memory, disk) per
+    namespace with VMs in `clusters` (pks, or a query of them)."""
     direct = Q(resource_pool__parent__name=NAMESPACES)  # the namespace's own pool
-    rows = (
+    return (
         VirtualMachine.objects.filter(resource_pool__cluster__in=clusters)
         .filter(direct | Q(resource_pool__parent__parent__name=NAMESPACES))  # or a child pool
         .annotate(
@@ -101,7 +107,6 @@ def usage_by_namespace(clusters: set[int]) -> dict[tuple[int, str], dict]:
         .values("resource_pool__cluster", "ns")
         .annotate(cpu=Sum("cpu_usage_mhz"), memory=Sum("memory_usage_mib"), disk=Sum("disk_mib"))
     )
-    return {(r["resource_pool__cluster"], r["ns"]): r for r in rows}
 
 
 def attach_usage(namespaces: list[Namespace]) -> list[Namespace]:
