@@ -17,7 +17,7 @@ Two tables:
    (`vmware-api-session-id`): median and p95, the ratio to the trivial-view floor served by the
    same stack, queries and their SQL time. No network, no server: what the code costs.
 2. The headline, over HTTP on both sides: the same calls to the product's web server (uvicorn
-   as `make run` configures it, one process, this module's `--serve` on a free port, the floor
+   as `make run` configures it, one process, this module's `--serve-fd` on a free port, the floor
    view added) and the nearest thing vcsim (bench/vcsim.py: how to build it, what it serves)
    answers on an estate of the same size, one keep-alive connection each, requests alternated
    ours / vcsim so the machine's noise falls on both. vcsim answers over HTTP only, so timing
@@ -40,6 +40,7 @@ import contextlib
 import json
 import logging
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -311,9 +312,10 @@ def vcsim_peers(sim: vcsim.Vcsim, host_vms: int) -> dict[str, Peer]:
 # ---------------------------------------------------------------- over HTTP
 
 
-def serve(port: int) -> None:
+def serve(fd: int) -> None:
     """The product's web server (vksportal.serve: uvicorn, uvloop, httptools, as `make run`
-    configures it) on 127.0.0.1:`port`, one process, serving the project plus the floor view."""
+    configures it) on an inherited listening socket, one process, serving the project plus
+    the floor view."""
     import uvloop
     from django.core.asgi import get_asgi_application
 
@@ -322,20 +324,25 @@ def serve(port: int) -> None:
     override_settings(ROOT_URLCONF=pages.__name__, DEBUG=False).enable()
     server = product.server()
     server.config.app = get_asgi_application()  # the same config, this URLconf's application
-    uvloop.run(product.serve([(server, product.listener(port))]))
+    uvloop.run(product.serve([(server, socket.socket(fileno=fd))]))
 
 
 @contextlib.contextmanager
 def our_server() -> Iterator[int]:
-    """`serve` in a child process on a free port, once the floor answers; stopped at the end."""
-    port = vcsim.free_port()
+    """`serve` in a child process, on a socket bound here as `make run` binds them (port 0:
+    the kernel picks a free one); its port once the floor answers. Stopped at the end."""
+    from vksportal.serve import listener
+
+    sock = listener(0)
+    port = sock.getsockname()[1]
     log_path = Path(os.environ["VKS_VAR_DIR"]) / "bench-serve.log"
-    with log_path.open("w") as log:
+    with sock, log_path.open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(port)],
+            [sys.executable, __file__, "--serve-fd", str(sock.fileno())],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
+            pass_fds=(sock.fileno(),),
             start_new_session=True,
         )
     conn = vcsim.Connection("127.0.0.1", port)
@@ -524,10 +531,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests first")
     parser.add_argument("--namespaces", type=int, default=200, help="vSphere Namespaces")
     parser.add_argument("--sql", action="store_true", help="print each call's slowest query")
-    parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-fd", type=int, help=argparse.SUPPRESS)  # our_server's child
     args = parser.parse_args(argv)
-    if args.serve:
-        serve(args.serve)
+    if args.serve_fd is not None:
+        serve(args.serve_fd)
         return
     if args.iterations < 1 or args.warmup < 0 or args.namespaces < 1:
         parser.error("--iterations and --namespaces must be at least 1, --warmup at least 0")
@@ -540,11 +547,21 @@ def main(argv: list[str] | None = None) -> None:
     print(f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}")
     print(f"cache:    {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}")
     with contextlib.ExitStack() as stack:
-        # vcsim builds its 45,000 VMs while ours loads and seeds; it is idle once timing starts.
+        # vcsim builds its 45,000 VMs (minutes, both cores) while ours loads and seeds; every
+        # timing starts once it listens, so its build is in none of them.
         sim = stack.enter_context(vcsim.started(binary)) if binary else None
-        if sim is None:
-            print("vcsim:    skipped, VCSIM is not set (bench/vcsim.py: how to build it)")
         measured, token = prepare(args)
+        peers: dict[str, Peer] = {}
+        if sim is None:
+            print("vcsim:    skipped, VCSIM is not set (bench/vcsim.py: how to build it)\n")
+        else:
+            sim.wait()
+            peers = vcsim_peers(sim, next(c.rows for c in measured if c.peer == "host-vms"))
+            print(
+                f"vcsim:    {peers['hosts'].rows:,} hosts, {peers[ALL_VMS].rows:,} VMs in"
+                f" {vcsim.CLUSTERS} clusters (built in {sim.build_seconds:.0f} s); not served:"
+                f" {', '.join(unserved(sim))}\n"
+            )
         with override_settings(
             ROOT_URLCONF=pages.__name__, ALLOWED_HOSTS=["testserver"], DEBUG=False
         ):
@@ -552,15 +569,6 @@ def main(argv: list[str] | None = None) -> None:
                 (call, pages.measure(call.page, args.iterations, args.warmup)) for call in measured
             ]
         report(results, args.sql)
-        peers: dict[str, Peer] = {}
-        if sim is not None:
-            sim.wait()
-            peers = vcsim_peers(sim, next(c.rows for c in measured if c.peer == "host-vms"))
-            print(
-                f"\nvcsim:    {peers['hosts'].rows:,} hosts, {peers[ALL_VMS].rows:,} VMs in"
-                f" {vcsim.CLUSTERS} clusters (built in {sim.build_seconds:.0f} s); not served:"
-                f" {', '.join(unserved(sim))}"
-            )
         port = stack.enter_context(our_server())
         compared, everything = over_http(port, token, measured, peers, args)
         print()
@@ -587,7 +595,7 @@ def prepare(args) -> tuple[list[Call], str]:
         f"({sup.config_status}) on {sup.cluster.name}, {Namespace.objects.count()} namespaces "
         f"holding {in_namespaces:,} VMs (seeded/checked in {time.perf_counter() - started:.1f} s)"
     )
-    print(f"runs:     {args.warmup} warm-up + {args.iterations} timed requests per call\n")
+    print(f"runs:     {args.warmup} warm-up + {args.iterations} timed requests per call")
     with override_settings(ROOT_URLCONF=pages.__name__, ALLOWED_HOSTS=["testserver"], DEBUG=False):
         measured, token = calls(admin)
     return measured, token

@@ -34,7 +34,6 @@ import os
 import re
 import selectors
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -217,17 +216,11 @@ def count_objects(xml: str) -> int:
     return len(OBJECTS.findall(xml))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Vcsim:
     proc: subprocess.Popen
-    port: int
     started: float  # perf_counter at launch
+    port: int = 0  # known once it listens
     build_seconds: float | None = None  # launch to listening
 
     def wait(self) -> None:
@@ -241,6 +234,7 @@ class Vcsim:
                     raise VcsimError(f"vcsim did not start:\n{output.decode(errors='replace')}")
                 if selector.select(timeout=1):
                     output += self.proc.stdout.read1(4096)
+        self.port = int(re.search(rb"GOVC_URL=\S+?:(\d+)/sdk", output).group(1))
         self.build_seconds = time.perf_counter() - self.started
 
     def connection(self) -> Connection:
@@ -273,10 +267,9 @@ _BASIC = "Basic dXNlcjpwYXNz"  # user:pass; vcsim accepts any login unless told 
 
 @contextlib.contextmanager
 def started(binary: str) -> Iterator[Vcsim]:
-    """vcsim launched on a free port with the config-max shape (Vcsim.wait() for it to
-    listen); killed at the end."""
-    port = free_port()
-    argv = [binary, "-tls=false", "-l", f"127.0.0.1:{port}", "-dc", "1"]
+    """vcsim launched with the config-max shape, on a port of the kernel's choosing that it
+    prints (Vcsim.wait() for it to listen); killed at the end."""
+    argv = [binary, "-tls=false", "-l", "127.0.0.1:0", "-dc", "1"]
     argv += ["-cluster", str(CLUSTERS), "-host", str(HOSTS_PER_CLUSTER), "-standalone-host", "0"]
     argv += ["-vm", str(VMS_PER_CLUSTER), "-ds", "1", "-pg", "1"]
     # Its output goes to a pipe read only until the URL: vcsim writes nothing more unless asked.
@@ -292,7 +285,7 @@ def started(binary: str) -> Iterator[Vcsim]:
         env={**os.environ, "TMPDIR": scratch},
     )
     try:
-        yield Vcsim(proc, port, time.perf_counter())
+        yield Vcsim(proc, time.perf_counter())
     finally:
         proc.kill()  # its state is thrown away: nothing to shut down cleanly
         proc.wait()
