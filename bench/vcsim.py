@@ -50,6 +50,11 @@ from xml.sax.saxutils import escape
 CLUSTERS = 50
 HOSTS_PER_CLUSTER = 50
 VMS_PER_CLUSTER = 900
+# Near config-max's 318 resource pools and 44 networks: 50 roots + 250 children; VM Network,
+# the switch's uplink port group and 42 more. (Its 479 folders and 122 datastores have no
+# counterpart: vcsim makes a datacenter's 4 folders and, per -ds, datastores on every host.)
+POOLS_PER_CLUSTER = 5
+PORTGROUPS = 42
 ENABLED_PREFIX = "WCP-"  # vcsim lists a cluster as a Supervisor when its name starts so
 STARTUP_SECONDS = 900  # building 45,000 VMs (each a folder and .vmx on disk) takes minutes
 
@@ -271,7 +276,8 @@ def started(binary: str) -> Iterator[Vcsim]:
     prints (Vcsim.wait() for it to listen); killed at the end."""
     argv = [binary, "-tls=false", "-l", "127.0.0.1:0", "-dc", "1"]
     argv += ["-cluster", str(CLUSTERS), "-host", str(HOSTS_PER_CLUSTER), "-standalone-host", "0"]
-    argv += ["-vm", str(VMS_PER_CLUSTER), "-ds", "1", "-pg", "1"]
+    argv += ["-vm", str(VMS_PER_CLUSTER), "-pool", str(POOLS_PER_CLUSTER), "-ds", "1"]
+    argv += ["-pg", str(PORTGROUPS)]
     # Its output goes to a pipe read only until the URL: vcsim writes nothing more unless asked.
     # Its datastore (a folder and .vmx per VM) goes in a temporary folder removed here, even
     # if vcsim is killed before it removes its own.
