@@ -4,9 +4,9 @@ to /sdk), with the stdlib only.
 
 Building vcsim (once, outside the repository; no Go proxy needed). Debian ships govmomi 0.24.2's
 simulator library and its dependencies as source, but not vcsim's own main package, so a
-60-line main over that library stands in for it (it keeps vcsim's flag names -dc, -cluster,
--host, -vm, -ds, -pg, -l; serves plain HTTP like `vcsim -tls=false`; registers the /rest vAPI
-endpoints and /api/vcenter/namespace-management like vcsim does):
+50-line main over that library stands in for it (MAIN_GO below: vcsim's flag names for what
+is used here, -dc -cluster -host -standalone-host -vm -pool -ds -pg -l -tls=false; plain HTTP;
+the /rest vAPI endpoints and /api/vcenter/namespace-management registered as vcsim does):
 
     apt-get install -y golang-go golang-github-vmware-govmomi-dev   # Go 1.19, govmomi 0.24.2
     python3 bench/vcsim.py build /work/vcsim      # writes src/vcsim/main.go, builds bin/vcsim
