@@ -1,0 +1,104 @@
+"""The Supervisor's confirmations in a real browser: Disable (its ACTIONS menu) and Deactivate
+the Namespace Service (Configure) open as modals over the Supervisor's page with Cancel focused;
+Cancel changes nothing and gives focus back; confirming runs the task and the page under the
+dialog shows it.
+
+Celery is eager and simulated time instant in tests: each change converges while its request
+commits."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.test_namespace_flow import (  # noqa: F401  (fixture)
+    _running_supervisor,
+    log_in,
+)
+from tests.conftest import PASSWORD
+from tests.workloads.test_self_service import run, template_spec
+from workloads import services
+from workloads.models import NamespaceSelfService, Supervisor
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ADMIN = "administrator@vsphere.local"
+
+
+def confirmation(page: Page, name: str) -> Locator:
+    """The confirmation `name`, a modal over the page, with Cancel focused (nothing is done by
+    an Enter pressed by habit)."""
+    dialog = page.get_by_role("dialog", name=name)
+    expect(dialog).to_be_visible()
+    assert dialog.evaluate("d => d.matches(':modal') && d.parentElement.id === 'modal'")
+    expect(dialog.get_by_role("link", name="Cancel")).to_be_focused()
+    return dialog
+
+
+def test_disable_supervisor_asks_in_a_modal_and_cancel_changes_nothing(
+    page: Page, live_server, console_errors: list[str]
+) -> None:
+    sup = Supervisor.objects.get()
+    detail = reverse("workloads:supervisor-detail", args=[sup.supervisor_id, "summary"])
+    log_in(page, live_server.url, ADMIN, PASSWORD)
+    page.goto(live_server.url + detail)
+    actions = page.locator("#main .actions-menu summary")
+
+    actions.click()
+    page.get_by_role("menuitem", name="Disable").click()
+    dialog = confirmation(page, "Disable Supervisor")
+    expect(dialog).to_contain_text(f"Disable the Supervisor {sup.name}")
+    expect(page).to_have_url(live_server.url + detail)  # over the page, not instead of it
+    dialog.get_by_role("link", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    expect(actions).to_be_focused()
+    sup.refresh_from_db()
+    assert not sup.is_deleting
+
+    actions.click()
+    page.get_by_role("menuitem", name="Disable").click()
+    dialog = confirmation(page, "Disable Supervisor")
+    dialog.get_by_role("button", name="Disable").click()
+    expect(dialog).to_have_count(0)
+    expect(page.locator("#recent-tasks tr", has_text="Disable Supervisor")).to_be_visible()
+    assert not Supervisor.objects.filter(config_status="RUNNING").exists()
+    assert console_errors == []
+
+
+def test_deactivate_namespace_service_asks_in_a_modal(
+    page: Page, live_server, console_errors: list[str]
+) -> None:
+    sup = Supervisor.objects.get()
+    admin = get_user_model().objects.get(username=ADMIN)
+    Group.objects.get_or_create(name="Developers")
+    run(
+        services.namespace_self_service_activate(
+            supervisor=sup, user=admin, template="dev-template", spec=template_spec(sup)
+        )
+    )
+    configure = reverse("workloads:supervisor-detail", args=[sup.supervisor_id, "configure"])
+    log_in(page, live_server.url, ADMIN, PASSWORD)
+    page.goto(live_server.url + configure)
+    card = page.locator("#namespace-service")
+    expect(card.locator(".namespace-service-status")).to_have_text("Running")
+
+    deactivate = card.get_by_role("link", name="Deactivate")
+    deactivate.click()
+    dialog = confirmation(page, "Deactivate Namespace Service")
+    expect(dialog).to_contain_text("Developers can no longer create namespaces")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(deactivate).to_be_focused()
+    assert NamespaceSelfService.objects.get().activated
+
+    deactivate.click()
+    confirmation(page, "Deactivate Namespace Service").get_by_role(
+        "button", name="Deactivate"
+    ).click()
+    expect(card.locator(".namespace-service-status")).to_have_text("Deactivated")
+    expect(page).to_have_url(live_server.url + configure)
+    assert not NamespaceSelfService.objects.get().activated
+    assert console_errors == []
