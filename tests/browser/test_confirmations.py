@@ -1,7 +1,7 @@
-"""The Supervisor's confirmations in a real browser: Disable (its ACTIONS menu) and Deactivate
-the Namespace Service (Configure) open as modals over the Supervisor's page with Cancel focused;
-Cancel changes nothing and gives focus back; confirming runs the task and the page under the
-dialog shows it.
+"""Confirmations in a real browser: the Supervisor's Disable (its ACTIONS menu) and Deactivate
+the Namespace Service (Configure), and Single Sign On's Delete User, open as modals over their
+page with Cancel focused; Cancel changes nothing and gives focus back; confirming does it and
+the page under the dialog shows it.
 
 Celery is eager and simulated time instant in tests: each change converges while its request
 commits."""
@@ -101,4 +101,31 @@ def test_deactivate_namespace_service_asks_in_a_modal(
     expect(card.locator(".namespace-service-status")).to_have_text("Deactivated")
     expect(page).to_have_url(live_server.url + configure)
     assert not NamespaceSelfService.objects.get().activated
+    assert console_errors == []
+
+
+def test_delete_sso_user_asks_in_a_modal_over_users_and_groups(
+    page: Page, live_server, console_errors: list[str]
+) -> None:
+    get_user_model().objects.create_user("erin@vsphere.local", password=PASSWORD)
+    users = reverse("inventory:sso-users")
+    log_in(page, live_server.url, ADMIN, PASSWORD)
+    page.goto(live_server.url + users)
+    row = page.locator("#grid tr[data-user='erin@vsphere.local']")
+    delete = row.get_by_role("link", name="Delete")
+
+    delete.click()
+    dialog = confirmation(page, "Delete User")
+    expect(dialog).to_contain_text("Delete the user erin@vsphere.local?")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(delete).to_be_focused()
+    assert get_user_model().objects.filter(username="erin@vsphere.local").exists()
+
+    delete.click()
+    confirmation(page, "Delete User").get_by_role("button", name="Delete").click()
+    expect(page.locator("#main")).to_contain_text("User erin@vsphere.local deleted.")
+    expect(row).to_have_count(0)
+    expect(page).to_have_url(live_server.url + users)
+    assert not get_user_model().objects.filter(username="erin@vsphere.local").exists()
     assert console_errors == []
