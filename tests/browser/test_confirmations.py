@@ -38,6 +38,17 @@ def confirmation(page: Page, name: str) -> Locator:
     return dialog
 
 
+def asked_then_dismissed(page: Page, opener: Locator, name: str, question: str) -> None:
+    """Open the confirmation `name`, read its question, and close it with Escape: focus goes
+    back to what opened it."""
+    opener.click()
+    dialog = confirmation(page, name)
+    expect(dialog).to_contain_text(question)
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(opener).to_be_focused()
+
+
 def test_disable_supervisor_asks_in_a_modal_and_cancel_changes_nothing(
     page: Page, live_server, console_errors: list[str]
 ) -> None:
@@ -86,12 +97,8 @@ def test_deactivate_namespace_service_asks_in_a_modal(
     expect(card.locator(".namespace-service-status")).to_have_text("Running")
 
     deactivate = card.get_by_role("link", name="Deactivate")
-    deactivate.click()
-    dialog = confirmation(page, "Deactivate Namespace Service")
-    expect(dialog).to_contain_text("Developers can no longer create namespaces")
-    page.keyboard.press("Escape")
-    expect(dialog).to_have_count(0)
-    expect(deactivate).to_be_focused()
+    question = "Developers can no longer create namespaces"
+    asked_then_dismissed(page, deactivate, "Deactivate Namespace Service", question)
     assert NamespaceSelfService.objects.get().activated
 
     deactivate.click()
@@ -114,12 +121,7 @@ def test_delete_sso_user_asks_in_a_modal_over_users_and_groups(
     row = page.locator("#grid tr[data-user='erin@vsphere.local']")
     delete = row.get_by_role("link", name="Delete")
 
-    delete.click()
-    dialog = confirmation(page, "Delete User")
-    expect(dialog).to_contain_text("Delete the user erin@vsphere.local?")
-    page.keyboard.press("Escape")
-    expect(dialog).to_have_count(0)
-    expect(delete).to_be_focused()
+    asked_then_dismissed(page, delete, "Delete User", "Delete the user erin@vsphere.local?")
     assert get_user_model().objects.filter(username="erin@vsphere.local").exists()
 
     delete.click()

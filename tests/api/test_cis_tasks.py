@@ -8,17 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.vapi.test_namespace_management import Api, kind
-from tests.workloads.conftest import (  # noqa: F401  (fixtures)
-    cluster,
-    editor,
-    namespace,
-    owner,
-    raw_spec,
-    storage_class,
-    stranger,
-    supervisor,
-    web,
-)
+from tests.workloads.conftest import web  # noqa: F401  (a fixture; the cast is in conftest.py)
 
 pytestmark = pytest.mark.django_db
 
