@@ -370,6 +370,10 @@ class EntityRef(models.Model):
     datacenter_moid = models.CharField(max_length=40, blank=True, db_index=True)
     cluster_moid = models.CharField(max_length=40, blank=True, db_index=True)
     host_moid = models.CharField(max_length=40, blank=True, db_index=True)
+    # The vSphere Namespace a task or event is about (the namespace itself or one of its VKS
+    # clusters), blank for inventory objects: a role on that namespace lets a user see it. A
+    # column of its own so that is an index lookup, not an expression over every target id.
+    scope_namespace = models.CharField(max_length=63, blank=True, db_index=True)
 
     class Meta:
         abstract = True
@@ -439,7 +443,7 @@ class Event(EntityRef):
     event_type = models.CharField(max_length=60)  # the vim event class, e.g. VmPoweredOffEvent
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.INFO)
     message = models.TextField()
-    user_name = models.CharField(max_length=255, blank=True)
+    user_name = models.CharField(max_length=255, blank=True, db_index=True)  # a user's own
     task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(db_index=True)
 

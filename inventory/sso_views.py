@@ -1,15 +1,17 @@
 """Administration › Single Sign On › Users and Groups: the vsphere.local directory's pages.
 
 One page with the Users and Groups tabs, a group's members page, and the dialogs (add, edit,
-reset password, enable, disable, unlock, delete, add members, remove member). A dialog is a page
-of its own that htmx swaps into `#main`, so every action also works as a plain link and form post:
-GET shows the dialog, POST calls one service, then the plain request is redirected and the htmx
-one gets the updated page. Field errors come back at their fields (400); nothing is changed.
+reset password, enable, disable, unlock, delete, add members, remove member). A dialog opens as a
+modal over the page (inventory.dialogs) and is a page of its own without JavaScript, so every
+action also works as a plain link and form post: GET shows the dialog, POST calls one service,
+then the plain request is redirected and the htmx one gets the updated page in place of the one
+under the dialog. Field errors come back at their fields (400); nothing is changed.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -19,9 +21,9 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
-from django_htmx.http import push_url
+from django_htmx.http import push_url, reswap, retarget
 
-from inventory import sso
+from inventory import dialogs, sso
 from inventory.forms import missing_errors
 from inventory.permissions import ADMINISTRATORS_GROUP, Privilege
 from inventory.tasklog import SSO_DOMAIN
@@ -143,6 +145,16 @@ def _fields(specs, values: dict, errors: dict, helps: dict | None = None) -> lis
     ]
 
 
+@dataclass(frozen=True)
+class Dialog:
+    """What inventory/_dialog.html needs of a dialog."""
+
+    title: str
+    submit: str
+    danger: bool = False
+    fields: str = "inventory/_sso_fields.html"
+
+
 def _dialog(
     request,
     *,
@@ -156,27 +168,33 @@ def _dialog(
     errors: dict | None = None,
     status: int = 200,
 ):
+    """The one modal dialog (inventory.dialogs): for htmx the dialog alone, opened over the
+    page, or its form alone after a rejected submit; without JavaScript a page of its own."""
+    errors = errors or {}
     context = {
-        "title": title,
+        "kind": "sso",
+        "dialog": Dialog(title, submit, danger),
         "action": action,
         "back": back,
-        "submit": submit,
         "fields": fields or [],
         "text": text,
-        "danger": danger,
-        "form_errors": (errors or {}).get(NON_FIELD_ERRORS, []),
+        "describedby": "confirm-question" if text else "",
+        # A confirmation of what cannot be undone starts on Cancel; a form on its first field.
+        "focus": "cancel" if danger else ("submit" if not fields else ""),
+        "dialog_alerts": dialogs.summary(errors.get(NON_FIELD_ERRORS, []), errors),
         "domain": SSO_DOMAIN,
     }
-    # A dialog has one region: every htmx request for it targets #main.
-    template = f"{DIALOG_TEMPLATE}#main" if request.htmx else DIALOG_TEMPLATE
-    return render(request, template, context, status=status)
+    return render(
+        request, dialogs.dialog_template(request, DIALOG_TEMPLATE), context, status=status
+    )
 
 
 def _done(request, message: str, back: str, page):
     """After a change: the plain request goes back with a message; htmx gets the page it goes
-    back to (with the message on it) and the address bar follows."""
+    back to (with the message on it) in place of the page under the dialog, which closes, and
+    the address bar follows."""
     if request.htmx:
-        return push_url(page(message), back)
+        return push_url(reswap(retarget(page(message), "#main"), "outerHTML"), back)
     messages.success(request, message)
     return redirect(back)
 

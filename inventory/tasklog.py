@@ -48,6 +48,7 @@ class Target:
     moid: str
     name: str
     within: ManagedEntity
+    namespace: str = ""  # the vSphere Namespace it belongs to, whose roles grant sight of it
 
 
 def entity_scope(entity: ManagedEntity | Target) -> dict[str, str]:
@@ -62,6 +63,7 @@ def entity_scope(entity: ManagedEntity | Target) -> dict[str, str]:
             "target_moid": entity.moid,
             "target_name": entity.name,
             "target_type": entity.TYPE,
+            "scope_namespace": entity.namespace,
         }
     scope = {
         "target_moid": entity.moid,
@@ -163,6 +165,7 @@ SCOPE_FIELDS = (
     "datacenter_moid",
     "cluster_moid",
     "host_moid",
+    "scope_namespace",
 )
 
 

@@ -1,13 +1,14 @@
 """`com.vmware.cis.tasks` get: a vCenter Task (inventory.models.Task, what Recent Tasks shows)
 as CisTaskInfo, so a client can follow a long operation. REST `GET /api/cis/tasks/{task}`.
-Who may read it: a user with System.View, or the user who started it; others get NOT_FOUND."""
+Who may read it: whoever may see it in Recent Tasks (a vCenter role, the user who started it, a
+role on the namespace or VKS cluster it targets); others get NOT_FOUND."""
 
 from __future__ import annotations
 
 from django.http import Http404
 
 from inventory.models import Task
-from inventory.permissions import Privilege, has
+from inventory.selectors import tasks_visible_to
 from vapi.bindings import (
     BOOLEAN,
     DATE_TIME,
@@ -80,8 +81,8 @@ GET_SPEC = Struct(
     rest=[Rest("GET", "/api/cis/tasks/{task}", filter="spec")],
 )
 def tasks_get(call: Call, task: str, spec: dict | None) -> dict:
-    found = Task.objects.filter(key=task).first()
-    if found is None or not (has(call.user, Privilege.VIEW) or found.user_id == call.user.pk):
+    found = tasks_visible_to(call.user).filter(key=task).first()
+    if found is None:
         raise Http404(f"Task {task[:64]} was not found.")
     service, _, operation_name = found.description_id.rpartition(".")
     error = None

@@ -39,6 +39,7 @@ from workloads.models import VksCluster
 from workloads.reconcilers.clusters import control_plane_name
 from workloads.reconcilers.common import NAMESPACES
 from workloads.specs import SpecError, storage_class_name
+from workloads.targets import CLUSTER_TYPE
 
 # ---------------------------------------------------------------- namespaces
 
@@ -329,29 +330,44 @@ def _reason(event_type: str) -> str:
     return last.removesuffix("Event") or last
 
 
-def _involved(vm: dict | None, cluster: dict | None, ns) -> dict:
-    if vm is not None:
-        return {
-            "apiVersion": "vmoperator.vmware.com/v1alpha3",
-            "kind": "VirtualMachine",
-            "name": vm["name"],
-            "namespace": ns.name,
-            "uid": object_uid("VirtualMachine", vm["pk"], vm["created_at"]),
-        }
-    if cluster is not None:
-        return {
-            "apiVersion": CAPI_VERSION,
-            "kind": "Cluster",
-            "name": cluster["name"],
-            "namespace": ns.name,
-            "uid": cluster_uid(cluster["row"]),
-        }
+def _vm_involved(vm: dict, ns) -> dict:
+    return {
+        "apiVersion": "vmoperator.vmware.com/v1alpha3",
+        "kind": "VirtualMachine",
+        "name": vm["name"],
+        "namespace": ns.name,
+        "uid": object_uid("VirtualMachine", vm["pk"], vm["created_at"]),
+    }
+
+
+def _cluster_involved(name: str, ns, uid: str) -> dict:
+    return {
+        "apiVersion": CAPI_VERSION,
+        "kind": "Cluster",
+        "name": name,
+        "namespace": ns.name,
+        "uid": uid,
+    }
+
+
+def _namespace_involved(ns) -> dict:
     return {
         "apiVersion": "v1",
         "kind": "Namespace",
         "name": ns.name,
         "uid": object_uid("Namespace", ns.pk, ns.created_at),
     }
+
+
+def _scoped_involved(event: Event, ns, clusters: dict) -> dict:
+    """The namespace, or the VKS cluster of the namespace an event is about: a cluster since
+    deleted keeps its name, with a UID of its own that no live cluster has."""
+    if event.target_type != CLUSTER_TYPE:
+        return _namespace_involved(ns)
+    name = event.target_moid.partition("/")[2] or event.target_name
+    row = clusters.get((ns.pk, name))
+    uid = cluster_uid(row) if row is not None else object_uid("Cluster", event.target_moid)
+    return _cluster_involved(name, ns, uid)
 
 
 def _event_name_pk(name: str | None) -> int | None:
@@ -363,9 +379,10 @@ def _event_name_pk(name: str | None) -> int | None:
 
 
 class EventSource(NamedSource):
-    """The vCenter Events of each namespace the caller sees: those of the VMs in its resource
-    pool tree (its VKS clusters' nodes), and those of the namespace's and its clusters'
-    current tasks. Four queries, whatever the number of namespaces, VMs and events."""
+    """The vCenter Events of each namespace the caller sees: those about the namespace itself
+    and its VKS clusters (deleted ones too), those of the VMs in its resource pool tree (its
+    clusters' nodes), and those of the namespace's and its clusters' current tasks. Four
+    queries, whatever the number of namespaces, VMs and events."""
 
     resource = "events"
 
@@ -388,14 +405,14 @@ class EventSource(NamedSource):
                 "resource_pool__parent__name",
             )
         }
-        clusters = {
-            c.task_id: {"name": c.name, "ns": c.namespace_id, "row": c}
-            for c in VksCluster.objects.filter(namespace__in=namespaces.values()).exclude(task=None)
-        }
+        rows = VksCluster.objects.filter(namespace__in=namespaces.values())
+        clusters = {(c.namespace_id, c.name): c for c in rows}
+        by_cluster_task = {c.task_id: c for c in clusters.values() if c.task_id}
         by_task = {ns.task_id: ns for ns in namespaces.values() if ns.task_id}
         events = Event.objects.filter(
-            Q(target_type="VirtualMachine", target_moid__in=list(vms))
-            | Q(task_id__in=[*clusters, *by_task])
+            Q(scope_namespace__in=names)
+            | Q(target_type="VirtualMachine", target_moid__in=list(vms))
+            | Q(task_id__in=[*by_cluster_task, *by_task])
         )
         if name is not None:
             events = events.filter(pk=_event_name_pk(name))
@@ -403,16 +420,21 @@ class EventSource(NamedSource):
         objects = []
         for event in reversed(events.order_by("-created_at", "-id")[:EVENTS_LIMIT]):
             vm = vms.get(event.target_moid) if event.target_type == "VirtualMachine" else None
-            cluster = clusters.get(event.task_id) if vm is None else None
             if vm is not None:
                 pool = vm["resource_pool__name"]
                 parent = vm["resource_pool__parent__name"]
                 ns = namespaces[pool if parent == NAMESPACES else parent]
-            elif cluster is not None:
-                ns = by_pk[cluster["ns"]]
+                involved = _vm_involved(vm, ns)
+            elif event.scope_namespace in namespaces:  # about the namespace or a cluster in it
+                ns = namespaces[event.scope_namespace]
+                involved = _scoped_involved(event, ns, clusters)
+            elif event.task_id in by_cluster_task:
+                cluster = by_cluster_task[event.task_id]
+                ns = by_pk[cluster.namespace_id]
+                involved = _cluster_involved(cluster.name, ns, cluster_uid(cluster))
             else:
                 ns = by_task[event.task_id]
-            involved = _involved(vm, cluster, ns)
+                involved = _namespace_involved(ns)
             seen = timestamp(event.created_at)
             objects.append(
                 {

@@ -61,10 +61,10 @@ def rejected(dialog: Locator, field: Locator, message: str) -> None:
     expect(summary).to_be_in_viewport()
 
 
-def serious_violations(page: Page) -> list[str]:
-    """axe-core's serious and critical violations in the open dialog: the page under a modal is
-    inert (the pages themselves are checked by their own tests)."""
-    results = AXE.run(page, context="#modal")
+def serious_violations(page: Page, context: str | None = "#modal") -> list[str]:
+    """axe-core's serious and critical violations in the open dialog (the page under a modal is
+    inert), or in the whole page with `context` None."""
+    results = AXE.run(page, context=context) if context else AXE.run(page)
     return [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
         for v in results.response["violations"]
@@ -95,6 +95,27 @@ def refused_then_escape(page: Page, dialog: Locator, opener: Locator) -> None:
 def only_bad_requests(errors: list[str]) -> bool:
     """Chromium logs each 400 as a failed resource: expected for each rejected submit."""
     return all("status of 400" in error for error in errors)
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        (reverse("workloads:cluster-detail", args=["payments", "payments-prod"]), "payments-prod"),
+        (reverse("workloads:namespace-summary", args=["payments"]), "payments"),
+        (reverse("workloads:home"), "Workload Management"),
+    ],
+    ids=["cluster", "namespace", "workload-management"],
+)
+def test_the_pages_under_the_dialogs_have_no_serious_violation(
+    admin_page: Page, live_server, path: str, heading: str
+) -> None:
+    """The whole page, shell included (header, navigator, Recent Tasks), as an administrator
+    sees it: links inside text are told apart by more than their colour, and so on."""
+    admin_page.goto(live_server.url + path)
+    expect(admin_page.locator("#main h1")).to_have_text(heading)
+    expect(admin_page.locator("#recent-tasks tr").first).to_be_visible()
+    found = serious_violations(admin_page, context=None)
+    assert found == [], "\n".join(found)
 
 
 def test_namespace_limits_storage_and_permissions_open_as_modals(

@@ -572,19 +572,51 @@ def test_add_user_plain_post_redirects_to_the_list(admin_client):
     assert "User erin@vsphere.local created." in page
 
 
-def test_add_user_htmx_gets_the_list_with_a_notice(admin_client):
-    response = admin_client.post(url("user-add"), add_user_form(), HTTP_HX_TARGET="main", **HTMX)
+IN_DIALOG = {"HTTP_HX_TARGET": "dialog-form", **HTMX}
+
+
+def test_add_user_from_the_dialog_replaces_the_list_with_a_notice(admin_client):
+    response = admin_client.post(url("user-add"), add_user_form(), **IN_DIALOG)
     html = response.content.decode().strip()
     assert response.status_code == 200 and response["HX-Push-Url"] == url("users")
+    assert response["HX-Retarget"] == "#main" and response["HX-Reswap"] == "outerHTML"
     assert html.startswith('<main id="main"') and "User erin@vsphere.local created." in html
     assert 'data-user="erin@vsphere.local"' in html
 
 
 def test_htmx_form_errors_come_back_in_the_dialog(admin_client):
-    response = admin_client.post(url("user-add"), add_user_form(username="alice"), **HTMX)
+    response = admin_client.post(url("user-add"), add_user_form(username="alice"), **IN_DIALOG)
     html = response.content.decode().strip()
-    assert response.status_code == 400 and html.startswith('<main id="main"')
-    assert "A user with username alice@vsphere.local already exists." in html
+    assert response.status_code == 400 and html.startswith('<form id="dialog-form"')
+    message = "A user with username alice@vsphere.local already exists."
+    assert html.count(message) == 2, "beside the field and in the summary at the top"
+
+
+def test_every_dialog_opens_as_a_modal_and_is_a_page_without_javascript(admin_client, alice):
+    group = Group.objects.create(name="Ops")
+    group.user_set.add(alice)
+    dialogs = [
+        url("user-add"),
+        url("user-edit", "alice"),
+        url("user-password", "alice"),
+        url("user-disable", "alice"),
+        url("user-delete", "alice"),
+        url("group-add"),
+        url("group-delete", "Ops"),
+        url("group-members-add", "Ops"),
+        reverse("inventory:sso-group-member-remove", args=["Ops", "alice"]),
+    ]
+    for path in dialogs:
+        alone = admin_client.get(path, HTTP_HX_TARGET="modal", **HTMX).content.decode().strip()
+        assert alone.startswith("<dialog") and alone.endswith("</dialog>"), path
+        assert f'hx-post="{path}" hx-target="this"' in alone, path
+        page = admin_client.get(path).content.decode()
+        assert "<html" in page and re.search(r"<dialog [^>]*\bopen>", page), path
+    # A removal starts on Cancel, and says what it asks.
+    delete = admin_client.get(url("user-delete", "alice"), HTTP_HX_TARGET="modal", **HTMX)
+    html = delete.content.decode()
+    assert re.search(r"data-close-dialog autofocus>Cancel</a>", html)
+    assert 'aria-describedby="confirm-question"' in html and "danger-dialog" in html
 
 
 def test_edit_user_dialog_is_filled_in_and_saves(admin_client, alice):

@@ -223,7 +223,8 @@ def test_full_page_navigator_opens_down_to_the_object(admin_client, vm_on):
         reverse("inventory:tree-root", args=["hosts"]), {"reveal": vm_on.moid}
     ).content.decode()
     for container in (vm_on.host.cluster.datacenter, vm_on.host.cluster, vm_on.host):
-        assert re.search(rf'data-moid="{container.moid}">\s*<details open>', tree), container
+        node = rf'data-moid="{container.moid}">\s*<a [^>]*class="tree-link"[^>]*>.*?</a>\s*'
+        assert re.search(node + "<details open>", tree), container
     assert f'data-moid="{vm_on.moid}"' in tree
     folders = admin_client.get(
         reverse("inventory:tree-root", args=["vms"]), {"reveal": vm_on.moid}

@@ -155,6 +155,11 @@ def test_kubectl_against_the_supervisor_and_a_vks_cluster(tmp_path):
         assert release in k("get", "tkr")
         assert "vsan-default-storage-policy" in k("get", "storageclasses")
         assert "payments-prod-kubeconfig" in k("get", "secret", "payments-prod-kubeconfig")
+        # Events: the namespace's own and its clusters', besides their nodes'.
+        events = k("get", "events")
+        assert columns(events) == ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], events
+        objects = {line.split()[3] for line in events.splitlines()[1:]}
+        assert {"namespace/payments", "cluster/payments-prod"} <= objects, events
         services = k("get", "svc")
         assert columns(services) == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
         assert rows(services)["payments-prod-control-plane-service"][1] == "LoadBalancer"

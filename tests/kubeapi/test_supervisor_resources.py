@@ -15,14 +15,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inventory.models import Event, VirtualMachine
-from inventory.tasklog import task_open
+from inventory.tasklog import event_log, task_open
 from kubeapi.supervisor import PREFERRED, TYPES, secrets_forbidden
-from kubeapi.surface import Context, Surface
+from kubeapi.surface import Context, Surface, object_uid
 from tests.snapshots import snapshots
 from tests.workloads import conftest as cast
 from tests.workloads.conftest import RELEASE, drive, spec
 from workloads import services
+from workloads.manifests import cluster_uid
 from workloads.models import Namespace, NamespaceAccess, VksCluster, VksNode
+from workloads.targets import cluster_target, namespace_target
 
 pytestmark = pytest.mark.django_db
 
@@ -301,6 +303,63 @@ def test_events_are_the_vcenter_events_of_the_namespace_vms_and_cluster_task(edi
     assert got == on
 
 
+def test_events_about_the_namespace_and_its_clusters_are_listed_to_its_users(editor, stranger, web):
+    """Not only the current tasks': every event about the namespace and its VKS clusters (one
+    since deleted too), as Kubernetes Events of a Namespace and of a Cluster API Cluster."""
+    ns = web.namespace
+    gone = VksCluster(name="gone", namespace=ns)  # deleted: only its events remain
+    other = Namespace.objects.get(name="team-z")  # the stranger's namespace
+    logged = [
+        event_log(
+            event_type="com.vmware.wcp.NamespacePermissionsUpdated",
+            message="Permissions of namespace team-a updated",
+            entity=namespace_target(ns),
+        ),
+        event_log(
+            event_type="com.vmware.vks.ClusterDeleted",
+            message="VKS cluster gone deleted",
+            entity=cluster_target(gone),
+        ),
+        event_log(
+            event_type="com.vmware.vks.ClusterUnhealthy",
+            message="VKS cluster web: a control plane node is not ready",
+            entity=cluster_target(web),
+            severity=Event.Severity.WARNING,
+        ),
+        event_log(
+            event_type="com.vmware.wcp.NamespaceUpdated",
+            message="Namespace team-z updated",
+            entity=namespace_target(other),
+        ),
+    ]
+    found = {e["message"]: e for e in listed(editor, "events")}
+    permissions, deleted, unhealthy = (found[e.message] for e in logged[:3])
+    assert logged[3].message not in found, "a namespace the editor holds no role in"
+    assert permissions["involvedObject"] == {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "name": "team-a",
+        "uid": object_uid("Namespace", ns.pk, ns.created_at),
+    }
+    assert (permissions["reason"], permissions["type"]) == ("NamespacePermissionsUpdated", "Normal")
+    assert permissions["metadata"]["namespace"] == "team-a"
+    assert permissions["firstTimestamp"] == permissions["lastTimestamp"] is not None
+    assert unhealthy["involvedObject"] == {
+        "apiVersion": "cluster.x-k8s.io/v1beta1",
+        "kind": "Cluster",
+        "name": "web",
+        "namespace": "team-a",
+        "uid": cluster_uid(web),
+    }
+    assert (unhealthy["reason"], unhealthy["type"]) == ("ClusterUnhealthy", "Warning")
+    assert cells("events", unhealthy)["OBJECT"] == "cluster/web"
+    assert deleted["involvedObject"]["name"] == "gone"
+    assert deleted["involvedObject"]["uid"] != cluster_uid(web)
+    # Those of the stranger's namespace are the stranger's, and none of team-a's.
+    theirs = {e["message"] for e in listed(stranger, "events", None)}
+    assert logged[3].message in theirs and not theirs & set(found)
+
+
 def test_kubeconfig_secret_for_editors_forbidden_for_viewers(editor, viewer, stranger, web):
     (secret,) = listed(editor, "secrets")
     assert secret["metadata"]["name"] == "web-kubeconfig"
@@ -411,7 +470,7 @@ def more_everything(admin, cluster, count: int) -> None:
 # role (memoised for the request):
 QUERIES = {
     "namespaces": 2,  # the namespaces
-    "events": 5,  # namespaces, their VMs, clusters with tasks, events
+    "events": 5,  # namespaces, their VMs, their clusters, events
     "secrets": 2,  # clusters of the editable namespaces
     "storageclasses": 2,  # policies with their first grant
     "virtualmachines": 5,  # namespaces and VMs with nodes; their libraries; items

@@ -74,6 +74,12 @@ def dialog_urls(namespace, entry, web) -> dict[str, str]:
         "Activate Namespace Service": reverse(
             "workloads:namespace-service", args=[namespace.supervisor.supervisor_id]
         ),
+        "Disable Supervisor": reverse(
+            "workloads:supervisor-disable", args=[namespace.supervisor.supervisor_id]
+        ),
+        "Deactivate Namespace Service": reverse(
+            "workloads:namespace-service-deactivate", args=[namespace.supervisor.supervisor_id]
+        ),
     }
 
 
@@ -177,3 +183,30 @@ def test_a_refusal_from_the_open_dialog_lands_at_its_top(client, viewer, namespa
     client.force_login(viewer)
     answer = client.post(ns("limits-edit"), {"cpu_limit_mhz": "1"}, **IN_DIALOG)
     assert answer.status_code == 403 and answer["HX-Retarget"] == "#dialog-alerts"
+
+
+def test_disable_supervisor_from_its_dialog_replaces_the_supervisor_page(admin_client, supervisor):
+    """Confirmed in the modal: the Supervisor's page under it shows the removal started."""
+    sup = supervisor
+    url = reverse("workloads:supervisor-disable", args=[sup.supervisor_id])
+    asked = admin_client.get(url, **MODAL).content.decode()
+    assert "Disable the Supervisor" in asked and 'aria-describedby="confirm-question"' in asked
+    assert re.search(r'<a class="btn btn-flat" href="[^"]+" data-close-dialog autofocus>', asked)
+    sup.refresh_from_db()
+    assert not sup.is_deleting, "opening the confirmation changes nothing"
+    answer = admin_client.post(url, **IN_DIALOG)
+    assert answer.status_code == 200
+    assert answer["HX-Retarget"] == "#main" and answer["HX-Reswap"] == "outerHTML"
+    assert 'data-config-status="REMOVING"' in answer.content.decode()
+    sup.refresh_from_db()
+    assert sup.is_deleting and sup.task.name == "Disable Supervisor"
+
+
+def test_disable_refused_from_the_open_dialog_lands_at_its_top(client, auditor, supervisor):
+    client.force_login(auditor)
+    sup = supervisor
+    url = reverse("workloads:supervisor-disable", args=[sup.supervisor_id])
+    answer = client.post(url, **IN_DIALOG)
+    assert answer.status_code == 403 and answer["HX-Retarget"] == "#dialog-alerts"
+    sup.refresh_from_db()
+    assert not sup.is_deleting

@@ -63,7 +63,7 @@ def test_activate_from_the_dialog_queues_the_task(admin_client, supervisor, deve
     assert service.status == Status.RUNNING and service.cpu_limit_mhz == 4000
     assert service.task.name == "Activate namespace self-service"
     page = admin_client.get(configure_url(supervisor)).content.decode()
-    assert 'data-status="RUNNING"' in page and ">Deactivate</button>" in page
+    assert 'data-status="RUNNING"' in page and ">Deactivate</a>" in page
 
 
 def test_the_dialog_shows_the_services_errors_at_their_fields(admin_client, supervisor, developers):
@@ -85,9 +85,32 @@ def test_edit_and_deactivate(admin_client, activated):
     assert answer.status_code == 302
     assert run(activated).cpu_limit_mhz == 1000
     deactivate = reverse("workloads:namespace-service-deactivate", args=[sup.supervisor_id])
-    assert admin_client.get(deactivate).status_code == 405
+    asked = admin_client.get(deactivate)  # the confirmation; nothing changes yet
+    assert asked.status_code == 200 and "Deactivate the Namespace Service" in asked.content.decode()
+    assert run(activated).status == Status.RUNNING
     assert admin_client.post(deactivate).status_code == 302
     assert run(activated).status == Status.DEACTIVATED
+
+
+def test_deactivate_from_its_dialog_replaces_the_configure_tab(admin_client, activated):
+    deactivate = reverse(
+        "workloads:namespace-service-deactivate", args=[activated.supervisor.supervisor_id]
+    )
+    htmx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "dialog-form"}
+    answer = admin_client.post(deactivate, **htmx)
+    assert answer.status_code == 200 and answer["HX-Retarget"] == "#main"
+    assert 'data-status="REMOVING"' in answer.content.decode()
+    assert run(activated).status == Status.DEACTIVATED
+
+
+def test_a_viewer_may_not_open_the_deactivate_confirmation(activated, auditor):
+    deactivate = reverse(
+        "workloads:namespace-service-deactivate", args=[activated.supervisor.supervisor_id]
+    )
+    client = logged_in(auditor)
+    assert client.get(deactivate).status_code == 403
+    assert client.post(deactivate).status_code == 403
+    assert run(activated).status == Status.RUNNING
 
 
 def test_a_viewer_may_not_open_or_post_the_dialog(viewer, supervisor, auditor):

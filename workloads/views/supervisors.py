@@ -50,7 +50,7 @@ from workloads.views.common import HOME_TABS, detail_url, home_url, refuse
 HOME_TEMPLATE = "workloads/workload_management.html"
 WIZARD_TEMPLATE = "workloads/supervisor_enable.html"
 DETAIL_TEMPLATE = "workloads/supervisor_detail.html"
-DISABLE_TEMPLATE = "workloads/supervisor_disable.html"
+CONFIRM_TEMPLATE = "workloads/supervisor_confirm.html"
 SERVICE_TEMPLATE = "workloads/namespace_service_dialog.html"
 # The Namespace Service's dialog, by whether the service is active (edit) or not (activate).
 SERVICE_DIALOGS = {
@@ -59,6 +59,19 @@ SERVICE_DIALOGS = {
     ),
     False: namespaces.Dialog(
         "Activate Namespace Service", "Activate", "", "workloads/_namespace_service_form.html"
+    ),
+}
+# A Supervisor's confirmations, in the vSphere Client's words.
+CONFIRMS = {
+    "disable": namespaces.Dialog(
+        "Disable Supervisor", "Disable", "", "workloads/_supervisor_confirm.html", danger=True
+    ),
+    "deactivate": namespaces.Dialog(
+        "Deactivate Namespace Service",
+        "Deactivate",
+        "",
+        "workloads/_supervisor_confirm.html",
+        danger=True,
     ),
 }
 WIZARD_KEY = "supervisor_wizard"  # the session is the user's: one wizard per login
@@ -451,6 +464,22 @@ def supervisor_edit(request, supervisor_id: uuid.UUID, section: str):
     return redirect(back)
 
 
+def _confirm(request, sup: Supervisor, kind: str, *, action: str, back: str):
+    """A Supervisor's confirmation: the dialog for htmx (a modal over the page), the page with
+    the dialog open in it without JavaScript. Cancel is the focused button, as for every
+    confirmation of something that cannot be undone."""
+    context = {
+        "supervisor": sup,
+        "kind": kind,
+        "dialog": CONFIRMS[kind],
+        "action": action,
+        "back": back,
+        "describedby": "confirm-question",
+        "focus": "cancel",
+    }
+    return render(request, dialogs.dialog_template(request, CONFIRM_TEMPLATE), context)
+
+
 @inventory_view
 def supervisor_disable(request, supervisor_id: uuid.UUID):
     """GET asks for confirmation; POST disables (409 with the reason if it cannot)."""
@@ -461,8 +490,8 @@ def supervisor_disable(request, supervisor_id: uuid.UUID):
     if request.method == "GET":
         if not has(request.user, Privilege.NAMESPACES_MANAGE):
             return refuse(request, PermissionDenied(DENIED), back)
-        context = {"supervisor": sup, "back": back}
-        return render(request, partial(request, DISABLE_TEMPLATE, ("main",)), context)
+        action = reverse("workloads:supervisor-disable", args=[sup.supervisor_id])
+        return _confirm(request, sup, "disable", action=action, back=back)
     try:
         services.supervisor_disable(supervisor=sup, user=request.user)
     except (PermissionDenied, services.SupervisorStateError) as error:
@@ -474,6 +503,7 @@ def supervisor_disable(request, supervisor_id: uuid.UUID):
         response = render(
             request, f"{DETAIL_TEMPLATE}#main", _supervisor_context(request, sup, "summary")
         )
+        response = reswap(retarget(response, "#main"), "outerHTML")  # the dialog closes
         return trigger_client_event(push_url(response, back), "task-started")
     messages.info(request, "Disable Supervisor task queued.")
     return redirect(back)
@@ -567,10 +597,17 @@ def namespace_service(request, supervisor_id: uuid.UUID):
 
 @inventory_view
 def namespace_service_deactivate(request, supervisor_id: uuid.UUID):
-    """POST deactivates namespace self-service; the template stays for the next activation."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    """GET asks for confirmation; POST deactivates namespace self-service (the template stays
+    for the next activation)."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
     sup = selectors.supervisor_get(supervisor_id)
+    if request.method == "GET":
+        back = detail_url(sup, "configure")
+        if not has(request.user, Privilege.NAMESPACES_SELF_SERVICE_MANAGE):
+            return refuse(request, PermissionDenied(DENIED), back)
+        action = reverse("workloads:namespace-service-deactivate", args=[sup.supervisor_id])
+        return _confirm(request, sup, "deactivate", action=action, back=back)
     try:
         services.namespace_self_service_deactivate(supervisor=sup, user=request.user)
     except (PermissionDenied, services.SelfServiceStateError) as error:
