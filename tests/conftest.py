@@ -1,7 +1,8 @@
 """The fixed cast and estate every test starts from.
 
 The demo estate is loaded once per session (per xdist worker) into the test database; each test
-runs in a transaction that is rolled back, so tests may change it freely.
+runs in a transaction that is rolled back, so tests may change it freely. A transactional test
+empties every table at its end; the estate is then written back as it was (tests/snapshots.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from pytest_django.plugin import blocking_manager_key
 
 from inventory.estates import demo
 from inventory.models import Host, VirtualMachine
-from tests.snapshots import snapshots
+from tests.snapshots import baseline, snapshots
+from workloads import demo as workloads_demo
+from workloads.models import Supervisor
 
 PASSWORD = "VMware1!VMware1!"
 
@@ -23,6 +26,18 @@ PASSWORD = "VMware1!VMware1!"
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         demo.load()
+        baseline.take()
+
+
+def workload_demo() -> None:
+    """The demo's Workload Management on the demo estate (`workloads.demo.load()`: a Supervisor,
+    two namespaces, a cluster in each, converged by their reconcilers): built once per process,
+    replayed as rows after (tests/snapshots.py). Where a Supervisor exists already, the real
+    load, which leaves it as it is: a recording made there would hold only what was missing."""
+    if Supervisor.objects.exists():
+        workloads_demo.load()
+    else:
+        snapshots("workloads demo", workloads_demo.load)
 
 
 @pytest.fixture(autouse=True)
@@ -42,14 +57,13 @@ def _transactional(item: pytest.Item) -> bool:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     """A transactional test ends by emptying every table (in its fixtures' teardown, so here,
-    after them). Load the demo estate again for whatever runs next in this process (under xdist
-    that may be any test), and record the starting states (tests/snapshots.py) anew: the estate
-    comes back under new keys."""
+    after them). Put the demo estate back for whatever runs next in this process (under xdist
+    that may be any test): the rows the session's setup left, under the same keys, so that the
+    recorded starting states (tests/snapshots.py) still apply."""
     result = yield
     if nextitem is not None and _transactional(item):
         with item.config.stash[blocking_manager_key].unblock():
-            demo.load()
-        snapshots.forget()
+            baseline.restore()
     return result
 
 
