@@ -12,10 +12,10 @@ same ones (by their unique fields: a user created by an earlier fixture may take
 another test). Otherwise (an earlier fixture changed the same rows) the fixture is built for real
 once more and that recording replaces the old one.
 
-A transactional test (a live server, a real worker) commits and ends with a flush of every
-table; the `baseline`, the database as the session's setup left it, is then written back as it
-was, keys and all, so the recordings still apply, in transactional tests as well (there the
-replayed rows are committed, and flushed after).
+A transactional test (a live server, a real worker) commits; at its end every table is emptied
+and the `baseline`, the database as the session's setup left it, written back as it was, keys
+and all, so the recordings still apply, in transactional tests as well (there the replayed rows
+are committed, and emptied after).
 """
 
 from __future__ import annotations
@@ -185,10 +185,11 @@ class Recording:
 
 
 class Baseline:
-    """The database as the session's setup left it (the demo estate), put back after a
-    transactional test's flush: the same rows under the same keys, inserted in one transaction,
-    where building the estate again took seconds and gave it new keys. Recordings stay valid
-    across it (a replay checks the rows it touches anyway)."""
+    """The database as the session's setup left it (the demo estate), put back at a
+    transactional test's end in place of Django's flush (tests/conftest.py): every table emptied
+    and the same rows written back under the same keys, in one transaction, where the flush and
+    building the estate again took seconds and gave it new keys. Recordings stay valid across it
+    (a replay checks the rows it touches anyway)."""
 
     def __init__(self) -> None:
         self._state: dict[type[models.Model], Rows] = {}
@@ -198,7 +199,7 @@ class Baseline:
 
     def restore(self) -> None:
         with transaction.atomic():  # foreign keys are checked at the end (deferred): any order
-            for model in _models():  # what the flush's post_migrate made anew: content types...
+            for model in _models():
                 model._base_manager.all()._raw_delete(connection.alias)
             for model, rows in self._state.items():
                 if not rows:
