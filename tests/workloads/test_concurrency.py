@@ -16,8 +16,8 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
+from inventory.estates import demo
 from inventory.models import Cluster, VirtualMachine
-from tests.conftest import workload_demo
 from workloads import reconcilers, services
 from workloads.models import Supervisor
 from workloads.reconcilers import supervisors as supervisor_reconcilers
@@ -39,7 +39,7 @@ ROUNDS = 50  # far more than enablement's dozen steps
 @pytest.fixture
 def cluster(transactional_db):
     """Overrides the package conftest's: a transactional test may start with empty tables."""
-    workload_demo()
+    demo.load()
     return Cluster.objects.select_related("datacenter").get(name="Workload-Cluster-01")
 
 
