@@ -1,7 +1,8 @@
 """The fixed cast and estate every test starts from.
 
 The demo estate is loaded once per session (per xdist worker) into the test database; each test
-runs in a transaction that is rolled back, so tests may change it freely.
+runs in a transaction that is rolled back, so tests may change it freely. A transactional test
+empties every table at its end; the estate is then written back as it was (tests/snapshots.py).
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from pytest_django.fixtures import validate_django_db
-from pytest_django.plugin import blocking_manager_key
+from django.test import TransactionTestCase
 
 from inventory.estates import demo
 from inventory.models import Host, VirtualMachine
-from tests.snapshots import snapshots
+from tests.snapshots import baseline, snapshots
+from workloads import demo as workloads_demo
+from workloads.models import Supervisor
 
 PASSWORD = "VMware1!VMware1!"
 
@@ -23,6 +25,18 @@ PASSWORD = "VMware1!VMware1!"
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         demo.load()
+        baseline.take()
+
+
+def workload_demo() -> None:
+    """The demo's Workload Management on the demo estate (`workloads.demo.load()`: a Supervisor,
+    two namespaces, a cluster in each, converged by their reconcilers): built once per process,
+    replayed as rows after (tests/snapshots.py). Where a Supervisor exists already, the real
+    load, which leaves it as it is: a recording made there would hold only what was missing."""
+    if Supervisor.objects.exists():
+        workloads_demo.load()
+    else:
+        snapshots("workloads demo", workloads_demo.load)
 
 
 @pytest.fixture(autouse=True)
@@ -31,26 +45,21 @@ def _fresh_cache():
     yield
 
 
-def _transactional(item: pytest.Item) -> bool:
-    """As pytest-django decides it: the test runs outside a transaction and ends with a flush."""
-    marker = item.get_closest_marker("django_db")
-    transaction, reset_sequences = validate_django_db(marker)[:2] if marker else (False, False)
-    uses = set(getattr(item, "fixturenames", ()))
-    return transaction or reset_sequences or bool(uses & {"transactional_db", "live_server"})
+def _restore_the_baseline(test_case: TransactionTestCase) -> None:
+    """A transactional test's end, in place of Django's flush (TRUNCATE of every table, then
+    post_migrate's content types, permissions and VM classes anew: 1.5-2 s a test on PostgreSQL,
+    and the demo estate to load again after): every table emptied and the rows the session's
+    setup left written back, keys and all, in one transaction (tests/snapshots.py). Whatever runs
+    next in this process (under xdist any test) starts from the demo estate, and the recorded
+    starting states still apply."""
+    baseline.restore()
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
-    """A transactional test ends by emptying every table (in its fixtures' teardown, so here,
-    after them). Load the demo estate again for whatever runs next in this process (under xdist
-    that may be any test), and record the starting states (tests/snapshots.py) anew: the estate
-    comes back under new keys."""
-    result = yield
-    if nextitem is not None and _transactional(item):
-        with item.config.stash[blocking_manager_key].unblock():
-            demo.load()
-        snapshots.forget()
-    return result
+@pytest.fixture(scope="session", autouse=True)
+def _transactional_tests_end_on_the_baseline():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", _restore_the_baseline)
+        yield
 
 
 @pytest.fixture

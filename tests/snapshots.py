@@ -9,9 +9,13 @@ lives in the test's own transaction, so it is rolled back with it like anything 
 A recording is replayed only onto the state it was taken from: the rows it changed must hold the
 values they had then, the rows it added must not exist, and the rows they point to must be the
 same ones (by their unique fields: a user created by an earlier fixture may take another key in
-another test). Otherwise (an earlier fixture changed
-the same rows, or a transactional test flushed the database and the estate was loaded again under
-new keys) the fixture is built for real once more and that recording replaces the old one.
+another test). Otherwise (an earlier fixture changed the same rows) the fixture is built for real
+once more and that recording replaces the old one.
+
+A transactional test (a live server, a real worker) commits; at its end every table is emptied
+and the `baseline`, the database as the session's setup left it, written back as it was, keys
+and all, so the recordings still apply, in transactional tests as well (there the replayed rows
+are committed, and emptied after).
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.db import models, transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models, transaction
 
 Rows = dict[Any, tuple]  # pk -> the row's concrete field values, in _fields(model) order
 
@@ -179,6 +184,35 @@ class Recording:
         return True, self.result
 
 
+class Baseline:
+    """The database as the session's setup left it (the demo estate), put back at a
+    transactional test's end in place of Django's flush (tests/conftest.py): every table emptied
+    and the same rows written back under the same keys, in one transaction, where the flush and
+    building the estate again took seconds and gave it new keys. Recordings stay valid across it
+    (a replay checks the rows it touches anyway)."""
+
+    def __init__(self) -> None:
+        self._state: dict[type[models.Model], Rows] = {}
+
+    def take(self) -> None:
+        self._state = _state()
+
+    def restore(self) -> None:
+        with transaction.atomic():  # foreign keys are checked at the end (deferred): any order
+            for model in _models():
+                model._base_manager.all()._raw_delete(connection.alias)
+            for model, rows in self._state.items():
+                if not rows:
+                    continue
+                names = _fields(model)
+                fields = model._meta.concrete_fields
+                objs = [model(**dict(zip(names, row, strict=True))) for row in rows.values()]
+                size = max(connection.ops.bulk_batch_size(fields, objs), 1)
+                for start in range(0, len(objs), size):
+                    model._base_manager._insert(objs[start : start + size], fields, raw=True)
+        ContentType.objects.clear_cache()  # it may hold the post_migrate's keys
+
+
 class Snapshots:
     """Recordings by name, for one test process (each xdist worker has its own)."""
 
@@ -200,9 +234,6 @@ class Snapshots:
         self._recordings[name] = Recording(changes, _anchors(changes, after), kept)
         return result
 
-    def forget(self) -> None:
-        """After a flush: the estate comes back under new keys; record everything again."""
-        self._recordings.clear()
-
 
 snapshots = Snapshots()
+baseline = Baseline()

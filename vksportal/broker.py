@@ -11,6 +11,10 @@ whose QoS tries to restore those messages through a client the collected connect
 has: AttributeError on `conninfo.hostname`, which celery treats as unrecoverable and the worker
 exits. Here that restore is skipped: the messages stay in Redis' unacked index, which the
 transport restores after the visibility timeout, and beat's resync redoes the work sooner.
+Likewise a late ack (acks_late) of a task that finishes after the consumer reconnected: it comes to
+the old channel, closed meanwhile (no connection: AttributeError on `.client`, and the worker
+exits); it is dropped, and the message, still in the unacked index, is redelivered after the
+visibility timeout like any unacknowledged one.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import uuid
 from time import monotonic
 
 from kombu.exceptions import ChannelError
-from kombu.transport import filesystem, redis
+from kombu.transport import filesystem, redis, virtual
 from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
 
@@ -49,6 +53,18 @@ class RedisQoS(redis.QoS):
             self._delivered.clear()  # the connection was collected; see the module docstring
             return
         return super().restore_unacked(client)
+
+    def ack(self, delivery_tag):
+        if self.channel.connection is None:  # closed by a reconnect; see the module docstring
+            virtual.QoS.ack(self, delivery_tag)  # forget it here, leave Redis as it is
+            return
+        super().ack(delivery_tag)
+
+    def reject(self, delivery_tag, requeue=False):
+        if self.channel.connection is None:
+            virtual.QoS.ack(self, delivery_tag)
+            return
+        super().reject(delivery_tag, requeue=requeue)
 
 
 class RedisChannel(redis.Channel):

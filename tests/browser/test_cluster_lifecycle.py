@@ -17,7 +17,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from inventory.estates import demo as estate
-from workloads import demo
+from tests.conftest import workload_demo
 from workloads.models import VksCluster
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,7 +31,7 @@ def _workload_management(transactional_db) -> None:
     """The demo estate (an earlier transactional test may have flushed it) and the demo's
     Workload Management: a running Supervisor, `payments` and `storefront`, a cluster in each."""
     estate.load()
-    demo.load()
+    workload_demo()
 
 
 def test_developer_creates_scales_upgrades_and_deletes_a_cluster(

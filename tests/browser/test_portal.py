@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from inventory.estates import demo as estate
 from inventory.tasklog import tasks_changed
-from workloads import demo
+from tests.conftest import workload_demo
 from workloads.models import VksCluster
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,7 +35,7 @@ AXE = Axe()
 @pytest.fixture(autouse=True)
 def _workload_management(transactional_db) -> None:
     estate.load()
-    demo.load()
+    workload_demo()
 
 
 def log_in(page: Page, url: str) -> None:

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from inventory.estates import demo as estate
 from tests.browser.conftest import TIMEOUT_MS
-from workloads import demo
+from tests.conftest import workload_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ LIVE_WITHIN_MS = 2_000  # the issue's bound for the administrator's view
 @pytest.fixture(autouse=True)
 def _workload_management(transactional_db) -> None:
     estate.load()
-    demo.load()
+    workload_demo()
 
 
 @pytest.fixture

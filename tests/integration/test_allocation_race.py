@@ -21,6 +21,7 @@ from django.db.models import Q, Sum
 
 from inventory.estates import demo as estate
 from inventory.models import Host, StoragePolicy, Task, VirtualMachine
+from tests.conftest import workload_demo
 from tests.integration.workers import new_queue, publishing_to, start_worker
 from workloads import demo, reconcilers, services
 from workloads.cluster_status import node_ready
@@ -111,7 +112,7 @@ def _over_capacity() -> dict[str, float]:
 
 def test_concurrent_workers_hand_out_no_address_vip_or_memory_twice(tmp_path):
     estate.load()  # an earlier transactional test may have emptied the tables
-    demo.load()  # a running Supervisor with two namespaces and their clusters (in-process)
+    workload_demo()  # a running Supervisor with two namespaces and their clusters (in-process)
     admin = get_user_model().objects.get(username="administrator@vsphere.local")
     alice = get_user_model().objects.get(username="alice@vsphere.local")
     sup = Supervisor.objects.get()

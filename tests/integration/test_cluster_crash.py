@@ -12,9 +12,10 @@ from django.contrib.auth import get_user_model
 
 from inventory.estates import demo as estate
 from inventory.models import Event, VirtualMachine
+from tests.conftest import workload_demo
 from tests.integration.test_supervisor_crash import beat_stand_in
 from tests.integration.workers import new_queue, publishing_to, start_worker
-from workloads import demo, reconcilers
+from workloads import reconcilers
 from workloads.cluster_status import node_ready
 from workloads.models import Namespace, VksCluster
 from workloads.releases import releases_in, updates_available
@@ -65,7 +66,7 @@ def kill_part_way(workers, queue, tmp_path, what: str, part_way) -> None:
 
 def test_create_scale_and_upgrade_converge_after_the_worker_is_killed(tmp_path):
     estate.load()  # an earlier transactional test may have emptied the tables
-    demo.load()  # a running Supervisor and namespace `payments` (in-process, instant)
+    workload_demo()  # a running Supervisor and namespace `payments` (in-process, instant)
     alice = get_user_model().objects.get(username="alice@vsphere.local")
     ns = Namespace.objects.get(name="payments")
     template = VksCluster.objects.get(name="payments-prod").spec

@@ -17,9 +17,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from inventory.estates import demo as estate
+from tests.conftest import workload_demo
 from tests.integration.stack import Api, RedisServer, free_port, running_stack
 from tests.integration.test_cluster_crash import assert_exact, settled
-from workloads import demo
 from workloads.cluster_objects import export_manifest
 from workloads.models import VksCluster
 
@@ -38,7 +38,7 @@ def developer_alice() -> None:
     """The demo, and alice's password hashed as the stack's settings verify it (the tests' own
     settings hash with MD5, which production settings do not accept)."""
     estate.load()  # an earlier transactional test may have emptied the tables
-    demo.load()
+    workload_demo()
     get_user_model().objects.filter(username="alice@vsphere.local").update(
         password=PBKDF2PasswordHasher().encode(PASSWORD, "integration", iterations=1000)
     )

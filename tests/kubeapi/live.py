@@ -19,8 +19,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from inventory.estates import demo as estate
+from tests.conftest import workload_demo
 from tests.integration.stack import Stack
-from workloads import demo
 
 PASSWORD = "VMware1!"
 KUBECTL = os.environ.get("KUBECTL", "/usr/bin/kubectl")
@@ -39,7 +39,7 @@ def require_kubectl() -> str:
 def demo_lab(*usernames: str) -> None:
     """The demo, with these users' passwords hashed as the stack's settings verify them."""
     estate.load()
-    demo.load()
+    workload_demo()
     hashed = PBKDF2PasswordHasher().encode(PASSWORD, "integration", iterations=1000)
     users = get_user_model().objects.filter(username__in=[f"{u}@vsphere.local" for u in usernames])
     assert users.update(password=hashed) == len(usernames)

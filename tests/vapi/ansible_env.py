@@ -1,7 +1,8 @@
 """Ansible with vmware.vmware_rest, unmodified, in a venv of its own: ansible-core needs Python
 3.12+, the portal runs on 3.11. The venv is built once per machine from the pins in
-ansible-requirements.txt and cached under .var/, keyed by those pins and the interpreter, so a
-change of pin builds a new one and a half-built one is never used."""
+ansible-requirements.txt and cached in the user's cache folder (not the checkout's .var/: a fresh
+clone, as CI makes twice a run, would build its half-gigabyte anew), keyed by those pins and the
+interpreter, so a change of pin builds a new one and a half-built one is never used."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 REQUIREMENTS = Path(__file__).with_name("ansible-requirements.txt")
 MINIMUM = (3, 12)
@@ -61,8 +61,8 @@ def ansible_venv() -> tuple[Path, float]:
     pins = REQUIREMENTS.read_bytes()
     version = ".".join(map(str, _version(python)))
     key = hashlib.sha256(pins + version.encode()).hexdigest()[:12]
-    root = Path(settings.BASE_DIR) / ".var"
-    root.mkdir(exist_ok=True)
+    root = cache_folder()
+    root.mkdir(parents=True, exist_ok=True)
     venv = root / f"ansible-{key}"
     done = venv / ".complete"
     with (root / f"ansible-{key}.lock").open("w") as lock:
@@ -77,6 +77,14 @@ def ansible_venv() -> tuple[Path, float]:
         _run([*pip, "install", "--no-input", "-q", "-r", str(REQUIREMENTS)])
         done.write_text(f"Python {version}\n{REQUIREMENTS.read_text()}")
         return venv, time.monotonic() - started
+
+
+def cache_folder() -> Path:
+    """VKS_TEST_CACHE, else $XDG_CACHE_HOME/vks-portal (~/.cache/vks-portal)."""
+    if os.environ.get("VKS_TEST_CACHE"):
+        return Path(os.environ["VKS_TEST_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return Path(base) / "vks-portal"
 
 
 def _run(argv: list[str]) -> None:

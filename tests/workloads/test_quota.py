@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import workload_demo
 from tests.workloads.test_admission import (  # noqa: F401 (fixtures)
     CLASS,
     errors_of,
@@ -188,7 +189,7 @@ def test_preview_query_count_does_not_grow_with_clusters_or_pools(
 
 @pytest.fixture
 def demo_namespaces() -> list[Namespace]:
-    demo.load()
+    workload_demo()
     return list(Namespace.objects.filter(name__in=[d.name for d in demo.NAMESPACES]))
 
 
