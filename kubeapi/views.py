@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import OperationalError, connection
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -74,6 +74,17 @@ def _answer(request: HttpRequest, respond) -> HttpResponse:
         return respond()
     except KubeError as error:
         return error_response(error)
+    except OperationalError:  # the database is busy or away: clients retry a 503
+        logger.warning("Kubernetes API: database unavailable: %s %s", request.method, request.path)
+        busy = KubeError(
+            503,
+            "ServiceUnavailable",
+            "the server is currently unable to handle the request",
+            {"retryAfterSeconds": 1},
+        )
+        response = error_response(busy)
+        response["Retry-After"] = "1"
+        return response
     except Exception:
         logger.exception("Kubernetes API: %s %s", request.method, request.path)
         return error_response(

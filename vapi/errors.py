@@ -4,6 +4,7 @@ ApiError, the domain's errors by kind, a type error in the input, Django's 404/4
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
 from django.http import Http404
 
 from inventory.api.errors import DOMAIN_ERRORS
@@ -11,6 +12,8 @@ from inventory.api.errors import message as std_message
 from vapi.bindings import InputError
 from vapi.operations import ApiError
 from vksportal.errors import MAX_MESSAGES, DomainError
+
+BUSY = "The service is busy. Try the operation again."
 
 # vAPI error type -> HTTP status of the REST form (the runtime's table; VKS-REFERENCE §7.4).
 STATUS = {
@@ -61,4 +64,6 @@ def described(error: Exception) -> tuple[str, list[dict], int] | None:
             str(error.args[0]) if error.args else "Permission to perform this operation was denied."
         )
         return "UNAUTHORIZED", [std_message(text, "UNAUTHORIZED")], 403
+    if isinstance(error, OperationalError):  # the database is busy or away, not a bug: retry
+        return "SERVICE_UNAVAILABLE", [std_message(BUSY, "SERVICE_UNAVAILABLE")], 503
     return None
