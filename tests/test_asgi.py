@@ -32,7 +32,12 @@ def together(request):
     return where(request)
 
 
-urlpatterns = [path("where/", where), path("together/", together)]
+async def waiting(request):
+    await asyncio.sleep(0)
+    return HttpResponse("async")
+
+
+urlpatterns = [path("where/", where), path("together/", together), path("async/", waiting)]
 
 
 async def get(app: Handler, url: str) -> tuple[int, str]:
@@ -99,3 +104,7 @@ def test_concurrent_requests_each_get_a_thread_of_their_own(app):
     assert (first, second) == (200, 200), "both were in a view at once"
     assert one.split()[0] != other.split()[0]
     assert len(app.idle) == 2, "both threads kept for later requests"
+
+
+def test_an_async_view_is_served_through_the_sync_chain(app):
+    assert asyncio.run(get(app, "/async/")) == (200, "async")
