@@ -317,13 +317,13 @@ def serve(fd: int) -> None:
     configures it) on an inherited listening socket, one process, serving the project plus
     the floor view."""
     import uvloop
-    from django.core.asgi import get_asgi_application
 
     from vksportal import serve as product
+    from vksportal.asgi import get_application
 
     override_settings(ROOT_URLCONF=pages.__name__, DEBUG=False).enable()
     server = product.server()
-    server.config.app = get_asgi_application()  # the same config, this URLconf's application
+    server.config.app = get_application()  # the product's handler, on this URLconf
     uvloop.run(product.serve([(server, socket.socket(fileno=fd))]))
 
 

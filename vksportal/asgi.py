@@ -1,8 +1,85 @@
-"""ASGI entry point: what `make run`'s web processes serve (vksportal.serve)."""
+"""ASGI entry point: what `make run`'s web processes serve (vksportal.serve).
 
+Django's handler gives every request a thread of its own for its sync code (middleware, views,
+signals) and, at the end of the request, starts another thread only to join that one; its async
+middleware chain then crosses between the event loop and that thread around every sync part.
+Over HTTP a trivial view cost 1.8 ms on an idle machine and 3.8 ms on a busy one, against 0.2 ms
+in-process. `Handler` keeps the isolation (one request at a time per thread, all of a request's
+sync code on one thread) but hands finished threads to later requests, and runs the sync chain
+in one crossing, as WSGI does. A kept thread also keeps its database connection (Django's
+connections are per thread) for CONN_MAX_AGE seconds, so a request no longer opens the database
+file and reads its schema again (SQLite: 1 ms; PostgreSQL keeps its pool).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
 import os
-
-from django.core.asgi import get_asgi_application
+from concurrent.futures import ThreadPoolExecutor
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vksportal.settings")
-application = get_asgi_application()
+
+import django  # noqa: E402
+from asgiref.sync import ThreadSensitiveContext, sync_to_async  # noqa: E402
+from django.core.handlers.asgi import ASGIHandler  # noqa: E402
+from django.db import connections  # noqa: E402
+
+# Idle request threads kept for later requests; more than this (after a burst) end.
+KEEP_IDLE = 32
+# asgiref 3.13 lets a context use an executor it does not own; older ones get Django's handler.
+POOLED = "executor" in inspect.signature(ThreadSensitiveContext).parameters
+
+
+class Handler(ASGIHandler):
+    def __init__(self) -> None:
+        self.idle: list[ThreadPoolExecutor] = []
+        super().__init__()
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        """The sync chain, as under WSGI: every middleware and view here is sync, and the async
+        chain would cross between the loop and the request's thread around each sync part (the
+        middleware, then the view, and back), five crossings where one will do. An async view
+        still works: the sync chain runs it on the loop and waits."""
+        super().load_middleware(is_async=False)
+
+    async def get_response_async(self, request):
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        executor = self.idle.pop() if self.idle else self._executor()
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                await self.handle(scope, receive, send)
+        except BaseException:
+            # Cancelled from outside (shutdown): this request's code may still be running, so
+            # the thread is handed on only after it, from the thread itself.
+            with contextlib.suppress(RuntimeError):  # the interpreter is shutting down
+                executor.submit(self._release, executor)
+            raise
+        # Returned: asgiref waited for every sync call of the request, even a cancelled one.
+        self._release(executor, on_its_thread=False)
+
+    @staticmethod
+    def _executor() -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+
+    def _release(self, executor: ThreadPoolExecutor, on_its_thread: bool = True) -> None:
+        """Back to the idle list, or ended (with its database connections) if enough are."""
+        if len(self.idle) < KEEP_IDLE:
+            self.idle.append(executor)  # one list operation: atomic under the GIL
+        elif on_its_thread:
+            connections.close_all()  # the connections of this thread, before it ends
+            executor.shutdown(wait=False)
+        else:
+            executor.submit(self._release, executor)
+
+
+def get_application() -> ASGIHandler:
+    django.setup(set_prefix=False)
+    return Handler() if POOLED else ASGIHandler()
+
+
+application = get_application()

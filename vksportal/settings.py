@@ -93,11 +93,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Kept for later requests: a new connection reads the schema again (1 ms on the config-max
+    # database). Web requests run on threads the ASGI handler keeps (vksportal.asgi), one
+    # request at a time each, and connections are per thread, so each keeps its own.
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
-    # Under ASGI each request's sync code runs in a thread of its own, so Django's persistent
-    # connections (CONN_MAX_AGE, per thread) would be a new connection per request; a pool per
-    # process hands connections from request to request instead (psycopg_pool).
+    # A pool per process hands connections from request to request and from thread to thread
+    # (psycopg_pool): idle request threads (vksportal.asgi) and watches' reads hold none.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "pool": {
