@@ -60,3 +60,12 @@ def test_the_kubernetes_api_answers_a_status_to_retry(admin, monkeypatch):
         503,
     )
     assert status["details"]["retryAfterSeconds"] == 1
+
+
+def test_a_page_answers_service_unavailable(client, admin, monkeypatch):
+    client.force_login(admin)
+    monkeypatch.setattr("portal.views.selectors.cluster_page", locked)
+    response = client.get("/portal/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert "busy" in response.content.decode()

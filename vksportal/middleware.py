@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.core.exceptions import TooManyFieldsSent
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -169,3 +170,27 @@ def _request_problem(request: HttpRequest) -> str | None:
             header = name[5:].replace("_", "-").title()
             return f"header {clip(header, 40)}: {text_problem(value)}"
     return None
+
+
+def database_busy(get_response: Callable[[HttpRequest], HttpResponse]):
+    """A page whose database is busy or away (SQLite's write lock held past its timeout,
+    PostgreSQL gone) answers 503 with Retry-After, not a server error: nothing was changed (the
+    write's transaction rolled back) and the same click a moment later works. The APIs answer
+    the same in their own terms (vapi.errors, kubeapi.views)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        return get_response(request)
+
+    def process_exception(request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError):
+            return None
+        response = HttpResponse(
+            "The service is busy and changed nothing. Try again in a moment.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "1"
+        return response
+
+    middleware.process_exception = process_exception
+    return middleware

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "vksportal.middleware.vary_on_htmx",
     "vksportal.middleware.session_idle",
+    "vksportal.middleware.database_busy",
 ]
 
 ROOT_URLCONF = "vksportal.urls"
