@@ -17,6 +17,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from inventory.estates import demo as estate
+from tests.browser.conftest import log_in
 from tests.conftest import workload_demo
 from workloads.models import VksCluster
 
@@ -37,10 +38,7 @@ def _workload_management(transactional_db) -> None:
 def test_developer_creates_scales_upgrades_and_deletes_a_cluster(
     page: Page, live_server, console_errors: list[str]
 ) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", DEVELOPER)
-    page.fill("#id_password", settings.VKS_DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, DEVELOPER, settings.VKS_DEMO_PASSWORD)
     expect(page.locator("#main h1")).to_have_text("My clusters")  # the developer portal
     page.get_by_role("link", name="Workload Management").click()
     expect(page.locator("#main h1")).to_have_text("Workload Management")

@@ -14,6 +14,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 # The demo estate and Workload Management (`storefront`, its limits and `storefront-dev`).
+from tests.browser.conftest import log_in
 from tests.browser.test_cluster_lifecycle import _workload_management  # noqa: F401 (autouse)
 from workloads.models import Namespace, VksCluster
 from workloads.quota import cluster_quota
@@ -26,10 +27,7 @@ DEVELOPER = "carol@vsphere.local"  # a member of DevTeam-Storefront: Can edit in
 def test_the_wizard_refuses_too_many_workers_before_submit_and_creates_what_fits(
     page: Page, live_server, console_errors: list[str]
 ) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", DEVELOPER)
-    page.fill("#id_password", settings.VKS_DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, DEVELOPER, settings.VKS_DEMO_PASSWORD)
     expect(page.locator("#main h1")).to_be_visible()
     page.goto(live_server.url + reverse("workloads:cluster-create", args=["storefront"]))
 

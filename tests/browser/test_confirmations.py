@@ -14,9 +14,9 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from playwright.sync_api import Locator, Page, expect
 
+from tests.browser.conftest import log_in
 from tests.browser.test_namespace_flow import (  # noqa: F401  (fixture)
     _running_supervisor,
-    log_in,
 )
 from tests.conftest import PASSWORD
 from tests.workloads.test_self_service import run, template_spec

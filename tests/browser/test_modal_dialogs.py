@@ -19,7 +19,8 @@ from django.urls import reverse
 from playwright.sync_api import Locator, Page, expect
 
 from inventory.estates import demo as estate
-from workloads import demo
+from tests.browser.conftest import log_in
+from tests.conftest import workload_demo
 from workloads.models import Namespace, NamespaceAccess, VksCluster
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,15 +32,7 @@ AXE = Axe()
 @pytest.fixture(autouse=True)
 def _workload_management(transactional_db) -> None:
     estate.load()
-    demo.load()
-
-
-def log_in(page: Page, url: str, username: str) -> None:
-    page.goto(f"{url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", settings.VKS_DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("#main h1")).to_be_visible()
+    workload_demo()
 
 
 def opened(page: Page, name: str) -> Locator:
@@ -190,7 +183,7 @@ def test_namespace_limits_storage_and_permissions_open_as_modals(
 def test_cluster_scale_upgrade_and_delete_open_as_modals(
     page: Page, live_server, console_errors: list[str]
 ) -> None:
-    log_in(page, live_server.url, DEVELOPER)
+    log_in(page, live_server.url, DEVELOPER, settings.VKS_DEMO_PASSWORD)
     page.goto(
         live_server.url + reverse("workloads:cluster-detail", args=["payments", "payments-prod"])
     )
@@ -238,7 +231,7 @@ def test_cluster_scale_upgrade_and_delete_open_as_modals(
 def test_portal_scale_opens_over_my_clusters_and_the_card_follows(
     page: Page, live_server, console_errors: list[str]
 ) -> None:
-    log_in(page, live_server.url, DEVELOPER)
+    log_in(page, live_server.url, DEVELOPER, settings.VKS_DEMO_PASSWORD)
     expect(page.locator("#main h1")).to_have_text("My clusters")
     card = page.locator(".cluster-card[data-cluster='payments/payments-prod']")
     scale = card.get_by_role("link", name="Scale")

@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from inventory.estates import demo
 from inventory.models import Cluster
+from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD
 from tests.factories import supervisor_raw_spec
 from tests.workloads.test_supervisor import converge
@@ -39,14 +40,6 @@ def _running_supervisor(transactional_db) -> Supervisor:
     sup.refresh_from_db()
     assert sup.config_status == Supervisor.ConfigStatus.RUNNING
     return sup
-
-
-def log_in(page: Page, url: str, username: str, password: str) -> None:
-    page.goto(f"{url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    expect(page.locator("#main h1")).to_be_visible()
 
 
 def log_out(page: Page) -> None:

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from inventory.estates import demo as estate
 from inventory.tasklog import tasks_changed
+from tests.browser.conftest import log_in
 from tests.conftest import workload_demo
 from workloads.models import VksCluster
 
@@ -38,16 +39,9 @@ def _workload_management(transactional_db) -> None:
     workload_demo()
 
 
-def log_in(page: Page, url: str) -> None:
-    page.goto(f"{url}/login/")
-    page.fill("#id_username", DEVELOPER)
-    page.fill("#id_password", settings.VKS_DEMO_PASSWORD)
-    page.click("button[type=submit]")
-
-
 def on_each_page(page: Page, url: str, measure: Callable[[Page], object]) -> dict:
     """Log in, open each portal page and measure it: {URL name: measure(page)}."""
-    log_in(page, url)
+    log_in(page, url, DEVELOPER, settings.VKS_DEMO_PASSWORD)
     expect(page.locator("#main h1")).to_have_text("My clusters")
     found = {}
     for name in PAGES:
@@ -78,7 +72,7 @@ def set_phase(phase: str, ready: dict) -> None:
 def test_a_developer_lands_on_the_portal_and_sees_clusters_and_quotas(
     page: Page, live_server, console_errors: list[str]
 ) -> None:
-    log_in(page, live_server.url)
+    log_in(page, live_server.url, DEVELOPER, settings.VKS_DEMO_PASSWORD)
     expect(page).to_have_url(live_server.url + reverse("portal:clusters"))
     expect(page.locator("#main h1")).to_have_text("My clusters")
     card = page.locator(f".cluster-card[data-cluster='{CLUSTER}']")
@@ -114,7 +108,7 @@ def test_connect_commands_are_copied_as_shown(
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     try:
-        log_in(page, live_server.url)
+        log_in(page, live_server.url, DEVELOPER, settings.VKS_DEMO_PASSWORD)
         page.get_by_role("link", name="Connect").first.click()
         block = page.locator("#connect-payments-payments-prod")
         commands = block.locator("pre[data-commands='cluster']")
@@ -141,7 +135,7 @@ def test_connect_commands_are_copied_as_shown(
 def test_scale_then_watch_it_live_with_notifications(
     page: Page, live_server, console_errors: list[str]
 ) -> None:
-    log_in(page, live_server.url)
+    log_in(page, live_server.url, DEVELOPER, settings.VKS_DEMO_PASSWORD)
     card = page.locator(f".cluster-card[data-cluster='{CLUSTER}']")
     # Scale opens the console's dialog as a modal over the portal page, which stays.
     card.get_by_role("link", name="Scale").click()
@@ -209,7 +203,7 @@ def test_every_page_fits_390_px(phone: Page, live_server, console_errors: list[s
 
 
 def test_keyboard_alone(page: Page, live_server, console_errors: list[str]) -> None:
-    log_in(page, live_server.url)
+    log_in(page, live_server.url, DEVELOPER, settings.VKS_DEMO_PASSWORD)
     expect(page.locator("#main h1")).to_have_text("My clusters")
 
     def focused() -> str:
@@ -246,7 +240,7 @@ def test_keyboard_alone(page: Page, live_server, console_errors: list[str]) -> N
 def test_create_from_the_portal_then_follow_it_in_activity(
     page: Page, live_server, console_errors: list[str]
 ) -> None:
-    log_in(page, live_server.url)
+    log_in(page, live_server.url, DEVELOPER, settings.VKS_DEMO_PASSWORD)
     page.get_by_role("link", name="My namespaces").click()
     ns = page.locator(".namespace-card[data-namespace='payments']")
     ns.get_by_role("link", name="Create cluster").click()

@@ -12,9 +12,9 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import log_in
 from tests.browser.test_namespace_flow import (  # noqa: F401  (fixture)
     _running_supervisor,
-    log_in,
     log_out,
 )
 from tests.browser.test_portal import serious_violations

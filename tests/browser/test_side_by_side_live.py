@@ -13,7 +13,7 @@ from django.conf import settings
 from playwright.sync_api import Browser, Page, expect
 
 from inventory.estates import demo as estate
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, log_in
 from tests.conftest import workload_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,10 +33,7 @@ def developer_page(browser: Browser, live_server) -> Page:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", DEVELOPER)
-    page.fill("#id_password", settings.VKS_DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, DEVELOPER, settings.VKS_DEMO_PASSWORD)
     expect(page.locator("#main h1")).to_have_text("My clusters")  # the developer portal
     yield page
     context.close()
