@@ -556,6 +556,7 @@ SEARCHABLE: tuple[tuple[type[ManagedEntity], str], ...] = (
     (Folder, "Folders"),
 )
 SEARCH_TYPES = {model.__name__: model for model, _ in SEARCHABLE}
+SEARCH_LABELS = {model.__name__: label for model, label in SEARCHABLE}
 
 
 @dataclass
@@ -677,9 +678,8 @@ def search(q: str, *, per_type: int, types: tuple[str, ...] = ()) -> list[Search
     if short and len(q) >= INFIX_MIN:
         for name, hits in _run_search(q, short, prefix=False).items():
             found[name] += hits
-    labels = {model.__name__: label for model, label in SEARCHABLE}
     return [
-        SearchGroup(name, labels[name], found[name][:per_type], len(found[name]) > per_type)
+        SearchGroup(name, SEARCH_LABELS[name], found[name][:per_type], len(found[name]) > per_type)
         for name in wanted
         if found[name]
     ]
@@ -731,9 +731,10 @@ def search_type_page(q: str, object_type: str, page: int) -> SearchPage | None:
         .order_by("later", "search_key", "moid")
         .values("name", "moid", "state")[(page - 1) * size : page * size + 1]
     )
-    label = {m.__name__: label for m, label in SEARCHABLE}[object_type]
     hits = [TreeNode(r["moid"], r["name"], object_type, r["state"] or "") for r in rows[:size]]
-    return SearchPage(SearchGroup(object_type, label, hits, len(rows) > size), page, page > 1)
+    return SearchPage(
+        SearchGroup(object_type, SEARCH_LABELS[object_type], hits, len(rows) > size), page, page > 1
+    )
 
 
 # ---------------------------------------------------------------- navigator tree
