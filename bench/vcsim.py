@@ -68,6 +68,32 @@ ENVELOPE = (
 RETURNVAL = re.compile(r"<returnval[^>]*>([^<]*)</returnval>")
 TOKEN = re.compile(r"<token>([^<]*)</token>")
 OBJECTS = re.compile(r"<objects>")
+# What a SOAP client reads for the same answer as our REST summary of each kind (the moid comes
+# with every object; a network's type is its managed object type).
+SUMMARY_PROPERTIES = {
+    "VirtualMachine": (
+        "name",
+        "runtime.powerState",
+        "config.hardware.numCPU",
+        "config.hardware.memoryMB",
+    ),
+    "HostSystem": (
+        "name",
+        "runtime.connectionState",
+        "runtime.powerState",
+        "hardware.systemInfo.uuid",
+    ),
+    "Datacenter": ("name",),
+    "Folder": ("name", "childType"),
+    "ClusterComputeResource": (
+        "name",
+        "configurationEx.dasConfig.enabled",
+        "configurationEx.drsConfig.enabled",
+    ),
+    "Network": ("name",),
+    "Datastore": ("name", "summary.type", "summary.freeSpace", "summary.capacity"),
+    "ResourcePool": ("name",),
+}
 
 
 class VcsimError(RuntimeError):
@@ -134,11 +160,12 @@ class Soap:
         body += f"<userName>{escape(user)}</userName><password>{escape(password)}</password>"
         self.call("Login", body)
 
-    def retrieve(self, prop_type: str, prop: str, obj: str, select: str) -> list[str]:
+    def retrieve(self, prop_type: str, props: tuple[str, ...], obj: str, select: str) -> list[str]:
         """RetrievePropertiesEx, then ContinueRetrievePropertiesEx while a token comes back:
         the response of each (read, not parsed: a client's parsing is not vcsim's time)."""
+        paths = "".join(f"<pathSet>{prop}</pathSet>" for prop in props)
         spec = (
-            f"<specSet><propSet><type>{prop_type}</type><pathSet>{prop}</pathSet></propSet>"
+            f"<specSet><propSet><type>{prop_type}</type>{paths}</propSet>"
             f"<objectSet>{obj}<skip>true</skip>{select}</objectSet></specSet>"
         )
         pc = _ref("PropertyCollector", "propertyCollector")
@@ -153,31 +180,36 @@ class Soap:
         body += f"<type>{kind}</type><recursive>true</recursive>"
         return RETURNVAL.search(self.call("CreateContainerView", body)).group(1)
 
-    def names_in(self, container: tuple[str, str], kind: str) -> list[str]:
-        """Every `kind` under a container with its name: CreateContainerView, retrieve,
-        DestroyView (what `govc find -type` and pyVmomi's usual recipe send). vcsim builds a
-        view by walking everything under the container: over the root, all 45,000 VMs."""
+    def summaries_in(
+        self, container: tuple[str, str], kind: str, props: tuple[str, ...] | None = None
+    ) -> list[str]:
+        """Every `kind` under a container with its summary's properties: CreateContainerView,
+        retrieve, DestroyView (what `govc find -type` and pyVmomi's usual recipe send). vcsim
+        builds a view by walking everything under the container: over the root, all 45,000
+        VMs."""
         view = self.view(container, kind)
         try:
-            return self.names_in_view(view, kind)
+            return self.summaries_in_view(view, kind, props)
         finally:
             self.call("DestroyView", _ref("ContainerView", view))
 
-    def names_in_view(self, view: str, kind: str) -> list[str]:
-        """The names over a view created earlier and kept (a client's cheapest way)."""
+    def summaries_in_view(
+        self, view: str, kind: str, props: tuple[str, ...] | None = None
+    ) -> list[str]:
+        """The same over a view created earlier and kept (a client's cheapest way)."""
         return self.retrieve(
             kind,
-            "name",
+            props or SUMMARY_PROPERTIES[kind],
             _ref("ContainerView", view, tag="obj"),
             '<selectSet xsi:type="TraversalSpec"><type>ContainerView</type>'
             "<path>view</path><skip>false</skip></selectSet>",
         )
 
-    def vm_names_on_host(self, host: str) -> list[str]:
-        """A host's VMs with their names in one call: the host's `vm` property traversed."""
+    def vm_summaries_on_host(self, host: str) -> list[str]:
+        """A host's VMs with their summaries in one call: the host's `vm` property traversed."""
         return self.retrieve(
             "VirtualMachine",
-            "name",
+            SUMMARY_PROPERTIES["VirtualMachine"],
             _ref("HostSystem", host, tag="obj"),
             '<selectSet xsi:type="TraversalSpec"><type>HostSystem</type>'
             "<path>vm</path><skip>false</skip></selectSet>",
@@ -186,13 +218,15 @@ class Soap:
     def values(self, obj: tuple[str, str], prop: str) -> list[str]:
         """One object's property: a string, or each reference of a reference array."""
         return [
-            v for xml in self.retrieve(obj[0], prop, _ref(*obj, tag="obj"), "") for v in _vals(xml)
+            v
+            for xml in self.retrieve(obj[0], (prop,), _ref(*obj, tag="obj"), "")
+            for v in _vals(xml)
         ]
 
     def moids_named(self, kind: str) -> dict[str, str]:
         """name -> managed object ID of every `kind` in the inventory."""
         pairs = []
-        for xml in self.names_in(("Folder", "group-d1"), kind):
+        for xml in self.summaries_in(("Folder", "group-d1"), kind, ("name",)):
             pairs += re.findall(
                 r"<obj type=\"[^\"]+\">([^<]+)</obj>.*?<val[^>]*>([^<]*)</val>", xml
             )

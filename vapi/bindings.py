@@ -15,13 +15,11 @@ says where a value is wrong (`InputError` with the field's path), as vCenter's I
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from itertools import compress, repeat
-from json.encoder import encode_basestring_ascii
-from operator import contains, itemgetter
 from typing import Any
 
 
@@ -175,7 +173,7 @@ class List(Type):
 
     def rest(self, value):
         if type(value) is Rows and value.struct is self.of:
-            return value  # built in their REST form from the declaration (Struct.rows)
+            return value  # already in their REST form (dicts, or the database's JSON text)
         return [self.of.rest(v) for v in value]
 
     def vapi(self, value):
@@ -239,40 +237,27 @@ class Map(Type):
 
 
 class Rows(Sequence):
-    """A list of one structure's values already in their REST form (see Struct.rows): dicts,
-    or columns of values that become dicts only when read as a list. `json()` writes columns
-    straight to JSON text, a column at a time: for a list of thousands, building a dict per
-    row and encoding it was most of the call's time."""
+    """A list of one structure's values already in their REST form: dicts, or each value's
+    JSON text as the database wrote it (vapi.vcenter.common.SummaryJSON), read as dicts only
+    when iterated (the JSON-RPC encoding, a test). `json()` joins those texts: for a list of
+    thousands, a dict per row built and encoded here was most of the call's time."""
 
-    def __init__(self, struct: Struct, rows: list[dict] | None = None, *, columns=None):
+    def __init__(self, struct: Struct, rows: list[dict] | None = None, *, texts=None):
         self.struct = struct
         self._rows = rows
-        # (keys, tuples, keys of optionals left out when unset, {key: {value: its REST form}})
-        self._columns = columns
+        self.texts = texts
 
     @property
     def _dicts(self) -> list[dict]:
         if self._rows is None:
-            keys, values, hidden, translate = self._columns
-            # dict(zip()) per row, iterated in C: most of a long list's time in Python otherwise.
-            found = list(map(dict, map(zip, repeat(keys), values)))
-            for key, forms in translate.items():
-                for entry in found:
-                    entry[key] = forms[entry[key]]
-            optional = [key for key in keys if key in hidden]
-            if optional:  # rare: most rows set every field; only those holding a None are visited
-                for entry in compress(found, map(contains, map(dict.values, found), repeat(None))):
-                    for key in optional:
-                        if entry[key] is None:
-                            del entry[key]
-            self._rows = found
+            self._rows = json.loads(self.json(json.dumps))
         return self._rows
 
     def __getitem__(self, index):
         return self._dicts[index]
 
     def __len__(self) -> int:
-        return len(self._rows if self._rows is not None else self._columns[1])
+        return len(self._rows if self._rows is not None else self.texts)
 
     def __iter__(self):
         return iter(self._dicts)
@@ -288,53 +273,10 @@ class Rows(Sequence):
         return f"Rows({self.struct.name}, {self._dicts!r})"
 
     def json(self, encode: Callable[[Any], str]) -> str:
-        """The text `encode` (a JSON encoder writing ASCII with `,` and `:` separators) makes of
-        the list of dicts; `encode` itself writes what columns cannot (floats, nested...)."""
-        if self._columns is None:
+        """The list's JSON text: the rows' texts joined, or what `encode` makes of the dicts."""
+        if self.texts is None:
             return encode(self._rows)
-        keys, values, hidden, translate = self._columns
-        if not values:
-            return "[]"
-        pieces = []
-        for i, key in enumerate(keys):
-            prefix = ("{" if i == 0 else ",") + encode_basestring_ascii(key) + ":"
-            column = list(map(itemgetter(i), values))
-            if key in translate:
-                column = list(map(translate[key].__getitem__, column))
-            piece = _column_json(column, prefix, leave_out=i > 0 and key in hidden)
-            if piece is None:
-                return encode(self._dicts)
-            pieces.append(piece)
-        pieces.append(repeat("}", len(values)))
-        return "[" + ",".join(map("".join, zip(*pieces, strict=True))) + "]"
-
-
-NONE = type(None)
-
-
-def _column_json(column: list, prefix: str, *, leave_out: bool) -> list[str] | None:
-    """Each value of one column as `prefix` and its JSON text, or nothing for a None when the
-    field is left out unset; None for a column of values this does not write."""
-    kinds = set(map(type, column))
-    values = column
-    if NONE in kinds:
-        if not leave_out:
-            return None  # a None the encoder writes as null: rare, left to it
-        kinds.discard(NONE)
-        values = [v for v in column if v is not None]
-    if kinds <= {str}:
-        write = encode_basestring_ascii  # what the encoder writes text with (ASCII)
-    elif kinds == {int}:
-        write = int.__repr__
-    elif kinds == {bool}:
-        write = {True: "true", False: "false"}.__getitem__
-    else:
-        return None
-    text = list(map(prefix.__add__, map(write, values)))
-    if len(values) < len(column):
-        written = iter(text)
-        text = ["" if v is None else next(written) for v in column]
-    return text
+        return "[" + ",".join(self.texts) + "]"
 
 
 class Dynamic(Type):
@@ -375,29 +317,6 @@ class Struct(Type):
             hidden = optional and not t.null_shown  # an unset optional is left out
             plan.append((key, hidden, None if type(inner).rest is Type.rest else inner.rest))
         return tuple(plan)
-
-    def rows(self, keys: tuple[str, ...], values, translate: dict | None = None) -> Rows:
-        """Summaries straight from query tuples (`values`, each in the order of `keys`, fields
-        of this structure): a dict per row in the REST form `rest` would make, so a list of
-        thousands is not walked again. Only for structures whose REST form is the value itself
-        (no field converted); an unset optional field is left out, as `rest` leaves it, and a
-        field not in `keys` must be such an optional one. `translate` maps a field's values
-        to their REST form ({key: {value: form}}: a model's state to the API's enum)."""
-        hidden = {key for key, hide, _ in self._rest_plan if hide}
-        if len(set(keys)) != len(keys) or not set(self.fields) - hidden <= set(keys) <= set(
-            self.fields
-        ):
-            raise ValueError(f"{self.name}: rows of {keys}, not of the fields {tuple(self.fields)}")
-        if any(convert is not None for _, _, convert in self._rest_plan):
-            raise ValueError(f"{self.name}: a field's REST form is converted; use rest()")
-        values = values if isinstance(values, list) else list(values)
-        if any(len(row) != len(keys) for row in values[:1]):
-            raise ValueError(f"{self.name}: rows of {len(values[0])} values for {keys}")
-        translate = translate or {}
-        if not set(translate) <= set(keys):
-            raise ValueError(f"{self.name}: translations of {set(translate) - set(keys)}")
-        hidden = frozenset(k for k in keys if k in hidden)
-        return Rows(self, columns=(keys, values, hidden, translate))
 
     def rest(self, value: dict):
         found = {}

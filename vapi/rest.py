@@ -214,7 +214,7 @@ _ENCODE = _Encoder(separators=(",", ":")).encode  # Django's types only when met
 
 def _json(data, status: int) -> HttpResponse:
     """What JsonResponse answers, compact (a list of thousands of summaries is mostly commas
-    and colons) and with one encoder made once; a list of summaries a column at a time."""
+    and colons) and with one encoder made once; a list of summaries as the database wrote it."""
     if isinstance(data, Rows):
         text = data.json(_ENCODE)
     elif isinstance(data, dict) and data.keys() == {"value"} and isinstance(data["value"], Rows):

@@ -1,131 +1,162 @@
-"""Struct.rows: summaries built from query tuples in the REST form Struct.rest makes, handed on
-by List.rest as they are; the vAPI form still derived from the declaration."""
+"""SummaryJSON: a list's summaries written as JSON by the database, the text Struct.rest and a
+compact encoder make of the same values (SQLite's json_object, PostgreSQL's to_json), handed
+on by List.rest as they are; read back as dicts for the vAPI form."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import BigIntegerField, BooleanField, CharField, F, IntegerField, Value
 
-from vapi.bindings import BOOLEAN, DOUBLE, INTEGER, STRING, Enum, Id, List, Optional, Rows, Struct
+from vapi.bindings import BOOLEAN, INTEGER, STRING, Enum, Id, List, Optional, Rows, Struct
+from vapi.vcenter.common import MAX_UNSET, SummaryJSON
 
-SUMMARY = Struct(
-    "com.example.summary",
-    {
-        "thing": Id("Thing"),
-        "name": STRING,
-        "state": Enum("com.example.state", ("ON", "OFF")),
-        "size": Optional(INTEGER),
-        "uuid": Optional(STRING),
-    },
-)
-KEYS = ("thing", "name", "state", "size")
-TUPLES = [("t-1", "one", "ON", 4), ("t-2", "two", "OFF", None)]
-
-
-def test_rows_are_what_rest_makes_and_pass_through_list_rest():
-    rows = SUMMARY.rows(KEYS, iter(TUPLES))
-    as_dicts = [dict(zip(KEYS, t, strict=True)) for t in TUPLES]
-    assert isinstance(rows, Rows)
-    assert list(rows) == [SUMMARY.rest(d) for d in as_dicts]
-    assert rows[1] == {"thing": "t-2", "name": "two", "state": "OFF"}  # unset optional left out
-    assert List(SUMMARY).rest(rows) is rows
-    assert List(SUMMARY).vapi(rows) == List(SUMMARY).vapi(as_dicts)
-
-
-def test_rows_of_another_struct_are_converted():
-    other = Struct("com.example.other", dict(SUMMARY.fields))
-    rows = other.rows(KEYS, TUPLES)
-    assert List(SUMMARY).rest(rows) is not rows
-    assert List(SUMMARY).rest(rows) == list(rows)
-
-
-def test_rows_may_leave_out_optional_fields():
-    rows = SUMMARY.rows(("thing", "name", "state"), [("t", "n", "ON")])
-    assert rows == [{"thing": "t", "name": "n", "state": "ON"}]
-
-
-@pytest.mark.parametrize(
-    "keys",
-    [
-        ("thing", "name", "size"),  # `state` is required
-        ("thing", "name", "state", "size", "extra"),
-        ("thing", "name", "state", "state"),
-    ],
-)
-def test_rows_refuse_keys_that_are_not_the_fields(keys):
-    with pytest.raises(ValueError):
-        SUMMARY.rows(keys, [])
-
-
-def test_rows_refuse_tuples_of_another_length():
-    with pytest.raises(ValueError):
-        SUMMARY.rows(KEYS, [("t", "n", "ON")])
-
-
-def test_rows_refuse_a_struct_whose_rest_form_is_converted():
-    nested = Struct("com.example.nested", {"inner": SUMMARY})
-    with pytest.raises(ValueError):
-        nested.rows(("inner",), [])
-
+pytestmark = pytest.mark.django_db
 
 FIELDS = {
     "thing": Id("Thing"),
     "name": STRING,
+    "state": Enum("com.example.state", ("ON", "OFF")),
     "on": Optional(BOOLEAN),
     "size": Optional(INTEGER),
-    "ratio": Optional(DOUBLE),
+    "uuid": Optional(STRING),
     "note": Optional(STRING, null_shown=True),  # written as null when unset
 }
+STRUCT = Struct("com.example.summary", FIELDS)
 ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+OUTPUT = {bool: BooleanField(), int: BigIntegerField(), str: CharField()}
+
+
+def written(values: dict, translate=None, struct=STRUCT) -> str:
+    """The database's text for one row whose fields are these Python values (or expressions;
+    an optional field not given, unset)."""
+    user, _ = get_user_model().objects.get_or_create(username="summary-json")
+    unset = {key: null() for key, t in struct.fields.items() if isinstance(t, Optional)}
+    expressions = {
+        key: value if hasattr(value, "resolve_expression") else Value(value, OUTPUT[type(value)])
+        for key, value in {**unset, **values}.items()
+    }
+    qs = get_user_model().objects.filter(pk=user.pk)
+    return qs.annotate(j=SummaryJSON(struct, expressions, translate)).values_list("j", flat=True)[0]
+
+
+def null(field=None):
+    return Value(None, output_field=field or CharField())
 
 
 @pytest.mark.parametrize(
-    ("keys", "tuples"),
+    "values",
     [
-        (("thing", "name"), []),
-        (("thing", "name", "on", "size"), [("t-1", "one", True, 4), ("t-2", "two", False, -1)]),
-        # unset optionals left out, in any column but the first
-        (("thing", "name", "on", "size"), [("t-1", "one", None, None), ("t-2", "x", True, 0)]),
-        # text JSON escapes: quotes, backslashes, controls, beyond ASCII and the BMP
-        (("thing", "name"), [('t"1', 'a"b\\c\n\t\x00'), ("t-2", "caf\u00e9 \u2603 \U0001f600")]),
-        # what columns do not write is left to the encoder, the same text either way
-        (("thing", "name", "ratio"), [("t-1", "one", 0.5), ("t-2", "two", None)]),
-        (("thing", "name", "note"), [("t-1", "one", None), ("t-2", "two", "n")]),
-        (("thing", "name", "size"), [("t-1", "one", True), ("t-2", "two", 3)]),  # mixed
-        (("thing", "name"), [(None, "one")]),  # a None in the first column
+        {"thing": "t-1", "name": "one", "state": "ON", "on": True, "size": 4, "note": "n"},
+        {"thing": "t-2", "name": "two", "state": "OFF", "on": False, "size": -1},
+        {"thing": "t-3", "name": "big", "state": "ON", "size": 2**53 + 1},  # bytes of a datastore
+        # text escapes: quotes, backslashes, controls, beyond ASCII and the BMP
+        {"thing": 't"1', "name": 'a"b\\c\n\t\x01', "state": "ON"},
+        {"thing": "t-4", "name": "caf\u00e9 \u2603 \U0001f600", "state": "OFF"},
     ],
 )
-def test_rows_json_is_the_encoders_text_of_the_dicts(keys, tuples):
-    rows = Struct("com.example.wide", {k: FIELDS[k] for k in keys}).rows(keys, tuples)
-    assert rows.json(ENCODE) == ENCODE(list(rows))
-    assert json.loads(rows.json(ENCODE)) == list(rows)
+def test_the_text_is_what_rest_makes_of_the_values(values):
+    # Keys in order, compact; beyond ASCII as UTF-8, not escaped (the response is UTF-8).
+    assert written(values) == json.dumps(
+        STRUCT.rest(values), separators=(",", ":"), ensure_ascii=False
+    )
+
+
+def test_unset_optionals_are_left_out_or_null_as_declared():
+    values = {
+        "thing": "t",
+        "name": "n",
+        "state": "ON",
+        "on": null(BooleanField()),
+        "size": null(IntegerField()),
+        "uuid": null(),
+        "note": null(),
+    }
+    assert written(values) == '{"thing":"t","name":"n","state":"ON","note":null}'
+    set_ = {**values, "on": True, "size": 0, "uuid": "u"}
+    assert json.loads(written(set_)) == {
+        "thing": "t",
+        "name": "n",
+        "state": "ON",
+        "on": True,
+        "size": 0,
+        "uuid": "u",
+        "note": None,
+    }
+
+
+def test_columns_booleans_and_translations():
+    values = {"thing": F("username"), "name": F("username"), "state": F("is_staff")}
+    values |= {"on": F("is_active"), "size": Value("big")}
+    translate = {"state": {False: "OFF", True: "ON"}, "size": {"big": 3, "small": 1, None: None}}
+    assert written(values, translate) == (
+        '{"thing":"summary-json","name":"summary-json","state":"OFF","on":true,"size":3,"note":null}'
+    )
+    # A value the translation lacks: an optional left out, a required field null.
+    lacking = {"state": {False: "OFF"}, "size": {"small": 1}}
+    assert written({**values, "state": F("is_active")}, lacking) == (
+        '{"thing":"summary-json","name":"summary-json","state":null,"on":true,"note":null}'
+    )
+
+
+def test_rows_of_texts_read_as_dicts_and_pass_through_list_rest():
+    texts = [
+        written({"thing": "t-1", "name": "a", "state": "ON", "size": 1}),
+        '{"thing":"t-2","name":"b","state":"OFF","note":null}',
+    ]
+    rows = Rows(STRUCT, texts=texts)
+    assert rows.json(ENCODE) == "[" + ",".join(texts) + "]"
+    assert list(rows) == [
+        {"thing": "t-1", "name": "a", "state": "ON", "size": 1, "note": None},
+        {"thing": "t-2", "name": "b", "state": "OFF", "note": None},
+    ]
+    assert len(rows) == 2 and rows[1]["name"] == "b"
+    assert List(STRUCT).rest(rows) is rows
+    assert List(STRUCT).vapi(rows) == List(STRUCT).vapi(list(rows))
+    assert Rows(STRUCT, texts=[]).json(ENCODE) == "[]"
 
 
 def test_rows_given_as_dicts_are_encoded_as_they_are():
-    rows = Rows(SUMMARY, [{"thing": "t", "name": "n", "ratio": 1.5}])
+    rows = Rows(STRUCT, [{"thing": "t", "name": "n", "ratio": 1.5}])
     assert rows.json(ENCODE) == '[{"thing":"t","name":"n","ratio":1.5}]'
 
 
-def test_columns_of_text_numbers_and_booleans_need_no_encoder():
-    def refuse(value):
-        raise AssertionError(f"encoded by the encoder: {value!r}")
-
-    keys = ("thing", "name", "on", "size")
-    rows = Struct("com.example.wide", {k: FIELDS[k] for k in keys}).rows(
-        keys, [("t-1", "\u00e9", True, 4), ("t-2", "two", None, None)]
-    )
-    assert rows.json(refuse) == '[{"thing":"t-1","name":"\\u00e9","on":true,"size":4},' + (
-        '{"thing":"t-2","name":"two"}]'
-    )
-
-
-def test_rows_translate_a_columns_values_to_their_rest_form():
-    keys = ("thing", "name", "size")
-    struct = Struct("com.example.wide", {k: FIELDS[k] for k in keys})
-    sizes = {"big": 3, "small": 1, "unknown": None}
-    rows = struct.rows(keys, [("t-1", "a", "big"), ("t-2", "b", "unknown")], {"size": sizes})
-    assert rows.json(ENCODE) == '[{"thing":"t-1","name":"a","size":3},{"thing":"t-2","name":"b"}]'
-    assert list(rows) == [{"thing": "t-1", "name": "a", "size": 3}, {"thing": "t-2", "name": "b"}]
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"thing": "t", "name": "n"},  # `state` is required
+        {"thing": "t", "name": "n", "state": "ON", "extra": 1},
+    ],
+)
+def test_fields_that_are_not_the_structures_are_refused(values):
     with pytest.raises(ValueError):
-        struct.rows(keys, [], {"other": sizes})
+        SummaryJSON(STRUCT, values)
+
+
+def test_a_first_field_that_may_be_unset_is_refused():
+    with pytest.raises(ValueError):
+        SummaryJSON(Struct("com.example.x", {"size": Optional(INTEGER), "name": STRING}), {})
+
+
+def test_fields_it_cannot_write_are_refused():
+    with pytest.raises(ValueError):
+        SummaryJSON(Struct("com.example.x", {"inner": STRUCT}), {"inner": "username"})
+
+
+def test_sqlite_writes_a_bounded_number_of_optionals_that_may_be_unset():
+    """SQLite writes each combination of unset fields as its own json_object: 2**n of them."""
+    wide = Struct(
+        "com.example.wide",
+        {"thing": STRING, **{f"o{i}": Optional(STRING) for i in range(MAX_UNSET + 1)}},
+    )
+    if connection.vendor == "sqlite":
+        with pytest.raises(ValueError):
+            written({"thing": "t"}, struct=wide)
+    else:
+        assert written({"thing": "t"}, struct=wide) == '{"thing":"t"}'
+    assert written({"thing": "t", f"o{MAX_UNSET}": "set"}, struct=wide) == (
+        f'{{"thing":"t","o{MAX_UNSET}":"set"}}'
+    )

@@ -13,11 +13,15 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db import NotSupportedError
+from django.db.models import Expression, ExpressionWrapper, F, QuerySet, TextField, Value
+from django.db.models.expressions import Col, CombinedExpression
+from django.db.models.functions import Coalesce, Greatest
 from django.db.models.query import ValuesListIterable
+from django.db.models.sql.constants import LOUTER
 
 from inventory.permissions import DENIED, Privilege, has
-from vapi.bindings import STRING, Id, Optional, Set, Type
+from vapi.bindings import BOOLEAN, INTEGER, STRING, Enum, Id, Optional, Rows, Set, Struct, Type
 from vapi.operations import ApiError, Call, message
 from vksportal.statements import Statement
 
@@ -123,16 +127,154 @@ def limited(qs: QuerySet, kind: str, columns: tuple[str, ...]) -> list[tuple]:
     return rows
 
 
+def summaries(
+    qs: QuerySet,
+    kind: str,
+    struct: Struct,
+    values: dict[str, str | Expression],
+    translate: dict[str, dict] | None = None,
+) -> Rows:
+    """`limited` rows of `qs` as `struct` summaries, each written as JSON by the database
+    (SummaryJSON of `values`: a field's column or expression)."""
+    qs = qs.annotate(summary_json=SummaryJSON(struct, values, translate))
+    return Rows(struct, texts=[text for _, text in limited(qs, kind, ("name", "summary_json"))])
+
+
+class SummaryJSON(Expression):
+    """A row's summary as the JSON text of its REST form, written by the database: for a list
+    of thousands, turning each row into Python values and those into JSON took most of the
+    call (bench/vapi.py). Compact, keys in the structure's order, an unset optional left out
+    as Struct.rest leaves it, the same text from SQLite (json_object) and PostgreSQL
+    (to_json). `values` holds each field's column or expression; `translate` maps a field's
+    stored values to their API enum names (one the map lacks reads as unset)."""
+
+    def __init__(self, struct: Struct, values: dict[str, str | Expression], translate=None):
+        super().__init__(output_field=TextField())
+        self.translate = translate or {}
+        self.keys = tuple(key for key in struct.fields if key in values)
+        self.shapes = tuple(_shape(struct, key) for key in self.keys)
+        left_out = [key for key in struct.fields if key not in values]
+        if set(values) - set(struct.fields) or set(self.translate) - set(values):
+            raise ValueError(f"{struct.name}: no such fields in {sorted(values)}")
+        if not self.keys or isinstance(struct.fields[self.keys[0]], Optional):
+            raise ValueError(f"{struct.name}: its first field must be set")
+        if not all(_shape(struct, key)[1] for key in left_out):
+            raise ValueError(f"{struct.name}: only an optional left out when unset may be missing")
+        self.values = [F(v) if isinstance(v, str) else v for v in (values[k] for k in self.keys)]
+
+    def get_source_expressions(self):
+        return self.values
+
+    def set_source_expressions(self, exprs):
+        self.values = list(exprs)
+
+    def _fields(self, compiler, connection):
+        """(key, kind, left out when unset, value SQL, its params) per field, a translated value
+        as a CASE; a value that is never NULL (_never_null) is never left out."""
+        for key, (kind, omit), value in zip(self.keys, self.shapes, self.values, strict=True):
+            sql, params = compiler.compile(value)
+            if key in self.translate:
+                forms = [(k, v) for k, v in self.translate[key].items() if k is not None]
+                sql = f"CASE {sql} {' '.join(['WHEN %s THEN %s'] * len(forms))} END"
+                params = (*params, *(item for form in forms for item in form))
+            elif omit and _never_null(value, compiler):
+                omit = False
+            yield key, kind, omit, sql, tuple(params)
+
+    def as_sql(self, compiler, connection):
+        raise NotSupportedError(f"SummaryJSON on {connection.vendor}")
+
+    def as_sqlite(self, compiler, connection, **extra):
+        fields, unset = [], []  # (key, SQL, params); indexes of fields that may be unset
+        for key, kind, omit, sql, params in self._fields(compiler, connection):
+            if kind == "boolean":  # SQLite's are 0 and 1
+                sql = f"json(CASE WHEN {sql} THEN 'true' WHEN NOT {sql} THEN 'false' END)"
+                params *= 2
+            if omit:
+                unset.append(len(fields))
+            fields.append((key, sql, params))
+        if len(unset) > MAX_UNSET:
+            raise ValueError(f"SummaryJSON: at most {MAX_UNSET} optional fields that may be unset")
+
+        def written(left_out: frozenset[int]) -> tuple[str, list]:
+            kept = [f for i, f in enumerate(fields) if i not in left_out]
+            params = [p for key, _, values in kept for p in (key, *values)]
+            return f"json_object({', '.join(f'%s, {sql}' for _, sql, _ in kept)})", params
+
+        def variants(remaining: list[int], left_out: frozenset[int]) -> tuple[str, list]:
+            # json_object writes an unset value as null: the object without it instead, a CASE
+            # per such field (json_remove afterwards would parse every row's text again).
+            if not remaining:
+                return written(left_out)
+            i, rest = remaining[0], remaining[1:]
+            _, sql, params = fields[i]
+            without, without_params = variants(rest, left_out | {i})
+            with_, with_params = variants(rest, left_out)
+            text = f"CASE WHEN ({sql}) IS NULL THEN {without} ELSE {with_} END"
+            return text, [*params, *without_params, *with_params]
+
+        return variants(unset, frozenset())
+
+    def as_postgresql(self, compiler, connection, **extra):
+        pieces, params = [], []
+        fields = self._fields(compiler, connection)
+        for i, (key, kind, omit, sql, value_params) in enumerate(fields):
+            value = f"to_json(({sql})::{kind})::text"  # typed: a parameter's type is unknown
+            prefix = ("{" if i == 0 else ",") + f'"{key}":'
+            if omit:
+                pieces.append(f"COALESCE(%s || {value}, '')")
+            else:  # a value the translation lacks reads as null, as SQLite's json_object has it
+                pieces.append(f"%s || COALESCE({value}, 'null')")
+            params += [prefix, *value_params]
+        return f"({' || '.join(pieces)} || '}}')", params
+
+
+MAX_UNSET = 3  # SQLite writes 2**n variants of a summary with n fields that may be unset
+
+
+def _never_null(value, compiler) -> bool:
+    """Whether an expression can never be NULL: a NOT NULL column of the query's table or of
+    one joined inner, a value, a COALESCE ending in such, arithmetic and GREATEST of such."""
+    if isinstance(value, Col):
+        join = compiler.query.alias_map.get(value.alias)
+        inner = join is not None and getattr(join, "join_type", None) != LOUTER
+        return inner and not value.target.null
+    if isinstance(value, Value):
+        return value.value is not None
+    sources = value.get_source_expressions()
+    if isinstance(value, Coalesce):
+        return any(_never_null(s, compiler) for s in sources)
+    if isinstance(value, CombinedExpression | ExpressionWrapper | Greatest):
+        return all(_never_null(s, compiler) for s in sources)
+    return False
+
+
+def _shape(struct: Struct, key: str) -> tuple[str, bool]:
+    """How SummaryJSON writes a field: its SQL type (PostgreSQL's name), and whether it is left
+    out when unset (an optional not shown as null) rather than written as null."""
+    t = struct.fields[key]
+    omit = isinstance(t, Optional) and not t.null_shown
+    t = t.of if isinstance(t, Optional) else t
+    if t is BOOLEAN:
+        return "boolean", omit
+    if t is INTEGER:
+        return "numeric", omit
+    if t is STRING or isinstance(t, Id | Enum):
+        return "text", omit
+    raise ValueError(f"{struct.name}.{key}: {t.name} is not written by SummaryJSON")
+
+
 _WHOLE_LISTS: dict[tuple, Statement] = {}
 
 
 def _whole_list(qs: QuerySet, kind: str, columns: tuple[str, ...]) -> Statement:
     """The statement of an unfiltered list: each list operation starts from one queryset per
     kind (its model, annotated the same way each call), so the first one seen stands for all."""
-    key = (kind, columns, qs.model, tuple(qs.query.annotations))
+    limit = LIMITS[kind]  # part of the SQL: a test may lower it
+    key = (kind, limit, columns, qs.model, tuple(qs.query.annotations))
     found = _WHOLE_LISTS.get(key)
     if found is None:
-        whole = qs.order_by().values_list(*columns)[: LIMITS[kind] + 1]
+        whole = qs.order_by().values_list(*columns)[: limit + 1]
         found = _WHOLE_LISTS[key] = Statement(lambda: whole)
     return found
 

@@ -9,7 +9,19 @@ a folder), networks are distributed port groups, hosts carry no hardware UUID.
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, F, QuerySet, When
+import json
+
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Greatest
 
 from inventory.models import (
     Cluster,
@@ -22,9 +34,9 @@ from inventory.models import (
     VCenter,
 )
 from inventory.selectors import with_free_space
-from vapi.bindings import BOOLEAN, INTEGER, STRING, Enum, Id, List, Optional, Set, Struct
+from vapi.bindings import BOOLEAN, INTEGER, STRING, Enum, Id, List, Optional, Rows, Set, Struct
 from vapi.operations import Call, Rest, operation
-from vapi.vcenter.common import Match, filtered, ids, limited, names, one, visible
+from vapi.vcenter.common import Match, filtered, ids, names, one, summaries, visible
 
 MIB = 1024 * 1024
 
@@ -79,8 +91,7 @@ def datacenter_list(call: Call, filter: dict | None) -> list[dict]:
         filter,
         {"datacenters": Match("moid"), "names": Match("name"), "folders": Match("vcenter__moid")},
     )
-    rows = limited(qs, "datacenter", ("moid", "name"))
-    return DATACENTER_SUMMARY.rows(("datacenter", "name"), rows)
+    return summaries(qs, "datacenter", DATACENTER_SUMMARY, {"datacenter": "moid", "name": "name"})
 
 
 @operation(
@@ -169,15 +180,15 @@ def folder_list(call: Call, filter: dict | None) -> list[dict]:
     if wanted_type is not None:
         qs = qs.filter(kind=kinds.get(wanted_type, "-"))
     roots = [
-        (moid, ROOT_FOLDER_NAME, "DATACENTER")
+        json.dumps(
+            {"folder": moid, "name": ROOT_FOLDER_NAME, "type": "DATACENTER"}, separators=(",", ":")
+        )
         for moid in VCenter.objects.values_list("moid", flat=True)
         if _root_folder_matches(filter, moid)
     ]
-    rows = limited(qs, "folder", ("moid", "name", "kind"))
-    return FOLDER_SUMMARY.rows(
-        ("folder", "name", "type"),
-        roots + [(moid, name, FOLDER_TYPES[kind]) for moid, name, kind in rows],
-    )
+    values = {"folder": "moid", "name": "name", "type": "kind"}
+    rows = summaries(qs, "folder", FOLDER_SUMMARY, values, {"type": FOLDER_TYPES})
+    return Rows(FOLDER_SUMMARY, texts=roots + rows.texts) if roots else rows
 
 
 # ---------------------------------------------------------------- cluster
@@ -219,8 +230,8 @@ def cluster_list(call: Call, filter: dict | None) -> list[dict]:
             "datacenters": Match("datacenter__moid"),
         },
     )
-    rows = limited(qs, "cluster", ("moid", "name", "ha_enabled", "drs_enabled"))
-    return CLUSTER_SUMMARY.rows(("cluster", "name", "ha_enabled", "drs_enabled"), rows)
+    values = {"cluster": "moid", "name": "name", "ha_enabled": "ha_enabled"}
+    return summaries(qs, "cluster", CLUSTER_SUMMARY, {**values, "drs_enabled": "drs_enabled"})
 
 
 @operation(
@@ -315,15 +326,17 @@ def host_list(call: Call, filter: dict | None) -> list[dict]:
             default=None,
         )
     )
-    columns = ("moid", "name", "connection_state", "known_power_state")
-    return HOST_SUMMARY.rows(
-        ("host", "name", "connection_state", "power_state"),
-        limited(qs, "host", columns),
-        translate={
-            "connection_state": {v: k for k, v in CONNECTION_STATES.items()},
-            "power_state": {**HOST_POWER_STATES, None: None},
-        },
-    )
+    values = {
+        "host": "moid",
+        "name": "name",
+        "connection_state": "connection_state",
+        "power_state": "known_power_state",
+    }
+    translate = {
+        "connection_state": {v: k for k, v in CONNECTION_STATES.items()},
+        "power_state": HOST_POWER_STATES,
+    }
+    return summaries(qs, "host", HOST_SUMMARY, values, translate)
 
 
 # ---------------------------------------------------------------- network
@@ -372,11 +385,8 @@ def network_list(call: Call, filter: dict | None) -> list[dict]:
             "datacenters": Match("switch__datacenter__moid"),
         },
     )
-    rows = limited(qs, "network", ("moid", "name"))
-    return NETWORK_SUMMARY.rows(
-        ("network", "name", "type"),
-        [(moid, name, "DISTRIBUTED_PORTGROUP") for moid, name in rows],
-    )
+    values = {"network": "moid", "name": "name", "type": Value("DISTRIBUTED_PORTGROUP")}
+    return summaries(qs, "network", NETWORK_SUMMARY, values)
 
 
 # ---------------------------------------------------------------- datastore
@@ -445,15 +455,16 @@ def datastore_list(call: Call, filter: dict | None) -> list[dict]:
             "datacenters": Match("datacenter__moid"),
         },
     )
-    columns = ("moid", "name", "type", "free_mib", "capacity_mib")
-    rows = limited(with_free_space(qs), "datastore", columns)
-    return DATASTORE_SUMMARY.rows(
-        ("datastore", "name", "type", "free_space", "capacity"),
-        [
-            (moid, name, API_DATASTORE_TYPES[kind], max(free, 0) * MIB, capacity * MIB)
-            for moid, name, kind, free, capacity in rows
-        ],
-    )
+    bytes_ = BigIntegerField()
+    values = {
+        "datastore": "moid",
+        "name": "name",
+        "type": "type",
+        "free_space": ExpressionWrapper(Greatest("free_mib", 0) * MIB, output_field=bytes_),
+        "capacity": ExpressionWrapper(F("capacity_mib") * MIB, output_field=bytes_),
+    }
+    translate = {"type": API_DATASTORE_TYPES}
+    return summaries(with_free_space(qs), "datastore", DATASTORE_SUMMARY, values, translate)
 
 
 @operation(
@@ -543,8 +554,8 @@ def resource_pool_list(call: Call, filter: dict | None) -> list[dict]:
             "clusters": Match("cluster__moid"),
         },
     )
-    rows = limited(qs, "resource_pool", ("moid", "name"))
-    return RESOURCE_POOL_SUMMARY.rows(("resource_pool", "name"), rows)
+    values = {"resource_pool": "moid", "name": "name"}
+    return summaries(qs, "resource_pool", RESOURCE_POOL_SUMMARY, values)
 
 
 def _allocation(reservation: int, limit: int, shares: str, expandable: bool) -> dict:

@@ -40,10 +40,10 @@ from vapi.vcenter.common import (
     Match,
     filtered,
     ids,
-    limited,
     names,
     not_found,
     require_visible,
+    summaries,
     visible,
 )
 
@@ -291,11 +291,14 @@ def vm_list(call: Call, filter: dict | None) -> list[dict]:
             "power_states": Match("power_state", POWER_STATES),
         },
     )
-    columns = ("moid", "name", "power_state", "num_cpu", "memory_mib")
-    keys = ("vm", "name", "power_state", "cpu_count", "memory_size_MiB")
-    return VM_SUMMARY.rows(
-        keys, limited(qs, "vm", columns), translate={"power_state": API_POWER_STATES}
-    )
+    values = {
+        "vm": "moid",
+        "name": "name",
+        "power_state": "power_state",
+        "cpu_count": "num_cpu",
+        "memory_size_MiB": "memory_mib",
+    }
+    return summaries(qs, "vm", VM_SUMMARY, values, {"power_state": API_POWER_STATES})
 
 
 def _vm(call: Call, vm: str, *, for_update: bool = False) -> VirtualMachine:
