@@ -12,12 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import NotSupportedError
 from django.db.models import Expression, ExpressionWrapper, F, QuerySet, TextField, Value
 from django.db.models.expressions import Col, CombinedExpression
 from django.db.models.functions import Coalesce, Greatest
-from django.db.models.query import ValuesListIterable
 from django.db.models.sql.constants import LOUTER
 
 from inventory.permissions import DENIED, Privilege, has
@@ -80,8 +79,89 @@ class Match:
 Matcher = Match | Callable[[QuerySet, list], QuerySet]
 
 
-def filtered(qs: QuerySet, spec: dict | None, matches: dict[str, Matcher]) -> QuerySet:
-    """`qs` narrowed by every set field of a FilterSpec. Unset or empty fields match all."""
+def summaries(
+    qs: QuerySet,
+    kind: str,
+    struct: Struct,
+    values: dict[str, str | Expression],
+    translate: dict[str, dict] | None = None,
+    *,
+    filter: dict | None = None,
+    matches: dict[str, Matcher] | None = None,
+) -> Rows:
+    """A list operation's answer: `qs` narrowed by every set field of its FilterSpec (`matches`
+    says how; unset or empty fields match all), each row's `struct` summary written as JSON by
+    the database (SummaryJSON of `values`: a field's column or expression), in name order; or
+    UNABLE_TO_ALLOCATE_RESOURCE past the kind's limit. One query either way, compiled once per
+    shape of filter (which Match fields, how many values each; a matcher's own values), so a
+    call only swaps in its values: compiling took as long as the query (vksportal.statements).
+    `qs` and `values` must be the same for every call of one list operation (`kind`)."""
+    matches = matches or {}
+    wanted = _wanted(filter, matches)
+    if wanted is None:
+        return Rows(struct, texts=[])  # an enum filter none of whose values a row can hold
+    limit = LIMITS[kind]  # part of the SQL: a test may lower it
+    # (field, number of values) of a Match; (field, None, its value) of a matcher's own
+    shape = tuple(
+        (name, len(v)) if isinstance(matches[name], Match) else (name, None, _frozen(v))
+        for name, v in wanted.items()
+    )
+    key = (kind, limit, shape)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        placeholders = {
+            f"{name}-{i}": f"\x1f{name}-{i}\x1f"  # Match lookups compare text: moids, names...
+            for name, n, *_ in shape
+            if n is not None
+            for i in range(n)
+        }
+
+        def build(**given) -> QuerySet:
+            narrowed = qs
+            for name, n, *_ in shape:
+                if n is None:
+                    narrowed = matches[name](narrowed, wanted[name])
+                else:
+                    found = [given[f"{name}-{i}"] for i in range(n)]
+                    narrowed = narrowed.filter(**{f"{matches[name].lookup}__in": found})
+            narrowed = narrowed.annotate(summary_json=SummaryJSON(struct, values, translate))
+            # Sorted here, not in SQL: the database would sort every match before the limit
+            # could refuse them.
+            return narrowed.order_by().values_list("name", "summary_json")[: limit + 1]
+
+        if len(_STATEMENTS) >= MAX_STATEMENTS:
+            _STATEMENTS.clear()  # a caller varying its filters without end: compiled again
+        statement = _STATEMENTS[key] = Statement(build, **placeholders)
+    given = {
+        f"{name}-{i}": value
+        for name, found in wanted.items()
+        if isinstance(matches[name], Match)
+        for i, value in enumerate(found)
+    }
+    try:
+        rows = statement.rows(**given)
+    except EmptyResultSet:  # a matcher that matches nothing (qs.none()): no SQL to run
+        return Rows(struct, texts=[])
+    if len(rows) > limit:
+        raise ApiError(
+            "UNABLE_TO_ALLOCATE_RESOURCE",
+            message(
+                f"com.vmware.api.vcenter.{kind}.too_many_matches",
+                f"Too many {PLURALS[kind]}. Add more filter criteria to reduce the number.",
+            ),
+        )
+    rows.sort(key=itemgetter(0))  # code point order, as SQLite's and PostgreSQL's C collations
+    return Rows(struct, texts=[text for _, text in rows])
+
+
+_STATEMENTS: dict[tuple, Statement] = {}
+MAX_STATEMENTS = 512
+
+
+def _wanted(spec: dict | None, matches: dict[str, Matcher]) -> dict | None:
+    """The set fields of a FilterSpec, a Match's enum values translated to the model's; None if
+    such a field keeps no value (nothing matches). Too many values: INVALID_ARGUMENT."""
+    found = {}
     for name, wanted in (spec or {}).items():
         if wanted is None or wanted == []:
             continue
@@ -94,50 +174,16 @@ def filtered(qs: QuerySet, spec: dict | None, matches: dict[str, Matcher]) -> Qu
                 ),
             )
         how = matches[name]
-        if isinstance(how, Match):
-            if how.values is not None:
-                wanted = [how.values[v] for v in wanted if v in how.values]
-            qs = qs.filter(**{f"{how.lookup}__in": wanted})
-        else:
-            qs = how(qs, wanted)
-    return qs
+        if isinstance(how, Match) and how.values is not None:
+            wanted = list(dict.fromkeys(how.values[v] for v in wanted if v in how.values))
+            if not wanted:
+                return None
+        found[name] = wanted
+    return found
 
 
-def limited(qs: QuerySet, kind: str, columns: tuple[str, ...]) -> list[tuple]:
-    """Tuples of `columns` (one of them `name`) ordered by name, or UNABLE_TO_ALLOCATE_RESOURCE
-    past the kind's limit (one query either way)."""
-    limit = LIMITS[kind]
-    # Sorted here, not in SQL: the database would sort every match before the limit could
-    # refuse them. Code point order, as SQLite's and PostgreSQL's C collations sort. One fetch
-    # of all the rows, not Django's chunks of 100 (converters and column order as values_list).
-    if not qs.query.has_filters():  # the whole list, a statement compiled once
-        rows = _whole_list(qs, kind, columns).rows()
-    else:
-        qs = qs.order_by().values_list(*columns)[: limit + 1]
-        rows = list(ValuesListIterable(qs, chunk_size=limit + 1))
-    if len(rows) > limit:
-        raise ApiError(
-            "UNABLE_TO_ALLOCATE_RESOURCE",
-            message(
-                f"com.vmware.api.vcenter.{kind}.too_many_matches",
-                f"Too many {PLURALS[kind]}. Add more filter criteria to reduce the number.",
-            ),
-        )
-    rows.sort(key=itemgetter(columns.index("name")))
-    return rows
-
-
-def summaries(
-    qs: QuerySet,
-    kind: str,
-    struct: Struct,
-    values: dict[str, str | Expression],
-    translate: dict[str, dict] | None = None,
-) -> Rows:
-    """`limited` rows of `qs` as `struct` summaries, each written as JSON by the database
-    (SummaryJSON of `values`: a field's column or expression)."""
-    qs = qs.annotate(summary_json=SummaryJSON(struct, values, translate))
-    return Rows(struct, texts=[text for _, text in limited(qs, kind, ("name", "summary_json"))])
+def _frozen(value):
+    return tuple(value) if isinstance(value, list) else value
 
 
 class SummaryJSON(Expression):
@@ -262,21 +308,6 @@ def _shape(struct: Struct, key: str) -> tuple[str, bool]:
     if t is STRING or isinstance(t, Id | Enum):
         return "text", omit
     raise ValueError(f"{struct.name}.{key}: {t.name} is not written by SummaryJSON")
-
-
-_WHOLE_LISTS: dict[tuple, Statement] = {}
-
-
-def _whole_list(qs: QuerySet, kind: str, columns: tuple[str, ...]) -> Statement:
-    """The statement of an unfiltered list: each list operation starts from one queryset per
-    kind (its model, annotated the same way each call), so the first one seen stands for all."""
-    limit = LIMITS[kind]  # part of the SQL: a test may lower it
-    key = (kind, limit, columns, qs.model, tuple(qs.query.annotations))
-    found = _WHOLE_LISTS.get(key)
-    if found is None:
-        whole = qs.order_by().values_list(*columns)[: limit + 1]
-        found = _WHOLE_LISTS[key] = Statement(lambda: whole)
-    return found
 
 
 def not_found(kind: str, label: str, identifier: str) -> ApiError:

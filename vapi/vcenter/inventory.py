@@ -36,7 +36,7 @@ from inventory.models import (
 from inventory.selectors import with_free_space
 from vapi.bindings import BOOLEAN, INTEGER, STRING, Enum, Id, List, Optional, Rows, Set, Struct
 from vapi.operations import Call, Rest, operation
-from vapi.vcenter.common import Match, filtered, ids, names, one, summaries, visible
+from vapi.vcenter.common import Match, ids, names, one, summaries, visible
 
 MIB = 1024 * 1024
 
@@ -53,6 +53,11 @@ def _in_root_folders(kind: str, lookup: str = "datacenter__in"):
 
 def _nothing(qs: QuerySet, wanted) -> QuerySet:
     return qs.none()
+
+
+def _folder_type(qs: QuerySet, wanted: str) -> QuerySet:
+    """The folders of one type (DATACENTER: the vCenter root folder, which is not a row)."""
+    return qs.filter(kind={v: k for k, v in FOLDER_TYPES.items()}.get(wanted, "-"))
 
 
 # ---------------------------------------------------------------- datacenter
@@ -86,12 +91,20 @@ DATACENTER_INFO = Struct(
 def datacenter_list(call: Call, filter: dict | None) -> list[dict]:
     if not visible(call):
         return []
-    qs = filtered(
+    matches = {
+        "datacenters": Match("moid"),
+        "names": Match("name"),
+        "folders": Match("vcenter__moid"),
+    }
+    values = {"datacenter": "moid", "name": "name"}
+    return summaries(
         Datacenter.objects.all(),
-        filter,
-        {"datacenters": Match("moid"), "names": Match("name"), "folders": Match("vcenter__moid")},
+        "datacenter",
+        DATACENTER_SUMMARY,
+        values,
+        filter=filter,
+        matches=matches,
     )
-    return summaries(qs, "datacenter", DATACENTER_SUMMARY, {"datacenter": "moid", "name": "name"})
 
 
 @operation(
@@ -164,21 +177,13 @@ def _root_folder_matches(spec: dict | None, moid: str) -> bool:
 def folder_list(call: Call, filter: dict | None) -> list[dict]:
     if not visible(call):
         return []
-    kinds = {v: k for k, v in FOLDER_TYPES.items()}
-    spec = dict(filter or {})
-    wanted_type = spec.pop("type", None)
-    qs = filtered(
-        Folder.objects.all(),
-        spec,
-        {
-            "folders": Match("moid"),
-            "names": Match("name"),
-            "parent_folders": Match("parent__moid"),
-            "datacenters": Match("datacenter__moid"),
-        },
-    )
-    if wanted_type is not None:
-        qs = qs.filter(kind=kinds.get(wanted_type, "-"))
+    matches = {
+        "folders": Match("moid"),
+        "names": Match("name"),
+        "type": _folder_type,
+        "parent_folders": Match("parent__moid"),
+        "datacenters": Match("datacenter__moid"),
+    }
     roots = [
         json.dumps(
             {"folder": moid, "name": ROOT_FOLDER_NAME, "type": "DATACENTER"}, separators=(",", ":")
@@ -187,7 +192,16 @@ def folder_list(call: Call, filter: dict | None) -> list[dict]:
         if _root_folder_matches(filter, moid)
     ]
     values = {"folder": "moid", "name": "name", "type": "kind"}
-    rows = summaries(qs, "folder", FOLDER_SUMMARY, values, {"type": FOLDER_TYPES})
+    translate = {"type": FOLDER_TYPES}
+    rows = summaries(
+        Folder.objects.all(),
+        "folder",
+        FOLDER_SUMMARY,
+        values,
+        translate,
+        filter=filter,
+        matches=matches,
+    )
     return Rows(FOLDER_SUMMARY, texts=roots + rows.texts) if roots else rows
 
 
@@ -220,18 +234,20 @@ CLUSTER_INFO = Struct(f"{CLUSTER}.info", {"name": STRING, "resource_pool": Id("R
 def cluster_list(call: Call, filter: dict | None) -> list[dict]:
     if not visible(call):
         return []
-    qs = filtered(
-        Cluster.objects.all(),
-        filter,
-        {
-            "clusters": Match("moid"),
-            "names": Match("name"),
-            "folders": _in_root_folders(Folder.Kind.HOST),
-            "datacenters": Match("datacenter__moid"),
-        },
-    )
-    values = {"cluster": "moid", "name": "name", "ha_enabled": "ha_enabled"}
-    return summaries(qs, "cluster", CLUSTER_SUMMARY, {**values, "drs_enabled": "drs_enabled"})
+    matches = {
+        "clusters": Match("moid"),
+        "names": Match("name"),
+        "folders": _in_root_folders(Folder.Kind.HOST),
+        "datacenters": Match("datacenter__moid"),
+    }
+    values = {
+        "cluster": "moid",
+        "name": "name",
+        "ha_enabled": "ha_enabled",
+        "drs_enabled": "drs_enabled",
+    }
+    qs = Cluster.objects.all()
+    return summaries(qs, "cluster", CLUSTER_SUMMARY, values, filter=filter, matches=matches)
 
 
 @operation(
@@ -305,22 +321,18 @@ def _standalone(qs: QuerySet, wanted: bool) -> QuerySet:
 def host_list(call: Call, filter: dict | None) -> list[dict]:
     if not visible(call):
         return []
-    qs = filtered(
-        Host.objects.all(),
-        filter,
-        {
-            "hosts": Match("moid"),
-            "names": Match("name"),
-            "folders": _nothing,  # hosts sit in clusters, never directly in a folder
-            "datacenters": Match("cluster__datacenter__moid"),
-            "standalone": _standalone,
-            "clusters": Match("cluster__moid"),
-            "connection_states": Match("connection_state", CONNECTION_STATES),
-            "host_uuids": _nothing,
-        },
-    )
+    matches = {
+        "hosts": Match("moid"),
+        "names": Match("name"),
+        "folders": _nothing,  # hosts sit in clusters, never directly in a folder
+        "datacenters": Match("cluster__datacenter__moid"),
+        "standalone": _standalone,
+        "clusters": Match("cluster__moid"),
+        "connection_states": Match("connection_state", CONNECTION_STATES),
+        "host_uuids": _nothing,
+    }
     # The power state only of a connected host (vCenter knows no other's).
-    qs = qs.annotate(
+    qs = Host.objects.annotate(
         known_power_state=Case(
             When(connection_state=Host.ConnectionState.CONNECTED, then=F("power_state")),
             default=None,
@@ -336,7 +348,7 @@ def host_list(call: Call, filter: dict | None) -> list[dict]:
         "connection_state": {v: k for k, v in CONNECTION_STATES.items()},
         "power_state": HOST_POWER_STATES,
     }
-    return summaries(qs, "host", HOST_SUMMARY, values, translate)
+    return summaries(qs, "host", HOST_SUMMARY, values, translate, filter=filter, matches=matches)
 
 
 # ---------------------------------------------------------------- network
@@ -374,19 +386,16 @@ def _port_groups(qs: QuerySet, wanted: list) -> QuerySet:
 def network_list(call: Call, filter: dict | None) -> list[dict]:
     if not visible(call):
         return []
-    qs = filtered(
-        PortGroup.objects.all(),
-        filter,
-        {
-            "networks": Match("moid"),
-            "names": Match("name"),
-            "types": _port_groups,
-            "folders": _in_root_folders(Folder.Kind.NETWORK, "switch__datacenter__in"),
-            "datacenters": Match("switch__datacenter__moid"),
-        },
-    )
+    matches = {
+        "networks": Match("moid"),
+        "names": Match("name"),
+        "types": _port_groups,
+        "folders": _in_root_folders(Folder.Kind.NETWORK, "switch__datacenter__in"),
+        "datacenters": Match("switch__datacenter__moid"),
+    }
     values = {"network": "moid", "name": "name", "type": Value("DISTRIBUTED_PORTGROUP")}
-    return summaries(qs, "network", NETWORK_SUMMARY, values)
+    qs = PortGroup.objects.all()
+    return summaries(qs, "network", NETWORK_SUMMARY, values, filter=filter, matches=matches)
 
 
 # ---------------------------------------------------------------- datastore
@@ -444,17 +453,13 @@ API_DATASTORE_TYPES = {v: k for k, v in DATASTORE_TYPES.items()}
 def datastore_list(call: Call, filter: dict | None) -> list[dict]:
     if not visible(call):
         return []
-    qs = filtered(
-        Datastore.objects.all(),
-        filter,
-        {
-            "datastores": Match("moid"),
-            "names": Match("name"),
-            "types": Match("type", DATASTORE_TYPES),
-            "folders": _in_root_folders(Folder.Kind.DATASTORE),
-            "datacenters": Match("datacenter__moid"),
-        },
-    )
+    matches = {
+        "datastores": Match("moid"),
+        "names": Match("name"),
+        "types": Match("type", DATASTORE_TYPES),
+        "folders": _in_root_folders(Folder.Kind.DATASTORE),
+        "datacenters": Match("datacenter__moid"),
+    }
     bytes_ = BigIntegerField()
     values = {
         "datastore": "moid",
@@ -464,7 +469,10 @@ def datastore_list(call: Call, filter: dict | None) -> list[dict]:
         "capacity": ExpressionWrapper(F("capacity_mib") * MIB, output_field=bytes_),
     }
     translate = {"type": API_DATASTORE_TYPES}
-    return summaries(with_free_space(qs), "datastore", DATASTORE_SUMMARY, values, translate)
+    qs = with_free_space(Datastore.objects.all())
+    return summaries(
+        qs, "datastore", DATASTORE_SUMMARY, values, translate, filter=filter, matches=matches
+    )
 
 
 @operation(
@@ -542,20 +550,19 @@ def _on_hosts(qs: QuerySet, wanted: list) -> QuerySet:
 def resource_pool_list(call: Call, filter: dict | None) -> list[dict]:
     if not visible(call):
         return []
-    qs = filtered(
-        ResourcePool.objects.all(),
-        filter,
-        {
-            "resource_pools": Match("moid"),
-            "names": Match("name"),
-            "parent_resource_pools": Match("parent__moid"),
-            "datacenters": Match("cluster__datacenter__moid"),
-            "hosts": _on_hosts,
-            "clusters": Match("cluster__moid"),
-        },
-    )
+    matches = {
+        "resource_pools": Match("moid"),
+        "names": Match("name"),
+        "parent_resource_pools": Match("parent__moid"),
+        "datacenters": Match("cluster__datacenter__moid"),
+        "hosts": _on_hosts,
+        "clusters": Match("cluster__moid"),
+    }
     values = {"resource_pool": "moid", "name": "name"}
-    return summaries(qs, "resource_pool", RESOURCE_POOL_SUMMARY, values)
+    qs = ResourcePool.objects.all()
+    return summaries(
+        qs, "resource_pool", RESOURCE_POOL_SUMMARY, values, filter=filter, matches=matches
+    )
 
 
 def _allocation(reservation: int, limit: int, shares: str, expandable: bool) -> dict:

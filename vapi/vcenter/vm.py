@@ -38,7 +38,6 @@ from vapi.bindings import (
 from vapi.operations import ApiError, Call, Rest, message, operation
 from vapi.vcenter.common import (
     Match,
-    filtered,
     ids,
     names,
     not_found,
@@ -277,20 +276,16 @@ POWER_INFO = Struct(
 def vm_list(call: Call, filter: dict | None) -> list[dict]:
     if not visible(call):
         return []
-    qs = filtered(
-        VirtualMachine.objects.all(),
-        filter,
-        {
-            "vms": Match("moid"),
-            "names": Match("name"),
-            "folders": Match("folder__moid"),
-            "datacenters": Match("folder__datacenter__moid"),
-            "hosts": Match("host__moid"),
-            "clusters": Match("host__cluster__moid"),
-            "resource_pools": Match("resource_pool__moid"),
-            "power_states": Match("power_state", POWER_STATES),
-        },
-    )
+    matches = {
+        "vms": Match("moid"),
+        "names": Match("name"),
+        "folders": Match("folder__moid"),
+        "datacenters": Match("folder__datacenter__moid"),
+        "hosts": Match("host__moid"),
+        "clusters": Match("host__cluster__moid"),
+        "resource_pools": Match("resource_pool__moid"),
+        "power_states": Match("power_state", POWER_STATES),
+    }
     values = {
         "vm": "moid",
         "name": "name",
@@ -298,7 +293,9 @@ def vm_list(call: Call, filter: dict | None) -> list[dict]:
         "cpu_count": "num_cpu",
         "memory_size_MiB": "memory_mib",
     }
-    return summaries(qs, "vm", VM_SUMMARY, values, {"power_state": API_POWER_STATES})
+    translate = {"power_state": API_POWER_STATES}
+    qs = VirtualMachine.objects.all()
+    return summaries(qs, "vm", VM_SUMMARY, values, translate, filter=filter, matches=matches)
 
 
 def _vm(call: Call, vm: str, *, for_update: bool = False) -> VirtualMachine:
