@@ -9,10 +9,18 @@ sync code on one thread) but hands finished threads to later requests, and runs 
 in one crossing, as WSGI does. A kept thread also keeps its database connection (Django's
 connections are per thread) for CONN_MAX_AGE seconds, so a request no longer opens the database
 file and reads its schema again (SQLite: 1 ms; PostgreSQL keeps its pool).
+
+Django's `handle` also crosses to the request's thread three times (request_started, the
+response, its close(), which sends request_finished) and starts two tasks to watch for the
+client going away meanwhile. `Handler.handle` does all three in one crossing when the body is in
+memory: the sync chain cannot be stopped midway anyway, and a body in memory is sent at once.
+Only a streaming response (static files, the Kubernetes API's watches) is worth stopping when
+the client goes away: it is sent with Django's watch, then closed on the request's thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import os
@@ -22,8 +30,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vksportal.settings")
 
 import django  # noqa: E402
 from asgiref.sync import ThreadSensitiveContext, sync_to_async  # noqa: E402
-from django.core.handlers.asgi import ASGIHandler  # noqa: E402
+from django.core import signals  # noqa: E402
+from django.core.exceptions import RequestAborted  # noqa: E402
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix  # noqa: E402
 from django.db import connections  # noqa: E402
+from django.http import FileResponse  # noqa: E402
+from django.urls import set_script_prefix  # noqa: E402
 
 # Idle request threads kept for later requests; more than this (after a burst) end.
 KEEP_IDLE = 32
@@ -45,6 +57,51 @@ class Handler(ASGIHandler):
 
     async def get_response_async(self, request):
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
+    async def handle(self, scope, receive, send):
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        try:
+            response = await sync_to_async(self.respond, thread_sensitive=True)(scope, body_file)
+            if not response.streaming:
+                await self.send_response(response, send)  # closed already
+                return
+            await self.stream(response, receive, send)
+            await sync_to_async(response.close, thread_sensitive=True)()
+        finally:
+            body_file.close()
+
+    def respond(self, scope, body_file):
+        """On the request's thread, what Django's handle does there in three crossings."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size  # the server chunks it
+        if not response.streaming:
+            response.close()  # its body is in memory; sends request_finished
+        return response
+
+    async def stream(self, response, receive, send):
+        """Send a streaming response until it ends or the client goes away, as Django does."""
+        sending = asyncio.create_task(self.send_response(response, send))
+        watching = asyncio.create_task(self.listen_for_disconnect(receive))
+        tasks = (sending, watching)
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()  # the other one (or both, when this one is cancelled)
+        await asyncio.wait(tasks)
+        for task in tasks:
+            # The client leaving is no error; a failed send or an unexpected message is.
+            if not task.cancelled() and not isinstance(task.exception(), RequestAborted):
+                task.result()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
