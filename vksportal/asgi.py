@@ -55,9 +55,6 @@ class Handler(ASGIHandler):
         still works: the sync chain runs it on the loop and waits."""
         super().load_middleware(is_async=False)
 
-    async def get_response_async(self, request):
-        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
-
     async def handle(self, scope, receive, send):
         try:
             body_file = await self.read_body(receive)
