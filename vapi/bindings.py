@@ -172,11 +172,13 @@ class List(Type):
         return f"{'set' if self.unique else 'list'}<{self.of.name}>"
 
     def rest(self, value):
-        if type(value) is Rows and value.struct is self.of:
+        if type(value) is Rows and value.struct is self.of and value.wire == "rest":
             return value  # already in their REST form (dicts, or the database's JSON text)
         return [self.of.rest(v) for v in value]
 
     def vapi(self, value):
+        if type(value) is Rows and value.struct is self.of and value.wire == "vapi":
+            return value  # already in the typed encoding (the database's JSON text)
         return [self.of.vapi(v) for v in value]
 
     def _items(self, data, path, read):
@@ -242,10 +244,11 @@ class Rows(Sequence):
     when iterated (the JSON-RPC encoding, a test). `json()` joins those texts: for a list of
     thousands, a dict per row built and encoded here was most of the call's time."""
 
-    def __init__(self, struct: Struct, rows: list[dict] | None = None, *, texts=None):
+    def __init__(self, struct: Struct, rows: list[dict] | None = None, *, texts=None, wire="rest"):
         self.struct = struct
         self._rows = rows
         self.texts = texts
+        self.wire = wire  # the encoding of the dicts or texts: "rest", or "vapi" (JSON-RPC's)
 
     @property
     def _dicts(self) -> list[dict]:

@@ -5,12 +5,13 @@ HTTP 200: the result's `output`, or its `error` as a vAPI error value (VKS-REFER
 
 from __future__ import annotations
 
+import json
 import logging
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from inventory.api.sessions import session_touch
-from vapi.bindings import error_vapi
+from vapi.bindings import Rows, error_vapi
 from vapi.cis import log_in
 from vapi.errors import Unauthenticated, described
 from vapi.operations import ApiError, Call, message, registry
@@ -56,6 +57,10 @@ def invoke(request: HttpRequest) -> JsonResponse:
         arguments = operation.input.from_vapi(params.get("input"), "")
         result = operation.handler(call, **arguments)
         output = operation.output.vapi(result)
+        if isinstance(output, Rows):  # written by the database in this encoding already
+            head = json.dumps({"jsonrpc": "2.0", "id": request_id})[:-1]
+            text = f'{head}, "result": {{"output": {output.json(json.dumps)}}}}}'
+            return HttpResponse(text, content_type="application/json")
         return JsonResponse({"jsonrpc": "2.0", "id": request_id, "result": {"output": output}})
     except Exception as error:  # every error an answer of the protocol's own
         found = described(error)
@@ -75,7 +80,8 @@ def _caller(request: HttpRequest, ctx, *, authenticated: bool) -> Call:
         session = session_touch(security["sessionId"])
         if session is None:
             raise Unauthenticated()
-        return Call(session.user, request, security["sessionId"])
+        return Call(session.user, request, security["sessionId"], wire="vapi")
     if scheme == USER_PASS and not authenticated:
-        return Call(log_in(request, security.get("userName"), security.get("password")), request)
+        user = log_in(request, security.get("userName"), security.get("password"))
+        return Call(user, request, wire="vapi")
     raise Unauthenticated()

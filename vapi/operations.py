@@ -46,6 +46,7 @@ class Call:
     user: Any
     request: Any
     session_id: str | None = None
+    wire: str = "rest"  # or "vapi": JSON-RPC's typed encoding (what a list is written in)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 OUTPUT = {bool: BooleanField(), int: BigIntegerField(), str: CharField()}
 
 
-def written(values: dict, translate=None, struct=STRUCT) -> str:
+def written(values: dict, translate=None, struct=STRUCT, wire="rest") -> str:
     """The database's text for one row whose fields are these Python values (or expressions;
     an optional field not given, unset)."""
     user, _ = get_user_model().objects.get_or_create(username="summary-json")
@@ -40,7 +40,8 @@ def written(values: dict, translate=None, struct=STRUCT) -> str:
         for key, value in {**unset, **values}.items()
     }
     qs = get_user_model().objects.filter(pk=user.pk)
-    return qs.annotate(j=SummaryJSON(struct, expressions, translate)).values_list("j", flat=True)[0]
+    summary = SummaryJSON(struct, expressions, translate, wire=wire)
+    return qs.annotate(j=summary).values_list("j", flat=True)[0]
 
 
 def null(field=None):
@@ -60,9 +61,13 @@ def null(field=None):
 )
 def test_the_text_is_what_rest_makes_of_the_values(values):
     # Keys in order, compact; beyond ASCII as UTF-8, not escaped (the response is UTF-8).
-    assert written(values) == json.dumps(
-        STRUCT.rest(values), separators=(",", ":"), ensure_ascii=False
-    )
+    assert written(values) == compact(STRUCT.rest(values))
+    # JSON-RPC's typed encoding of the same values, every field present.
+    assert written(values, wire="vapi") == compact(STRUCT.vapi(values))
+
+
+def compact(value) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def test_unset_optionals_are_left_out_or_null_as_declared():
@@ -76,6 +81,16 @@ def test_unset_optionals_are_left_out_or_null_as_declared():
         "note": null(),
     }
     assert written(values) == '{"thing":"t","name":"n","state":"ON","note":null}'
+    assert json.loads(written(values, wire="vapi")) == {
+        "STRUCTURE": {
+            "com.example.summary": {
+                "thing": "t",
+                "name": "n",
+                "state": "ON",
+                **{k: {"OPTIONAL": None} for k in ("on", "size", "uuid", "note")},
+            }
+        }
+    }
     set_ = {**values, "on": True, "size": 0, "uuid": "u"}
     assert json.loads(written(set_)) == {
         "thing": "t",
@@ -96,6 +111,15 @@ def test_columns_booleans_and_translations():
         '{"thing":"summary-json","name":"summary-json","state":"OFF","on":true,"size":3,"note":null}'
     )
     # A value the translation lacks: an optional left out, a required field null.
+    assert json.loads(written(values, translate, wire="vapi"))["STRUCTURE"][STRUCT.name] == {
+        "thing": "summary-json",
+        "name": "summary-json",
+        "state": "OFF",
+        "on": {"OPTIONAL": True},
+        "size": {"OPTIONAL": 3},
+        "uuid": {"OPTIONAL": None},
+        "note": {"OPTIONAL": None},
+    }
     lacking = {"state": {False: "OFF"}, "size": {"small": 1}}
     assert written({**values, "state": F("is_active")}, lacking) == (
         '{"thing":"summary-json","name":"summary-json","state":null,"on":true,"note":null}'
@@ -116,6 +140,9 @@ def test_rows_of_texts_read_as_dicts_and_pass_through_list_rest():
     assert len(rows) == 2 and rows[1]["name"] == "b"
     assert List(STRUCT).rest(rows) is rows
     assert List(STRUCT).vapi(rows) == List(STRUCT).vapi(list(rows))
+    typed = Rows(STRUCT, texts=[compact(STRUCT.vapi(r)) for r in rows], wire="vapi")
+    assert List(STRUCT).vapi(typed) is typed
+    assert list(typed) == List(STRUCT).vapi(list(rows))
     assert Rows(STRUCT, texts=[]).json(ENCODE) == "[]"
 
 

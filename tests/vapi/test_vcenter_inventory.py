@@ -18,6 +18,7 @@ from inventory.models import (
 )
 from tests.api.conftest import warmed
 from tests.vapi.conftest import Caller, error, vapi_error
+from vapi.operations import registry
 from vapi.vcenter import common
 
 pytestmark = pytest.mark.django_db
@@ -249,6 +250,21 @@ def test_json_rpc_lists_are_typed_summaries(admin_api, workload):
     first = hosts["output"][0]["STRUCTURE"]["com.vmware.vcenter.host.summary"]
     assert first["host_uuid"] == {"OPTIONAL": None}
     assert first["power_state"] in ({"OPTIONAL": "POWERED_ON"}, {"OPTIONAL": "STANDBY"})
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_json_rpc_lists_are_the_rest_lists_typed(admin_api, kind):
+    """Both encodings of each list, written by the database from one declaration, agree."""
+    operation = registry()[(SERVICES[kind], "list")]
+    rest = admin_api.get(f"/api/vcenter/{kind}").json()
+    typed = admin_api.invoke(operation.service, "list", filter={"OPTIONAL": None})["output"]
+    assert len(rest) > 0
+    assert typed == operation.output.vapi(rest)
+
+
+SERVICES = {
+    kind: f"com.vmware.vcenter.{kind.replace('-', '_')}" for kind in KINDS if kind != "vm"
+} | {"vm": "com.vmware.vcenter.VM"}
 
 
 def test_a_json_rpc_get_of_an_unknown_id_is_not_found(admin_api):

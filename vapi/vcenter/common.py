@@ -8,6 +8,7 @@ empty ("visible (subject to permission checks)", as the SDK documents it), a get
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
@@ -88,6 +89,7 @@ def summaries(
     *,
     filter: dict | None = None,
     matches: dict[str, Matcher] | None = None,
+    wire: str = "rest",
 ) -> Rows:
     """A list operation's answer: `qs` narrowed by every set field of its FilterSpec (`matches`
     says how; unset or empty fields match all), each row's `struct` summary written as JSON by
@@ -95,18 +97,19 @@ def summaries(
     UNABLE_TO_ALLOCATE_RESOURCE past the kind's limit. One query either way, compiled once per
     shape of filter (which Match fields, how many values each; a matcher's own values), so a
     call only swaps in its values: compiling took as long as the query (vksportal.statements).
-    `qs` and `values` must be the same for every call of one list operation (`kind`)."""
+    `qs` and `values` must be the same for every call of one list operation (`kind`). `wire`:
+    the summaries' encoding, REST's or JSON-RPC's ("vapi"; Call.wire)."""
     matches = matches or {}
     wanted = _wanted(filter, matches)
     if wanted is None:
-        return Rows(struct, texts=[])  # an enum filter none of whose values a row can hold
+        return Rows(struct, texts=[], wire=wire)  # an enum filter none of whose values can match
     limit = LIMITS[kind]  # part of the SQL: a test may lower it
     # (field, number of values) of a Match; (field, None, its value) of a matcher's own
     shape = tuple(
         (name, len(v)) if isinstance(matches[name], Match) else (name, None, _frozen(v))
         for name, v in wanted.items()
     )
-    key = (kind, limit, shape)
+    key = (kind, limit, wire, shape)
     statement = _STATEMENTS.get(key)
     if statement is None:
         placeholders = {
@@ -124,7 +127,8 @@ def summaries(
                 else:
                     found = [given[f"{name}-{i}"] for i in range(n)]
                     narrowed = narrowed.filter(**{f"{matches[name].lookup}__in": found})
-            narrowed = narrowed.annotate(summary_json=SummaryJSON(struct, values, translate))
+            summary = SummaryJSON(struct, values, translate, wire=wire)
+            narrowed = narrowed.annotate(summary_json=summary)
             # Sorted here, not in SQL: the database would sort every match before the limit
             # could refuse them.
             return narrowed.order_by().values_list("name", "summary_json")[: limit + 1]
@@ -141,7 +145,7 @@ def summaries(
     try:
         rows = statement.rows(**given)
     except EmptyResultSet:  # a matcher that matches nothing (qs.none()): no SQL to run
-        return Rows(struct, texts=[])
+        return Rows(struct, texts=[], wire=wire)
     if len(rows) > limit:
         raise ApiError(
             "UNABLE_TO_ALLOCATE_RESOURCE",
@@ -151,7 +155,7 @@ def summaries(
             ),
         )
     rows.sort(key=itemgetter(0))  # code point order, as SQLite's and PostgreSQL's C collations
-    return Rows(struct, texts=[text for _, text in rows])
+    return Rows(struct, texts=[text for _, text in rows], wire=wire)
 
 
 _STATEMENTS: dict[tuple, Statement] = {}
@@ -192,10 +196,20 @@ class SummaryJSON(Expression):
     call (bench/vapi.py). Compact, keys in the structure's order, an unset optional left out
     as Struct.rest leaves it, the same text from SQLite (json_object) and PostgreSQL
     (to_json). `values` holds each field's column or expression; `translate` maps a field's
-    stored values to their API enum names (one the map lacks reads as unset)."""
+    stored values to their API enum names (one the map lacks reads as unset). With `wire`
+    "vapi", the JSON-RPC encoding instead (Struct.vapi): `{"STRUCTURE": {name: {...}}}`, every
+    field present, an optional one as `{"OPTIONAL": value or null}`."""
 
-    def __init__(self, struct: Struct, values: dict[str, str | Expression], translate=None):
+    def __init__(
+        self,
+        struct: Struct,
+        values: dict[str, str | Expression],
+        translate=None,
+        *,
+        wire: str = "rest",
+    ):
         super().__init__(output_field=TextField())
+        self.struct, self.wire = struct, wire
         self.translate = translate or {}
         self.keys = tuple(key for key in struct.fields if key in values)
         self.shapes = tuple(_shape(struct, key) for key in self.keys)
@@ -231,6 +245,8 @@ class SummaryJSON(Expression):
         raise NotSupportedError(f"SummaryJSON on {connection.vendor}")
 
     def as_sqlite(self, compiler, connection, **extra):
+        if self.wire == "vapi":
+            return self._vapi_sqlite(compiler, connection)
         fields, unset = [], []  # (key, SQL, params); indexes of fields that may be unset
         for key, kind, omit, sql, params in self._fields(compiler, connection):
             if kind == "boolean":  # SQLite's are 0 and 1
@@ -261,7 +277,28 @@ class SummaryJSON(Expression):
 
         return variants(unset, frozenset())
 
+    def _vapi_sqlite(self, compiler, connection):
+        found = {
+            key: (kind, sql, params)
+            for key, kind, _, sql, params in self._fields(compiler, connection)
+        }
+        pieces, params = [], []
+        for key, t in self.struct.fields.items():
+            kind, sql, value_params = found.get(key, ("text", "NULL", ()))
+            if kind == "boolean":
+                sql = f"json(CASE WHEN {sql} THEN 'true' WHEN NOT {sql} THEN 'false' END)"
+                value_params *= 2
+            if isinstance(t, Optional):
+                sql = f"json_object('OPTIONAL', {sql})"
+            pieces.append(f"%s, {sql}")
+            params += [key, *value_params]
+        # Wrapped as text: a json_object() around another parses its text again (twice the time).
+        fields = f"json_object({', '.join(pieces)})"
+        return f"(%s || {fields} || '}}}}')", [_vapi_head(self.struct), *params]
+
     def as_postgresql(self, compiler, connection, **extra):
+        if self.wire == "vapi":
+            return self._vapi_postgresql(compiler, connection)
         pieces, params = [], []
         fields = self._fields(compiler, connection)
         for i, (key, kind, omit, sql, value_params) in enumerate(fields):
@@ -273,6 +310,31 @@ class SummaryJSON(Expression):
                 pieces.append(f"%s || COALESCE({value}, 'null')")
             params += [prefix, *value_params]
         return f"({' || '.join(pieces)} || '}}')", params
+
+    def _vapi_postgresql(self, compiler, connection):
+        found = {
+            key: (kind, sql, params)
+            for key, kind, _, sql, params in self._fields(compiler, connection)
+        }
+        pieces, params = [], []
+        for i, (key, t) in enumerate(self.struct.fields.items()):
+            prefix = (_vapi_head(self.struct) + "{" if i == 0 else ",") + json.dumps(key) + ":"
+            if key in found:
+                kind, sql, value_params = found[key]
+                value = f"COALESCE(to_json(({sql})::{kind})::text, 'null')"
+            else:
+                value, value_params = "'null'", ()
+            if isinstance(t, Optional):
+                prefix += '{"OPTIONAL":'
+                value += " || '}'"
+            pieces.append(f"%s || {value}")
+            params += [prefix, *value_params]
+        return f"({' || '.join(pieces)} || '}}}}}}')", params
+
+
+def _vapi_head(struct: Struct) -> str:
+    """`{"STRUCTURE":{"<canonical name>":`, what a structure's fields follow in vAPI JSON."""
+    return '{"STRUCTURE":{' + json.dumps(struct.name) + ":"
 
 
 MAX_UNSET = 3  # SQLite writes 2**n variants of a summary with n fields that may be unset

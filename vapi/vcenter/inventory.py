@@ -104,6 +104,7 @@ def datacenter_list(call: Call, filter: dict | None) -> list[dict]:
         values,
         filter=filter,
         matches=matches,
+        wire=call.wire,
     )
 
 
@@ -184,9 +185,11 @@ def folder_list(call: Call, filter: dict | None) -> list[dict]:
         "parent_folders": Match("parent__moid"),
         "datacenters": Match("datacenter__moid"),
     }
+    written = FOLDER_SUMMARY.vapi if call.wire == "vapi" else FOLDER_SUMMARY.rest
     roots = [
         json.dumps(
-            {"folder": moid, "name": ROOT_FOLDER_NAME, "type": "DATACENTER"}, separators=(",", ":")
+            written({"folder": moid, "name": ROOT_FOLDER_NAME, "type": "DATACENTER"}),
+            separators=(",", ":"),
         )
         for moid in VCenter.objects.values_list("moid", flat=True)
         if _root_folder_matches(filter, moid)
@@ -201,8 +204,9 @@ def folder_list(call: Call, filter: dict | None) -> list[dict]:
         translate,
         filter=filter,
         matches=matches,
+        wire=call.wire,
     )
-    return Rows(FOLDER_SUMMARY, texts=roots + rows.texts) if roots else rows
+    return Rows(FOLDER_SUMMARY, texts=roots + rows.texts, wire=call.wire) if roots else rows
 
 
 # ---------------------------------------------------------------- cluster
@@ -247,7 +251,9 @@ def cluster_list(call: Call, filter: dict | None) -> list[dict]:
         "drs_enabled": "drs_enabled",
     }
     qs = Cluster.objects.all()
-    return summaries(qs, "cluster", CLUSTER_SUMMARY, values, filter=filter, matches=matches)
+    return summaries(
+        qs, "cluster", CLUSTER_SUMMARY, values, filter=filter, matches=matches, wire=call.wire
+    )
 
 
 @operation(
@@ -348,7 +354,9 @@ def host_list(call: Call, filter: dict | None) -> list[dict]:
         "connection_state": {v: k for k, v in CONNECTION_STATES.items()},
         "power_state": HOST_POWER_STATES,
     }
-    return summaries(qs, "host", HOST_SUMMARY, values, translate, filter=filter, matches=matches)
+    return summaries(
+        qs, "host", HOST_SUMMARY, values, translate, filter=filter, matches=matches, wire=call.wire
+    )
 
 
 # ---------------------------------------------------------------- network
@@ -395,7 +403,9 @@ def network_list(call: Call, filter: dict | None) -> list[dict]:
     }
     values = {"network": "moid", "name": "name", "type": Value("DISTRIBUTED_PORTGROUP")}
     qs = PortGroup.objects.all()
-    return summaries(qs, "network", NETWORK_SUMMARY, values, filter=filter, matches=matches)
+    return summaries(
+        qs, "network", NETWORK_SUMMARY, values, filter=filter, matches=matches, wire=call.wire
+    )
 
 
 # ---------------------------------------------------------------- datastore
@@ -471,7 +481,14 @@ def datastore_list(call: Call, filter: dict | None) -> list[dict]:
     translate = {"type": API_DATASTORE_TYPES}
     qs = with_free_space(Datastore.objects.all())
     return summaries(
-        qs, "datastore", DATASTORE_SUMMARY, values, translate, filter=filter, matches=matches
+        qs,
+        "datastore",
+        DATASTORE_SUMMARY,
+        values,
+        translate,
+        filter=filter,
+        matches=matches,
+        wire=call.wire,
     )
 
 
@@ -561,7 +578,13 @@ def resource_pool_list(call: Call, filter: dict | None) -> list[dict]:
     values = {"resource_pool": "moid", "name": "name"}
     qs = ResourcePool.objects.all()
     return summaries(
-        qs, "resource_pool", RESOURCE_POOL_SUMMARY, values, filter=filter, matches=matches
+        qs,
+        "resource_pool",
+        RESOURCE_POOL_SUMMARY,
+        values,
+        filter=filter,
+        matches=matches,
+        wire=call.wire,
     )
 
 

@@ -295,7 +295,9 @@ def vm_list(call: Call, filter: dict | None) -> list[dict]:
     }
     translate = {"power_state": API_POWER_STATES}
     qs = VirtualMachine.objects.all()
-    return summaries(qs, "vm", VM_SUMMARY, values, translate, filter=filter, matches=matches)
+    return summaries(
+        qs, "vm", VM_SUMMARY, values, translate, filter=filter, matches=matches, wire=call.wire
+    )
 
 
 def _vm(call: Call, vm: str, *, for_update: bool = False) -> VirtualMachine:
