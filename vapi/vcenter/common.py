@@ -241,6 +241,14 @@ class SummaryJSON(Expression):
                 omit = False
             yield key, kind, omit, sql, tuple(params)
 
+    def _every_field(self, compiler, connection):
+        """(key, optional, kind, value SQL, its params) of every field of the structure, in
+        order, one not given as NULL: what the vAPI encoding writes."""
+        given = {key: rest for key, *rest in self._fields(compiler, connection)}
+        for key, t in self.struct.fields.items():
+            kind, _, sql, params = given.get(key, ("text", True, "NULL", ()))
+            yield key, isinstance(t, Optional), kind, sql, params
+
     def as_sql(self, compiler, connection):
         raise NotSupportedError(f"SummaryJSON on {connection.vendor}")
 
@@ -249,9 +257,7 @@ class SummaryJSON(Expression):
             return self._vapi_sqlite(compiler, connection)
         fields, unset = [], []  # (key, SQL, params); indexes of fields that may be unset
         for key, kind, omit, sql, params in self._fields(compiler, connection):
-            if kind == "boolean":  # SQLite's are 0 and 1
-                sql = f"json(CASE WHEN {sql} THEN 'true' WHEN NOT {sql} THEN 'false' END)"
-                params *= 2
+            sql, params = _sqlite_json(kind, sql, params)
             if omit:
                 unset.append(len(fields))
             fields.append((key, sql, params))
@@ -278,17 +284,10 @@ class SummaryJSON(Expression):
         return variants(unset, frozenset())
 
     def _vapi_sqlite(self, compiler, connection):
-        found = {
-            key: (kind, sql, params)
-            for key, kind, _, sql, params in self._fields(compiler, connection)
-        }
         pieces, params = [], []
-        for key, t in self.struct.fields.items():
-            kind, sql, value_params = found.get(key, ("text", "NULL", ()))
-            if kind == "boolean":
-                sql = f"json(CASE WHEN {sql} THEN 'true' WHEN NOT {sql} THEN 'false' END)"
-                value_params *= 2
-            if isinstance(t, Optional):
+        for key, optional, kind, sql, value_params in self._every_field(compiler, connection):
+            sql, value_params = _sqlite_json(kind, sql, value_params)
+            if optional:
                 sql = f"json_object('OPTIONAL', {sql})"
             pieces.append(f"%s, {sql}")
             params += [key, *value_params]
@@ -312,24 +311,24 @@ class SummaryJSON(Expression):
         return f"({' || '.join(pieces)} || '}}')", params
 
     def _vapi_postgresql(self, compiler, connection):
-        found = {
-            key: (kind, sql, params)
-            for key, kind, _, sql, params in self._fields(compiler, connection)
-        }
         pieces, params = [], []
-        for i, (key, t) in enumerate(self.struct.fields.items()):
-            prefix = (_vapi_head(self.struct) + "{" if i == 0 else ",") + json.dumps(key) + ":"
-            if key in found:
-                kind, sql, value_params = found[key]
-                value = f"COALESCE(to_json(({sql})::{kind})::text, 'null')"
-            else:
-                value, value_params = "'null'", ()
-            if isinstance(t, Optional):
+        fields = self._every_field(compiler, connection)
+        for i, (key, optional, kind, sql, value_params) in enumerate(fields):
+            prefix = (_vapi_head(self.struct) + "{" if i == 0 else ",") + f'"{key}":'
+            value = f"COALESCE(to_json(({sql})::{kind})::text, 'null')"
+            if optional:
                 prefix += '{"OPTIONAL":'
                 value += " || '}'"
             pieces.append(f"%s || {value}")
             params += [prefix, *value_params]
         return f"({' || '.join(pieces)} || '}}}}}}')", params
+
+
+def _sqlite_json(kind: str, sql: str, params: tuple) -> tuple[str, tuple]:
+    """A value as json_object writes it: SQLite's booleans are 0 and 1, made JSON's."""
+    if kind != "boolean":
+        return sql, params
+    return f"json(CASE WHEN {sql} THEN 'true' WHEN NOT {sql} THEN 'false' END)", params * 2
 
 
 def _vapi_head(struct: Struct) -> str:
